@@ -1,0 +1,1 @@
+/* fm-bank-inline.c: not written yet */

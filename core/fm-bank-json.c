@@ -1,0 +1,1 @@
+/* fm-bank-json.c: not written yet */

@@ -1,0 +1,1 @@
+/* fm-bank-weights.c: not written yet */

@@ -1,0 +1,1 @@
+/* fm-bank.c: not written yet */

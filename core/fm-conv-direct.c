@@ -1,0 +1,1 @@
+/* fm-conv-direct.c: not written yet */

@@ -1,0 +1,1 @@
+/* fm-conv.c: not written yet */

@@ -1,0 +1,1 @@
+/* fm-input.c: not written yet */

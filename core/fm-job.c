@@ -1,0 +1,1 @@
+/* fm-job.c: not written yet */

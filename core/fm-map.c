@@ -1,0 +1,1 @@
+/* fm-map.c: not written yet */

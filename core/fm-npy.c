@@ -1,0 +1,1 @@
+/* fm-npy.c: not written yet */

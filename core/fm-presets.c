@@ -1,0 +1,1 @@
+/* fm-presets.c: not written yet */
