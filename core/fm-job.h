@@ -1,7 +1,7 @@
 /* fm-job: the whole pipeline every front end runs (command line, plug-in,
  * dialog preview):
  *
- *   pixels (perceptual R'G'B'A float, 0..1)            -- the front end reads
+ *   pixels (the image's own channels, perceptual, 0..1)  -- the front end reads
  *     → input channels per input mode and the bank's declaration (fm-input)
  *     → convolution plan over bands of rows                (fm-conv)
  *     → mapping of map values to output values             (fm-map)
@@ -30,12 +30,18 @@ typedef enum {
 
 typedef struct _FmJob FmJob;
 
-/* What the image is.  Pixels always arrive as perceptual RGBA floats; a GRAY
- * image arrives with R = G = B.  has_alpha FALSE: A = 1. */
+/* What the image is.  Pixels arrive as floats in the image's own channel
+ * layout, perceptual (sRGB-encoded) values in 0..1:
+ *   channels 1: Y'   2: Y'A   3: R'G'B'   4: R'G'B'A
+ *   any other N (a .npy on the command line): N raw channels, passed to the
+ *   engine as they are (input mode auto with an N-channel bank, or
+ *   per-channel).
+ * Luminance is Rec. 709 luma of R'G'B' (exactly Y' for a grey image); a bank
+ * declaring linear light gets sRGB-decoded values and true luminance.
+ * rgb on grey replicates Y'; rgba without alpha gets A = 1. */
 typedef struct {
   int width, height;
-  gboolean is_gray;
-  gboolean has_alpha;
+  int channels;
 } FmImageInfo;
 
 /* Resolves the input mode (auto → the bank's declaration), checks that bank,
@@ -47,14 +53,14 @@ void fm_job_free (FmJob *job);
 
 FmInputMode fm_job_input_mode (const FmJob *job);   /* resolved, never AUTO */
 int fm_job_n_layers (const FmJob *job);             /* K: one per filter */
-int fm_job_layer_channels (const FmJob *job);       /* 1, or 3 in per-channel mode */
+int fm_job_layer_channels (const FmJob *job);       /* 1; per-channel: the image's colour channels (3 for RGB) */
 const char *fm_job_layer_name (const FmJob *job, int layer); /* "Line detectors · vertical" */
 const FmConvGeometry *fm_job_geometry (const FmJob *job);
 const FmConvPlan *fm_job_plan (const FmJob *job);
 
-/* Input rows [y0, y0 + n_rows) as perceptual RGBA float: n_rows × width × 4. */
+/* Input rows [y0, y0 + n_rows): n_rows × width × channels floats. */
 typedef gboolean (*FmPixelSource) (gpointer user_data, int y0, int n_rows,
-                                   float *rgba, GError **error);
+                                   float *pixels, GError **error);
 
 /* Output rows [y0, y0 + n_rows) of one layer, mapped: n_rows × out_w ×
  * layer_channels floats (raw values for mapping raw; 0..1 otherwise). */
