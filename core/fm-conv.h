@@ -38,6 +38,8 @@ typedef enum {
 #define FM_CONV_MAX_FILTERS  4096
 #define FM_CONV_MAX_SIDE     (1 << 20) /* image height / width */
 #define FM_CONV_MAX_STEP     1024    /* stride, dilation */
+#define FM_CONV_MAX_WEIGHTS  (1 << 28) /* K · kh · kw · C/G values (1 GiB) */
+#define FM_CONV_MAX_THREADS  256
 
 typedef struct {
   int kh, kw;
@@ -74,7 +76,8 @@ typedef struct _FmConvPlan FmConvPlan;
  * no activation; the caller sets shape and weights. */
 void fm_conv_params_init (FmConvParams *params);
 
-/* Checks everything; messages name the value and the rule
+/* Checks everything; messages name the value and the rule (sizes are
+ * rows × columns)
  * ("stride 0: must be ≥ 1", "kernel 9 × 9 is larger than the 5 × 5 image with
  * valid padding").  An image smaller than the kernel is fine with same/full. */
 FmConvPlan *fm_conv_plan_new (const FmConvParams *params, int in_h, int in_w,
@@ -100,7 +103,8 @@ typedef gboolean (*FmBandSink) (gpointer user_data, int y0, int n_rows,
                                 GError **error);
 
 /* Streams the whole output through bands of band_rows output rows (0: the
- * plan picks).  Peak memory: one input band with halo + one output band. */
+ * plan picks).  Peak memory: one input band with halo + one output band.
+ * The plan is only read, so one plan may run in several threads at once. */
 gboolean fm_conv_plan_run (FmConvPlan *plan, FmRowSource source,
                            gpointer source_data, FmBandSink sink,
                            gpointer sink_data, int band_rows, GError **error);

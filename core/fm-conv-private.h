@@ -1,0 +1,94 @@
+/* fm-conv-private.h: what the engine's inner loops see (not installed).
+ *
+ * fm-conv.c does everything that is not arithmetic: checks, geometry,
+ * packing the weights (already flipped for "convolve"), fetching input rows,
+ * building each band with its halo filled by the border rule, threads, the
+ * activation and the sink.  An inner loop ("kernel" below, in the
+ * FmConvKernel sense) only computes "conv + bias" for a run of output rows of
+ * every filter from one padded band, so it never tests a coordinate and never
+ * sees the border, the padding mode or "convolve".
+ *
+ * To add a fast path: write an FmConvKernel in its own file, add it to
+ * fm_conv_kernels[] (top of fm-conv.c) ahead of the ones it beats, and let
+ * supports() refuse the plans it cannot do.  The first kernel whose
+ * supports() accepts the plan is used.  The environment variable
+ * FEATUREMAPS_CONV_PATH=<name> puts one kernel first (tests compare paths
+ * that way; fm_conv_plan_path() says which one really runs).
+ */
+#pragma once
+
+#include "fm-conv.h"
+
+G_BEGIN_DECLS
+
+struct _FmConvPlan {
+  FmConvParams params;   /* as given; weights/bias point at the copies below */
+  FmConvGeometry geo;
+
+  int groups;            /* ≥ 1 */
+  int group_channels;    /* C / groups: the innermost weight axis */
+  int group_filters;     /* K / groups */
+  int dkh, dkw;          /* dilated extent: (k − 1)·d + 1 */
+
+  /* OHWI, K × kh × kw × group_channels, flipped in both spatial axes when
+   * params.convolve, so every kernel correlates. */
+  float *weights;
+  float *bias;           /* K values (zeros when params.bias was NULL) */
+
+  /* Padded band geometry.  A band holding output rows [r0, r1) starts at
+   * padded row r0·stride_y and has (r1 − r0 − 1)·stride_y + dkh rows of
+   * padded_w × C floats; padded column x is image column x − pad_left. */
+  int padded_w;
+  gsize band_stride;     /* floats per padded row: padded_w × C */
+  int *col_map;          /* padded column → image column, −1 for a zero */
+
+  int n_threads;         /* resolved: ≥ 1 */
+
+  const struct _FmConvKernel *kernel;
+  gpointer kernel_data;  /* whatever kernel->prepare stored (packed weights …) */
+  GDestroyNotify kernel_data_free;
+};
+
+/* One call of an inner loop: output rows 0 .. n_rows − 1 of a chunk.
+ * Output row i of the chunk reads padded rows i·stride_y + a·dilation_y
+ * (a < kh) of `band`, columns (x·stride_x + b·dilation_x)·C + channel. */
+typedef struct {
+  const float *band;     /* first padded row this chunk needs */
+  int n_rows;            /* output rows to compute */
+  float *out;            /* map k, chunk row i: out + k·plane_stride + i·out_w */
+  gsize plane_stride;
+  gpointer scratch;      /* scratch_size() bytes, private to this worker */
+} FmConvTask;
+
+typedef struct _FmConvKernel {
+  const char *name;      /* what fm_conv_plan_path() reports */
+  /* Can this kernel run this plan (CPU features, shapes)?  NULL: always. */
+  gboolean (*supports) (const FmConvPlan *plan);
+  /* Called once at plan time, e.g. to repack the weights into
+   * plan->kernel_data / kernel_data_free.  NULL: nothing to do. */
+  gboolean (*prepare) (FmConvPlan *plan, GError **error);
+  /* Per-worker scratch bytes for chunks of up to max_rows output rows,
+   * allocated once per run.  NULL: none. */
+  gsize (*scratch_size) (const FmConvPlan *plan, int max_rows);
+  /* out = correlation + bias for every filter; no activation.  Called from
+   * several threads at once on disjoint chunks: must not write to plan. */
+  void (*rows) (const FmConvPlan *plan, const FmConvTask *task);
+} FmConvKernel;
+
+/* Ordered, best first, NULL-terminated (fm-conv.c). */
+extern const FmConvKernel *const fm_conv_kernels[];
+
+extern const FmConvKernel fm_conv_kernel_direct; /* fm-conv-direct.c */
+
+/* Which image index (0 .. n − 1) the coordinate i (possibly < 0 or ≥ n, in
+ * the padding) reads under a border rule, −1 for a zero.  Matches numpy.pad's 'constant',
+ * 'edge', 'reflect' and 'wrap', including pads wider than the image. */
+int fm_conv_border_index (FmBorder border, int i, int n);
+
+/* fm-conv-run.c */
+gboolean fm_conv_run_internal (FmConvPlan *plan, FmRowSource source,
+                               gpointer source_data, FmBandSink sink,
+                               gpointer sink_data, int band_rows,
+                               float *direct_out, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,406 @@
+/* fm-conv-run.c: running a plan over bands of output rows.
+ *
+ * For each band: fetch only the image rows the band needs (one call per
+ * contiguous run, so a wrap border at the top fetches a few bottom rows, not
+ * the whole image), build the padded band once with the border rule applied,
+ * split its output rows between the workers, apply the activation, hand the
+ * band to the sink.  Every buffer is allocated once per run and sized by the
+ * band, never by the image.
+ */
+#include "fm-conv-private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Default band: about this many floats of input band + output band. */
+#define BAND_TARGET_FLOATS (1 << 20)
+
+typedef struct _Run Run;
+
+typedef struct {
+  Run *run;
+  FmConvTask task;
+} Chunk;
+
+struct _Run {
+  FmConvPlan *plan;
+  int band_rows;       /* output rows per band (the last may be shorter) */
+  int max_in_rows;     /* padded rows one band needs */
+  float *band;         /* max_in_rows × band_stride */
+  float *stage;        /* fetched image rows, max_in_rows × in_w × C at most */
+  int *row_map;        /* padded row of the band → image row, −1: zero */
+  int *fetched;        /* sorted distinct image rows in stage */
+  float *out;          /* K × band_rows × out_w; NULL when writing in place */
+  gsize out_plane;
+
+  int n_workers;
+  gpointer *scratch;   /* one per worker */
+  Chunk *chunks;       /* one per worker */
+  GThreadPool *pool;   /* n_workers − 1 threads; the caller is worker 0 */
+  GMutex lock;
+  GCond done;
+  int pending;
+};
+
+static int
+default_band_rows (const FmConvPlan *plan)
+{
+  const FmConvParams *p = &plan->params;
+  double per_row = (double) p->n_filters * plan->geo.out_w
+                   + (double) p->stride_y * plan->band_stride;
+  double halo = (double) (plan->dkh - p->stride_y) * plan->band_stride;
+  double rows = (BAND_TARGET_FLOATS - MAX (halo, 0.0)) / per_row;
+  /* Enough rows that every worker gets some, when memory allows. */
+  rows = MAX (rows, MIN ((double) plan->n_threads * 4, BAND_TARGET_FLOATS / per_row));
+  return (int) CLAMP (rows, 1.0, (double) plan->geo.out_h);
+}
+
+static void
+apply_activation (FmActivation activation, float *v, int n)
+{
+  switch (activation)
+    {
+    case FM_ACTIVATION_RELU:
+      for (int i = 0; i < n; i++)
+        v[i] = v[i] > 0.0f ? v[i] : 0.0f;
+      break;
+    case FM_ACTIVATION_LEAKY_RELU:
+      for (int i = 0; i < n; i++)
+        v[i] = v[i] >= 0.0f ? v[i] : 0.01f * v[i];
+      break;
+    case FM_ACTIVATION_ABS:
+      for (int i = 0; i < n; i++)
+        v[i] = fabsf (v[i]);
+      break;
+    case FM_ACTIVATION_SIGMOID:
+      for (int i = 0; i < n; i++)
+        v[i] = 1.0f / (1.0f + expf (-v[i]));
+      break;
+    case FM_ACTIVATION_TANH:
+      for (int i = 0; i < n; i++)
+        v[i] = tanhf (v[i]);
+      break;
+    case FM_ACTIVATION_NONE:
+    default:
+      break;
+    }
+}
+
+static void
+run_chunk (Chunk *chunk)
+{
+  const FmConvPlan *plan = chunk->run->plan;
+  const FmConvTask *t = &chunk->task;
+  const int out_w = plan->geo.out_w;
+
+  plan->kernel->rows (plan, t);
+  if (plan->params.activation != FM_ACTIVATION_NONE)
+    for (int k = 0; k < plan->params.n_filters; k++)
+      for (int i = 0; i < t->n_rows; i++)
+        apply_activation (plan->params.activation,
+                          t->out + k * t->plane_stride + (gsize) i * out_w, out_w);
+}
+
+static void
+pool_func (gpointer data, gpointer user_data)
+{
+  Chunk *chunk = data;
+  Run *run = user_data;
+
+  run_chunk (chunk);
+  g_mutex_lock (&run->lock);
+  if (--run->pending == 0)
+    g_cond_signal (&run->done);
+  g_mutex_unlock (&run->lock);
+}
+
+static gsize
+checked_floats (gsize a, gsize b, gsize c, gboolean *ok)
+{
+  gsize n;
+  if (!g_size_checked_mul (&n, a, b) || !g_size_checked_mul (&n, n, c)
+      || !g_size_checked_mul (&n, n, sizeof (float)))
+    *ok = FALSE;
+  return *ok ? n : 0;
+}
+
+static gboolean
+run_init (Run *run, FmConvPlan *plan, int band_rows, gboolean in_place, GError **error)
+{
+  const FmConvParams *p = &plan->params;
+  const FmConvGeometry *geo = &plan->geo;
+
+  memset (run, 0, sizeof *run);
+  run->plan = plan;
+  run->band_rows = band_rows > 0 ? MIN (band_rows, geo->out_h) : default_band_rows (plan);
+  run->max_in_rows = (run->band_rows - 1) * p->stride_y + plan->dkh;
+  run->n_workers = MIN (plan->n_threads, run->band_rows);
+  g_mutex_init (&run->lock);
+  g_cond_init (&run->done);
+
+  gboolean ok = TRUE;
+  int stage_rows = MIN (run->max_in_rows, geo->in_h);
+  gsize band_bytes = checked_floats (run->max_in_rows, plan->band_stride, 1, &ok);
+  gsize stage_bytes = checked_floats (stage_rows, geo->in_w, p->channels, &ok);
+  gsize out_bytes = in_place ? 0 : checked_floats (p->n_filters, run->band_rows, geo->out_w, &ok);
+  gsize scratch_bytes = plan->kernel->scratch_size
+                        ? plan->kernel->scratch_size (plan, run->band_rows) : 0;
+  if (ok)
+    {
+      run->band = g_try_malloc (band_bytes);
+      run->stage = g_try_malloc (stage_bytes);
+      run->out = out_bytes ? g_try_malloc (out_bytes) : NULL;
+      ok = run->band && run->stage && (in_place || run->out);
+    }
+  if (!ok)
+    {
+      g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_TOO_LARGE,
+                   "band of %d output rows (%d input rows of %d × %d with padding): "
+                   "out of memory", run->band_rows, run->max_in_rows,
+                   plan->padded_w, p->channels);
+      return FALSE;
+    }
+  run->out_plane = (gsize) run->band_rows * geo->out_w;
+  run->row_map = g_new (int, run->max_in_rows);
+  run->fetched = g_new (int, run->max_in_rows);
+  run->chunks = g_new0 (Chunk, run->n_workers);
+  run->scratch = g_new0 (gpointer, run->n_workers);
+  for (int w = 0; w < run->n_workers; w++)
+    {
+      run->chunks[w].run = run;
+      if (scratch_bytes && !(run->scratch[w] = g_try_malloc (scratch_bytes)))
+        {
+          g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_TOO_LARGE,
+                       "scratch of %" G_GSIZE_FORMAT " bytes for %s: out of memory",
+                       scratch_bytes, plan->kernel->name);
+          return FALSE;
+        }
+    }
+  if (run->n_workers > 1)
+    {
+      run->pool = g_thread_pool_new (pool_func, run, run->n_workers - 1, FALSE, error);
+      if (!run->pool)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+run_clear (Run *run)
+{
+  if (run->pool)
+    g_thread_pool_free (run->pool, FALSE, TRUE);
+  for (int w = 0; run->scratch && w < run->n_workers; w++)
+    g_free (run->scratch[w]);
+  g_free (run->scratch);
+  g_free (run->chunks);
+  g_free (run->band);
+  g_free (run->stage);
+  g_free (run->out);
+  g_free (run->row_map);
+  g_free (run->fetched);
+  g_mutex_clear (&run->lock);
+  g_cond_clear (&run->done);
+}
+
+static int
+compare_int (const void *a, const void *b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return (x > y) - (x < y);
+}
+
+static gboolean
+stopped (gboolean ok, GError **error, const char *who)
+{
+  if (!ok && error && !*error)
+    g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_CANCELLED, "stopped by the %s", who);
+  return !ok;
+}
+
+/* Fetch the distinct image rows the band needs, each contiguous run in one
+ * call, into stage; returns how many, or −1 when the source stopped. */
+static int
+fetch_rows (Run *run, int n_in, FmRowSource source, gpointer source_data, GError **error)
+{
+  const FmConvPlan *plan = run->plan;
+  const gsize row_floats = (gsize) plan->geo.in_w * plan->params.channels;
+  int n = 0;
+
+  for (int t = 0; t < n_in; t++)
+    if (run->row_map[t] >= 0)
+      run->fetched[n++] = run->row_map[t];
+  qsort (run->fetched, n, sizeof (int), compare_int);
+  int n_unique = 0;
+  for (int i = 0; i < n; i++)
+    if (n_unique == 0 || run->fetched[n_unique - 1] != run->fetched[i])
+      run->fetched[n_unique++] = run->fetched[i];
+
+  for (int i = 0; i < n_unique;)
+    {
+      int j = i + 1;
+      while (j < n_unique && run->fetched[j] == run->fetched[j - 1] + 1)
+        j++;
+      if (stopped (source (source_data, run->fetched[i], j - i,
+                           run->stage + i * row_floats, error),
+                   error, "row source"))
+        return -1;
+      i = j;
+    }
+  return n_unique;
+}
+
+/* Padded row from one image row: the image in the middle, the border
+ * columns from the plan's column map. */
+static void
+build_row (const FmConvPlan *plan, float *dst, const float *src)
+{
+  const int C = plan->params.channels, pl = plan->geo.pad_left, in_w = plan->geo.in_w;
+
+  memcpy (dst + (gsize) pl * C, src, (gsize) in_w * C * sizeof (float));
+  for (int x = 0; x < plan->padded_w; x++)
+    {
+      if (x == pl)
+        x += in_w;
+      if (x >= plan->padded_w)
+        break;
+      int from = plan->col_map[x];
+      if (from < 0)
+        memset (dst + (gsize) x * C, 0, C * sizeof (float));
+      else
+        memcpy (dst + (gsize) x * C, src + (gsize) from * C, C * sizeof (float));
+    }
+}
+
+static gboolean
+fill_band (Run *run, int r0, int n_rows, FmRowSource source, gpointer source_data,
+           GError **error)
+{
+  const FmConvPlan *plan = run->plan;
+  const int sy = plan->params.stride_y;
+  const int n_in = (n_rows - 1) * sy + plan->dkh;
+  const gsize row_floats = (gsize) plan->geo.in_w * plan->params.channels;
+
+  for (int t = 0; t < n_in; t++)
+    run->row_map[t] = fm_conv_border_index (plan->params.border,
+                                            r0 * sy + t - plan->geo.pad_top,
+                                            plan->geo.in_h);
+  int n_fetched = fetch_rows (run, n_in, source, source_data, error);
+  if (n_fetched < 0)
+    return FALSE;
+
+  for (int t = 0; t < n_in; t++)
+    {
+      float *dst = run->band + t * plan->band_stride;
+      if (run->row_map[t] < 0)
+        {
+          memset (dst, 0, plan->band_stride * sizeof (float));
+          continue;
+        }
+      const int *at = bsearch (&run->row_map[t], run->fetched, n_fetched,
+                               sizeof (int), compare_int);
+      build_row (plan, dst, run->stage + (at - run->fetched) * row_floats);
+    }
+  return TRUE;
+}
+
+/* Split the band's rows between the workers; the caller does chunk 0. */
+static void
+compute_band (Run *run, int n_rows, float *out, gsize plane_stride)
+{
+  const FmConvPlan *plan = run->plan;
+  const int n_chunks = MIN (run->n_workers, n_rows);
+
+  for (int w = 0; w < n_chunks; w++)
+    {
+      int a = (int) ((gint64) n_rows * w / n_chunks);
+      int b = (int) ((gint64) n_rows * (w + 1) / n_chunks);
+      run->chunks[w].task = (FmConvTask) {
+        .band = run->band + (gsize) a * plan->params.stride_y * plan->band_stride,
+        .n_rows = b - a,
+        .out = out + (gsize) a * plan->geo.out_w,
+        .plane_stride = plane_stride,
+        .scratch = run->scratch[w],
+      };
+    }
+  run->pending = n_chunks - 1;
+  for (int w = 1; w < n_chunks; w++)
+    g_thread_pool_push (run->pool, &run->chunks[w], NULL);
+  run_chunk (&run->chunks[0]);
+
+  g_mutex_lock (&run->lock);
+  while (run->pending > 0)
+    g_cond_wait (&run->done, &run->lock);
+  g_mutex_unlock (&run->lock);
+}
+
+gboolean
+fm_conv_run_internal (FmConvPlan *plan, FmRowSource source, gpointer source_data,
+                      FmBandSink sink, gpointer sink_data, int band_rows,
+                      float *direct_out, GError **error)
+{
+  const FmConvGeometry *geo = &plan->geo;
+  Run run;
+  gboolean ok = run_init (&run, plan, band_rows, direct_out != NULL, error);
+
+  for (int r0 = 0; ok && r0 < geo->out_h; r0 += run.band_rows)
+    {
+      int n_rows = MIN (run.band_rows, geo->out_h - r0);
+      ok = fill_band (&run, r0, n_rows, source, source_data, error);
+      if (!ok)
+        break;
+      if (direct_out)
+        {
+          compute_band (&run, n_rows, direct_out + (gsize) r0 * geo->out_w,
+                        (gsize) geo->out_h * geo->out_w);
+          continue;
+        }
+      compute_band (&run, n_rows, run.out, run.out_plane);
+      ok = !stopped (sink (sink_data, r0, n_rows, run.out, run.out_plane, error),
+                     error, "band sink");
+    }
+  run_clear (&run);
+  return ok;
+}
+
+gboolean
+fm_conv_plan_run (FmConvPlan *plan, FmRowSource source, gpointer source_data,
+                  FmBandSink sink, gpointer sink_data, int band_rows, GError **error)
+{
+  g_return_val_if_fail (plan != NULL && source != NULL && sink != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (band_rows < 0)
+    {
+      g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_INVALID,
+                   "band rows %d: must be ≥ 0 (0: the plan picks)", band_rows);
+      return FALSE;
+    }
+  return fm_conv_run_internal (plan, source, source_data, sink, sink_data,
+                               band_rows, NULL, error);
+}
+
+typedef struct {
+  const float *in;
+  gsize row_floats;
+} ImageSource;
+
+static gboolean
+image_source (gpointer user_data, int y0, int n_rows, float *dst, GError **error)
+{
+  const ImageSource *s = user_data;
+  (void) error;
+  memcpy (dst, s->in + (gsize) y0 * s->row_floats, n_rows * s->row_floats * sizeof (float));
+  return TRUE;
+}
+
+gboolean
+fm_conv_plan_run_image (FmConvPlan *plan, const float *in, float *out, GError **error)
+{
+  g_return_val_if_fail (plan != NULL && in != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  ImageSource src = { in, (gsize) plan->geo.in_w * plan->params.channels };
+  return fm_conv_run_internal (plan, image_source, &src, NULL, NULL, 0, out, error);
+}
