@@ -1,1 +1,77 @@
-int main (void) { return 0; }
+/* fm-cli: main — picks the subcommand, prints the one error line. */
+#include "fm-cli.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+G_DEFINE_QUARK (fm-cli-error-quark, fm_cli_error)
+
+static const struct {
+  const char *name;
+  gboolean (*run) (int argc, char **argv, GError **error);
+  const char *usage;
+} commands[] = {
+  { "apply", fm_cli_apply, "apply -k KERNEL -i INPUT -o OUTPUT [OPTION…]   run a filter bank on an image" },
+  { "presets", fm_cli_presets, "presets                                   list the preset banks" },
+  { "info", fm_cli_info, "info KERNEL                               describe a bank: shape, filters, sums" },
+  { "bench", fm_cli_bench, "bench                                     time the standard workloads" },
+};
+
+static void
+print_help (void)
+{
+  printf ("Usage:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    printf ("  featuremaps %s\n", commands[i].usage);
+  printf ("\nKERNEL is a preset name (featuremaps presets), a bank file (.json, "
+          ".npy, .npz, optionally\nwith :hwio or :oihw) or an inline matrix "
+          "such as \"0,1,0; 0,1,0; 0,1,0\" (filters separated by |).\n\n");
+  g_autofree char *help = fm_cli_apply_help ();
+  fputs (help, stdout);
+}
+
+/* One line, whatever the message holds. */
+static int
+fail (GError *error)
+{
+  g_autofree char *line = g_strdup (error->message);
+  g_strdelimit (line, "\r\n", ' ');
+  fprintf (stderr, "featuremaps: %s\n", line);
+  g_error_free (error);
+  return FM_CLI_EXIT_FAIL;
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  GError *error = NULL;
+
+  if (argc < 2)
+    {
+      g_set_error_literal (&error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
+                           "missing command (apply, presets, info or bench); "
+                           "see featuremaps --help");
+      return fail (error);
+    }
+  if (!strcmp (argv[1], "--help") || !strcmp (argv[1], "-h")
+      || !strcmp (argv[1], "help"))
+    {
+      print_help ();
+      return FM_CLI_EXIT_OK;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (!strcmp (argv[1], commands[i].name))
+      {
+        gboolean ok = commands[i].run (argc - 1, argv + 1, &error);
+        fm_cli_gegl_stop ();
+        return ok ? FM_CLI_EXIT_OK : fail (error);
+      }
+
+  g_set_error (&error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
+               "unknown command '%s' (apply, presets, info or bench); see "
+               "featuremaps --help", argv[1]);
+  return fail (error);
+}
