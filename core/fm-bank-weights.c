@@ -1,1 +1,299 @@
-/* fm-bank-weights.c: not written yet */
+/* fm-bank-weights.c: learned weights from .npy / .npz into a bank.
+ *
+ * Shapes understood (docs/kernels.md):
+ *   2-D (kh, kw)            one single-channel filter
+ *   3-D Keras (k, C, K)     PyTorch (K, C, k)        1-D kernels: kh = 1
+ *   4-D Keras (kh, kw, C, K)  PyTorch (K, C, kh, kw)
+ * When the layout is AUTO, fm_bank_guess_layout decides (the rule is below
+ * and in docs/kernels.md); ":hwio" / ":oihw" after the path forces it. */
+#include "fm-bank-private.h"
+#include "fm-npy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A spatial kernel of 1 × 1 beats a bigger one only when the bigger one is
+ * too large to be a plausible hand-sized kernel. */
+#define SMALL_KERNEL 15
+
+static gsize
+pair_max (gsize a, gsize b)
+{
+  return MAX (a, b);
+}
+
+/* The AUTO rule.  Each layout puts the kernel's taps in different
+ * dimensions; pick the reading whose kernel looks like a kernel:
+ *  4-D (a, b, c, d): HWIO's kernel is a × b, OIHW's is c × d.
+ *   1. exactly one of them square → that one (3×3×1×2 is HWIO, 2×1×3×3 OIHW);
+ *   2. otherwise a 1 × 1 (or 1-tap) kernel loses to one of ≤ 15 taps per
+ *      side (3×3×1×1 is one 3 × 3 Keras filter, not three 1 × 1 filters);
+ *   3. otherwise the smaller kernel wins, since layers have at least as
+ *      many channels as taps (3×3×64×64 HWIO, 64×64×3×3 OIHW);
+ *   4. a tie is HWIO.
+ *  3-D (a, C, b): HWIO's kernel is a, OIHW's is b; rules 2 to 4. */
+FmWeightsLayout
+fm_bank_guess_layout (int ndim, const gsize *shape)
+{
+  gsize hwio, oihw; /* the kernel size each reading implies */
+  if (ndim == 4)
+    {
+      gboolean hwio_square = shape[0] == shape[1], oihw_square = shape[2] == shape[3];
+      if (hwio_square != oihw_square)
+        return hwio_square ? FM_LAYOUT_HWIO : FM_LAYOUT_OIHW;
+      hwio = pair_max (shape[0], shape[1]);
+      oihw = pair_max (shape[2], shape[3]);
+    }
+  else if (ndim == 3)
+    {
+      hwio = shape[0];
+      oihw = shape[2];
+    }
+  else
+    return FM_LAYOUT_HWIO; /* 2-D: both readings agree */
+  if (hwio == 1 && oihw > 1 && oihw <= SMALL_KERNEL)
+    return FM_LAYOUT_OIHW;
+  if (oihw == 1 && hwio > 1 && hwio <= SMALL_KERNEL)
+    return FM_LAYOUT_HWIO;
+  return oihw < hwio ? FM_LAYOUT_OIHW : FM_LAYOUT_HWIO;
+}
+
+static const char *
+layout_name (FmWeightsLayout layout)
+{
+  return layout == FM_LAYOUT_OIHW ? "OIHW" : "HWIO";
+}
+
+static const char *const kernel_names[] = { "kernel", "weight", "weights", NULL };
+
+/* "conv1.weight", "conv2d/kernel", "dense_kernel" → the kernel-ish suffix */
+static gboolean
+is_kernel_name (const char *name, gsize *prefix_len)
+{
+  for (int i = 0; kernel_names[i]; i++)
+    {
+      gsize n = strlen (name), m = strlen (kernel_names[i]);
+      if (n == m && g_ascii_strcasecmp (name, kernel_names[i]) == 0)
+        {
+          *prefix_len = 0;
+          return TRUE;
+        }
+      if (n > m && g_ascii_strcasecmp (name + n - m, kernel_names[i]) == 0
+          && strchr ("./_:", name[n - m - 1]))
+        {
+          *prefix_len = n - m;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Picks the kernel array (and bias, if any) out of an .npz. */
+static gboolean
+pick_members (GPtrArray *arrays, const char *where, FmArray **kernel, FmArray **bias,
+              GError **error)
+{
+  *kernel = *bias = NULL;
+  gsize prefix = 0;
+  /* exact names first, then one unambiguous "<layer>.weight" */
+  for (guint i = 0; i < arrays->len && !*kernel; i++)
+    {
+      FmArray *a = arrays->pdata[i];
+      if (g_strv_contains (kernel_names, a->name))
+        *kernel = a;
+    }
+  if (!*kernel)
+    {
+      int found = 0;
+      for (guint i = 0; i < arrays->len; i++)
+        {
+          FmArray *a = arrays->pdata[i];
+          gsize pl;
+          if (is_kernel_name (a->name, &pl))
+            {
+              if (found++ == 0)
+                {
+                  *kernel = a;
+                  prefix = pl;
+                }
+            }
+        }
+      if (found > 1)
+        {
+          GString *names = g_string_new (NULL);
+          for (guint i = 0; i < arrays->len; i++)
+            g_string_append_printf (names, "%s'%s'", i ? ", " : "", ((FmArray *) arrays->pdata[i])->name);
+          g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
+                       "%s%d kernel arrays (%s): save one layer per .npz, as 'kernel' (or 'weight') and 'bias'",
+                       where, found, names->str);
+          g_string_free (names, TRUE);
+          *kernel = NULL;
+          return FALSE;
+        }
+    }
+  if (!*kernel)
+    {
+      GString *names = g_string_new (NULL);
+      for (guint i = 0; i < arrays->len; i++)
+        g_string_append_printf (names, "%s'%s'", i ? ", " : "", ((FmArray *) arrays->pdata[i])->name);
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
+                   "%sno 'kernel' or 'weight' array (the archive holds %s)", where, names->str);
+      g_string_free (names, TRUE);
+      return FALSE;
+    }
+  g_autofree char *bias_name = g_strdup_printf ("%.*sbias", (int) prefix, (*kernel)->name);
+  for (guint i = 0; i < arrays->len; i++)
+    {
+      FmArray *a = arrays->pdata[i];
+      if (strcmp (a->name, bias_name) == 0)
+        *bias = a;
+    }
+  return TRUE;
+}
+
+static char *
+shape_text (const FmArray *a)
+{
+  GString *s = g_string_new ("(");
+  for (int i = 0; i < a->ndim; i++)
+    g_string_append_printf (s, "%s%" G_GSIZE_FORMAT, i ? ", " : "", a->shape[i]);
+  g_string_append (s, a->ndim == 1 ? ",)" : ")");
+  return g_string_free (s, FALSE);
+}
+
+static FmBank *
+bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout,
+                  const char *path, const char *where, GError **error)
+{
+  g_autofree char *shape = shape_text (w);
+  gsize kh, kw, C, K;
+  /* strides of the source array, in elements, per (y, x, c, k) */
+  gsize sy, sx, sc, sk;
+  if (w->ndim == 2)
+    {
+      kh = w->shape[0]; kw = w->shape[1]; C = 1; K = 1;
+      sy = kw; sx = 1; sc = 0; sk = 0;
+      layout = FM_LAYOUT_HWIO;
+    }
+  else if (w->ndim == 3 || w->ndim == 4)
+    {
+      if (layout == FM_LAYOUT_AUTO)
+        layout = fm_bank_guess_layout (w->ndim, w->shape);
+      const gsize *s = w->shape;
+      if (w->ndim == 3 && layout == FM_LAYOUT_HWIO)
+        {
+          kh = 1; kw = s[0]; C = s[1]; K = s[2];
+          sy = 0; sx = C * K; sc = K; sk = 1;
+        }
+      else if (w->ndim == 3)
+        {
+          K = s[0]; C = s[1]; kh = 1; kw = s[2];
+          sy = 0; sx = 1; sc = kw; sk = C * kw;
+        }
+      else if (layout == FM_LAYOUT_HWIO)
+        {
+          kh = s[0]; kw = s[1]; C = s[2]; K = s[3];
+          sk = 1; sc = K; sx = C * K; sy = kw * C * K;
+        }
+      else
+        {
+          K = s[0]; C = s[1]; kh = s[2]; kw = s[3];
+          sx = 1; sy = kw; sc = kh * kw; sk = C * kh * kw;
+        }
+    }
+  else
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
+                   "%sweights of shape %s: expected 2-D (kh, kw), 3-D (k, C, K) / (K, C, k) "
+                   "or 4-D (kh, kw, C, K) / (K, C, kh, kw)", where, shape);
+      return NULL;
+    }
+  g_autofree char *shape_where = g_strdup_printf ("%sweights %s read as %s: ", where, shape,
+                                                  layout_name (layout));
+  if (!fm_bank_check_shape (shape_where, kh, kw, C, K, error))
+    return NULL;
+  if (b && b->size != K)
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
+                   "%sbias has %" G_GSIZE_FORMAT " values, the weights %s read as %s have %" G_GSIZE_FORMAT
+                   " filters (force the layout with :hwio or :oihw?)",
+                   where, b->size, shape, layout_name (layout), K);
+      return NULL;
+    }
+
+  g_autofree char *stem = fm_bank_path_stem (path);
+  FmBank *bank = fm_bank_new (stem, (int) kh, (int) kw, (int) C, (int) K);
+  g_free (bank->kind);
+  bank->kind = g_strdup ("learned");
+  g_free (bank->description);
+  bank->description = g_strdup_printf ("Learned weights %s (%s): %d filters of %d × %d × %d",
+                                       shape, layout_name (layout), (int) K, (int) kh, (int) kw, (int) C);
+  bank->origin = g_strdup (path);
+  for (gsize k = 0; k < K; k++)
+    {
+      FmFilter *f = &bank->filters[k];
+      float *dst = f->weights;
+      for (gsize y = 0; y < kh; y++)
+        for (gsize x = 0; x < kw; x++)
+          for (gsize c = 0; c < C; c++)
+            *dst++ = w->data[y * sy + x * sx + c * sc + k * sk];
+      f->bias = b ? b->data[k] : 0.0f;
+    }
+  g_autoptr (GError) err = NULL;
+  if (!fm_bank_validate (bank, &err))
+    {
+      g_set_error (error, FM_BANK_ERROR, err->code, "%s%s", where, err->message);
+      fm_bank_free (bank);
+      return NULL;
+    }
+  return bank;
+}
+
+static gboolean
+starts_with_magic (const char *path, const char *magic, gsize n)
+{
+  char head[8] = { 0 };
+  FILE *fp = fopen (path, "rb");
+  if (!fp)
+    return FALSE;
+  gsize got = fread (head, 1, n, fp);
+  fclose (fp);
+  return got == n && memcmp (head, magic, n) == 0;
+}
+
+FmBank *
+fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **error)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *display = g_filename_display_name (base);
+  g_autofree char *where = g_strdup_printf ("%s: ", display);
+  GError *local = NULL;
+
+  /* the content decides, not the extension: a renamed file still loads */
+  if (starts_with_magic (path, "PK", 2))
+    {
+      g_autoptr (GPtrArray) arrays = fm_npz_read_file (path, &local);
+      if (!arrays)
+        goto npy_failed;
+      FmArray *kernel, *bias;
+      if (!pick_members (arrays, where, &kernel, &bias, error))
+        return NULL;
+      return bank_from_arrays (kernel, bias, layout, path, where, error);
+    }
+  else
+    {
+      g_autoptr (FmArray) w = fm_npy_read_file (path, &local);
+      if (!w)
+        goto npy_failed;
+      return bank_from_arrays (w, NULL, layout, path, where, error);
+    }
+
+npy_failed:
+  g_set_error_literal (error, FM_BANK_ERROR,
+                       g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? FM_BANK_ERROR_NOT_FOUND
+                       : g_error_matches (local, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE) ? FM_BANK_ERROR_TOO_LARGE
+                       : FM_BANK_ERROR_PARSE,
+                       local->message);
+  g_error_free (local);
+  return NULL;
+}

@@ -1,1 +1,449 @@
-/* fm-bank.c: not written yet */
+/* fm-bank.c: the bank object, its rules, packing for the engine, and the one
+ * loader every front end calls (path, inline matrix or preset name). */
+#include "fm-bank-private.h"
+
+#include <math.h>
+#include <float.h>
+#include <stdio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+G_DEFINE_QUARK (fm-bank-error-quark, fm_bank_error)
+
+FmBank *
+fm_bank_new (const char *name, int kh, int kw, int channels, int n_filters)
+{
+  g_return_val_if_fail (kh > 0 && kw > 0 && channels > 0 && n_filters >= 0, NULL);
+  gsize per = (gsize) kh * kw * channels;
+  FmBank *bank = g_new0 (FmBank, 1);
+  bank->name = g_strdup (name ? name : "Bank");
+  bank->description = g_strdup ("");
+  bank->kind = g_strdup ("other");
+  bank->kh = kh;
+  bank->kw = kw;
+  bank->channels = channels;
+  bank->n_filters = n_filters;
+  bank->filters = g_new0 (FmFilter, MAX (n_filters, 1));
+  for (int k = 0; k < n_filters; k++)
+    {
+      bank->filters[k].name = g_strdup_printf ("filter %d", k + 1);
+      bank->filters[k].weights = g_new0 (float, per);
+      bank->filters[k].divisor = 1.0;
+    }
+  bank->input = FM_INPUT_AUTO;
+  bank->range = 1.0;
+  bank->def_padding = bank->def_border = bank->def_activation = bank->def_mapping = -1;
+  return bank;
+}
+
+FmBank *
+fm_bank_copy (const FmBank *bank)
+{
+  g_return_val_if_fail (bank, NULL);
+  gsize per = (gsize) bank->kh * bank->kw * bank->channels;
+  FmBank *copy = g_new (FmBank, 1);
+  *copy = *bank;
+  copy->name = g_strdup (bank->name);
+  copy->description = g_strdup (bank->description);
+  copy->kind = g_strdup (bank->kind);
+  copy->origin = g_strdup (bank->origin);
+  copy->filters = g_new0 (FmFilter, MAX (bank->n_filters, 1));
+  for (int k = 0; k < bank->n_filters; k++)
+    {
+      copy->filters[k] = bank->filters[k];
+      copy->filters[k].name = g_strdup (bank->filters[k].name);
+      copy->filters[k].weights = g_memdup2 (bank->filters[k].weights, per * sizeof (float));
+    }
+  return copy;
+}
+
+void
+fm_bank_free (FmBank *bank)
+{
+  if (!bank)
+    return;
+  for (int k = 0; k < bank->n_filters; k++)
+    {
+      g_free (bank->filters[k].name);
+      g_free (bank->filters[k].weights);
+    }
+  g_free (bank->filters);
+  g_free (bank->name);
+  g_free (bank->description);
+  g_free (bank->kind);
+  g_free (bank->origin);
+  g_free (bank);
+}
+
+/* ---- helpers shared by the readers ------------------------------------ */
+
+gboolean
+fm_bank_check_shape (const char *where, gsize kh, gsize kw, gsize channels,
+                     gsize n_filters, GError **error)
+{
+  if (!where)
+    where = "";
+  if (n_filters == 0)
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID, "%sthe bank has no filters", where);
+      return FALSE;
+    }
+  if (kh == 0 || kw == 0 || channels == 0)
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
+                   "%sempty kernel (%" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT ")",
+                   where, kh, kw, channels);
+      return FALSE;
+    }
+  if (kh > FM_BANK_MAX_KERNEL || kw > FM_BANK_MAX_KERNEL)
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_TOO_LARGE,
+                   "%skernel %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT ": must be at most %d × %d",
+                   where, kh, kw, FM_BANK_MAX_KERNEL, FM_BANK_MAX_KERNEL);
+      return FALSE;
+    }
+  if (channels > FM_BANK_MAX_CHANNELS)
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_TOO_LARGE,
+                   "%s%" G_GSIZE_FORMAT " channels: must be at most %d", where, channels,
+                   FM_BANK_MAX_CHANNELS);
+      return FALSE;
+    }
+  if (n_filters > FM_BANK_MAX_FILTERS)
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_TOO_LARGE,
+                   "%s%" G_GSIZE_FORMAT " filters: must be at most %d", where, n_filters,
+                   FM_BANK_MAX_FILTERS);
+      return FALSE;
+    }
+  /* each factor is ≤ 4096 here, so the product fits in 64 bits */
+  guint64 total = (guint64) kh * kw * channels * n_filters;
+  if (total > FM_BANK_MAX_WEIGHTS)
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_TOO_LARGE,
+                   "%s%" G_GUINT64_FORMAT " weights in all: must be at most %" G_GSIZE_FORMAT,
+                   where, total, FM_BANK_MAX_WEIGHTS);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+fm_bank_filter_label (int index, const char *name)
+{
+  g_autofree char *generic = g_strdup_printf ("filter %d", index + 1);
+  if (!name || !*name || strcmp (name, generic) == 0)
+    return g_steal_pointer (&generic);
+  return g_strdup_printf ("filter %d '%s'", index + 1, name);
+}
+
+/* Optimal string alignment: a swapped pair of letters ("weigths") costs 1,
+ * the commonest typo in hand-written keys. */
+int
+fm_bank_edit_distance (const char *a, const char *b)
+{
+  int n = (int) strlen (a), m = (int) strlen (b);
+  if (n > 64 || m > 64)
+    return G_MAXINT / 2;
+  int d[65][65];
+  for (int i = 0; i <= n; i++)
+    d[i][0] = i;
+  for (int j = 0; j <= m; j++)
+    d[0][j] = j;
+  for (int i = 1; i <= n; i++)
+    for (int j = 1; j <= m; j++)
+      {
+        int cost = g_ascii_tolower (a[i - 1]) != g_ascii_tolower (b[j - 1]);
+        int v = MIN (MIN (d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && g_ascii_tolower (a[i - 1]) == g_ascii_tolower (b[j - 2])
+            && g_ascii_tolower (a[i - 2]) == g_ascii_tolower (b[j - 1]))
+          v = MIN (v, d[i - 2][j - 2] + 1);
+        d[i][j] = v;
+      }
+  return d[n][m];
+}
+
+const char *
+fm_bank_closest (const char *word, const char *const *candidates)
+{
+  const char *best = NULL;
+  int best_d = MAX (1, (int) strlen (word) / 3) + 1;
+  for (int i = 0; candidates && candidates[i]; i++)
+    {
+      int d = fm_bank_edit_distance (word, candidates[i]);
+      if (d < best_d)
+        {
+          best_d = d;
+          best = candidates[i];
+        }
+    }
+  return best;
+}
+
+char *
+fm_bank_path_stem (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  char *dot = strrchr (base, '.');
+  if (dot && dot != base)
+    *dot = '\0';
+  return g_filename_display_name (base);
+}
+
+void
+fm_bank_format_float (GString *out, float value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  static const char *const formats[] = { "%.6g", "%.7g", "%.8g", "%.9g" };
+  for (int i = 0; i < 4; i++)
+    {
+      g_ascii_formatd (buf, sizeof buf, formats[i], value);
+      if ((float) g_ascii_strtod (buf, NULL) == value)
+        break;
+    }
+  g_string_append (out, buf);
+}
+
+void
+fm_bank_format_double (GString *out, double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  static const char *const formats[] = { "%.6g", "%.15g", "%.16g", "%.17g" };
+  for (int i = 0; i < 4; i++)
+    {
+      g_ascii_formatd (buf, sizeof buf, formats[i], value);
+      if (g_ascii_strtod (buf, NULL) == value)
+        break;
+    }
+  g_string_append (out, buf);
+}
+
+/* ---- rules ------------------------------------------------------------ */
+
+static gboolean
+invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+invalid (GError **error, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  char *msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID, msg);
+  g_free (msg);
+  return FALSE;
+}
+
+static gboolean
+bad_number (double v)
+{
+  return !isfinite (v) || fabs (v) > FLT_MAX;
+}
+
+static const char *
+bad_word (double v)
+{
+  return isnan (v) ? "NaN" : "infinite or beyond the float range";
+}
+
+static gboolean
+check_default (int value, FmOptionId id, GError **error)
+{
+  const FmOptionSpec *spec = fm_option_spec (id);
+  if (value == -1 || (value >= spec->min && value <= spec->max))
+    return TRUE;
+  g_autofree char *range = fm_option_describe_range (id);
+  return invalid (error, "defaults: %s %d: must be one of %s", spec->name, value, range);
+}
+
+gboolean
+fm_bank_validate (const FmBank *bank, GError **error)
+{
+  g_return_val_if_fail (bank, FALSE);
+  if (!fm_bank_check_shape ("", bank->kh, bank->kw, bank->channels,
+                            MAX (bank->n_filters, 0), error))
+    return FALSE;
+  if (!bank->filters)
+    return invalid (error, "the bank has no filters");
+  gsize per = (gsize) bank->kh * bank->kw * bank->channels;
+  for (int k = 0; k < bank->n_filters; k++)
+    {
+      const FmFilter *f = &bank->filters[k];
+      g_autofree char *label = fm_bank_filter_label (k, f->name);
+      if (!f->weights)
+        return invalid (error, "%s: no weights", label);
+      for (gsize i = 0; i < per; i++)
+        if (bad_number (f->weights[i]))
+          {
+            int c = (int) (i % bank->channels), x = (int) (i / bank->channels % bank->kw);
+            int y = (int) (i / bank->channels / bank->kw);
+            return invalid (error, "%s: weight [%d,%d,%d] is %s", label, y, x, c,
+                            bad_word (f->weights[i]));
+          }
+      if (bad_number (f->bias))
+        return invalid (error, "%s: bias is %s", label, bad_word (f->bias));
+      if (bad_number (f->divisor))
+        return invalid (error, "%s: divisor is %s", label, bad_word (f->divisor));
+      if (f->divisor == 0.0)
+        return invalid (error, "%s: divisor 0: must not be 0", label);
+      if (bad_number (f->offset))
+        return invalid (error, "%s: offset is %s", label, bad_word (f->offset));
+    }
+
+  static const int needs[] = { [FM_INPUT_LUMINANCE] = 1, [FM_INPUT_RGB] = 3,
+                               [FM_INPUT_RGBA] = 4, [FM_INPUT_PER_CHANNEL] = 1 };
+  if ((int) bank->input < FM_INPUT_AUTO || bank->input > FM_INPUT_PER_CHANNEL)
+    return invalid (error, "input %d: must be one of 0 auto .. 4 per-channel", bank->input);
+  if (bank->input != FM_INPUT_AUTO && bank->channels != needs[bank->input])
+    return invalid (error, "input '%s' gives %d channel%s, but the filters have %d",
+                    fm_option_value_name (FM_OPT_INPUT_MODE, bank->input),
+                    needs[bank->input], needs[bank->input] == 1 ? "" : "s", bank->channels);
+  if (bad_number (bank->range) || bank->range <= 0)
+    return invalid (error, "range %g: must be a positive number (1 for 0..1, 255 for 0..255)", bank->range);
+  int max_values = MIN (bank->channels, 4);
+  if (bank->n_mean < 0 || (bank->n_mean > 1 && bank->n_mean != bank->channels) || bank->n_mean > 4)
+    return invalid (error, "mean has %d values: give 1 or one per channel (%d)", bank->n_mean, max_values);
+  if (bank->n_std < 0 || (bank->n_std > 1 && bank->n_std != bank->channels) || bank->n_std > 4)
+    return invalid (error, "std has %d values: give 1 or one per channel (%d)", bank->n_std, max_values);
+  for (int i = 0; i < bank->n_mean; i++)
+    if (bad_number (bank->mean[i]))
+      return invalid (error, "mean[%d] is %s", i, bad_word (bank->mean[i]));
+  for (int i = 0; i < bank->n_std; i++)
+    if (bad_number (bank->std[i]) || bank->std[i] == 0.0)
+      return invalid (error, "std[%d] %g: must be a finite number other than 0", i, bank->std[i]);
+  const struct { const char *name; int v; } steps[] = {
+    { "stride", bank->stride_y }, { "stride", bank->stride_x },
+    { "dilation", bank->dilation_y }, { "dilation", bank->dilation_x } };
+  for (int i = 0; i < 4; i++)
+    if (steps[i].v < 0 || steps[i].v > FM_CONV_MAX_STEP)
+      return invalid (error, "%s %d: must be between 1 and %d", steps[i].name, steps[i].v, FM_CONV_MAX_STEP);
+  return check_default (bank->def_padding, FM_OPT_PADDING, error)
+      && check_default (bank->def_border, FM_OPT_BORDER, error)
+      && check_default (bank->def_activation, FM_OPT_ACTIVATION, error)
+      && check_default (bank->def_mapping, FM_OPT_MAPPING, error);
+}
+
+void
+fm_bank_pack (const FmBank *bank, float **weights, float **bias)
+{
+  gsize per = (gsize) bank->kh * bank->kw * bank->channels;
+  float *w = g_new (float, per * MAX (bank->n_filters, 1));
+  float *b = g_new (float, MAX (bank->n_filters, 1));
+  for (int k = 0; k < bank->n_filters; k++)
+    {
+      const FmFilter *f = &bank->filters[k];
+      /* divide in double: a divisor like 9 must give the same weights
+       * whether the bank was built by hand or read back from JSON */
+      for (gsize i = 0; i < per; i++)
+        w[k * per + i] = (float) (f->weights[i] / f->divisor);
+      b[k] = (float) ((double) f->bias + f->offset);
+    }
+  *weights = w;
+  *bias = b;
+}
+
+/* ---- the one loader ---------------------------------------------------- */
+
+static gboolean
+has_ext (const char *path, const char *ext)
+{
+  gsize n = strlen (path), e = strlen (ext);
+  return n > e && g_ascii_strcasecmp (path + n - e, ext) == 0;
+}
+
+/* Inline when it holds matrix punctuation or is nothing but numbers. */
+static gboolean
+looks_inline (const char *spec)
+{
+  if (strpbrk (spec, ",;|\n"))
+    return TRUE;
+  const char *p = spec;
+  gboolean any = FALSE;
+  for (;;)
+    {
+      while (g_ascii_isspace (*p))
+        p++;
+      if (!*p)
+        return any;
+      char *end = NULL;
+      g_ascii_strtod (p, &end);
+      if (end == p)
+        return FALSE;
+      any = TRUE;
+      p = end;
+    }
+}
+
+static FmBank *
+load_file (const char *path, FmWeightsLayout layout, gboolean sniff, GError **error)
+{
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_NOT_FOUND,
+                   "kernel file '%s' does not exist", display);
+      return NULL;
+    }
+  gboolean json = has_ext (path, ".json");
+  if (sniff)
+    {
+      /* an existing file without a known extension: look at its first bytes */
+      char head[8] = { 0 };
+      FILE *fp = g_fopen (path, "rb");
+      gsize n = fp ? fread (head, 1, sizeof head, fp) : 0;
+      if (fp)
+        fclose (fp);
+      gsize i = 0;
+      while (i < n && g_ascii_isspace (head[i]))
+        i++;
+      json = i < n && head[i] == '{';
+    }
+  if (json)
+    {
+      if (layout != FM_LAYOUT_AUTO)
+        {
+          g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE,
+                       "the :hwio / :oihw suffix applies to .npy and .npz weights, not to JSON banks");
+          return NULL;
+        }
+      return fm_bank_from_json_file (path, error);
+    }
+  return fm_bank_from_weights_file (path, layout, error);
+}
+
+FmBank *
+fm_bank_load (const char *spec, const char *user_dir, GError **error)
+{
+  if (!spec || !*spec || strspn (spec, " \t\r\n") == strlen (spec))
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_NOT_FOUND,
+                   "no kernel given: name a preset, a .json/.npy/.npz file or an inline matrix");
+      return NULL;
+    }
+
+  g_autofree char *path = g_strdup (spec);
+  FmWeightsLayout layout = FM_LAYOUT_AUTO;
+  if (has_ext (path, ":hwio") || has_ext (path, ":oihw"))
+    {
+      layout = has_ext (path, ":hwio") ? FM_LAYOUT_HWIO : FM_LAYOUT_OIHW;
+      path[strlen (path) - 5] = '\0';
+    }
+  if (has_ext (path, ".json") || has_ext (path, ".npy") || has_ext (path, ".npz"))
+    return load_file (path, layout, FALSE, error);
+  if (layout != FM_LAYOUT_AUTO)
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE,
+                   "'%s': the :hwio / :oihw suffix needs a .npy or .npz path", spec);
+      return NULL;
+    }
+  if (g_file_test (spec, G_FILE_TEST_IS_REGULAR))
+    return load_file (spec, FM_LAYOUT_AUTO, TRUE, error);
+  if (looks_inline (spec))
+    return fm_bank_from_inline (spec, error);
+
+  g_autofree char *preset = fm_presets_find (spec, user_dir, error);
+  if (!preset)
+    return NULL;
+  return fm_bank_from_json_file (preset, error);
+}

@@ -85,6 +85,9 @@ FmBank *fm_bank_from_json_file (const char *path, GError **error);
 FmBank *fm_bank_from_inline (const char *text, GError **error);
 FmBank *fm_bank_from_weights_file (const char *path, FmWeightsLayout layout,
                                    GError **error);
+/* The AUTO rule for 3-D and 4-D learned weights (docs/kernels.md): never
+ * returns FM_LAYOUT_AUTO. */
+FmWeightsLayout fm_bank_guess_layout (int ndim, const gsize *shape);
 char *fm_bank_to_json (const FmBank *bank);
 gboolean fm_bank_save_json (const FmBank *bank, const char *path, GError **error);
 

@@ -39,6 +39,8 @@ FmArray *fm_npy_read_file (const char *path, GError **error);
 
 /* All members of an .npz (GPtrArray of FmArray*, owns them). */
 GPtrArray *fm_npz_read_file (const char *path, GError **error);
+GPtrArray *fm_npz_read_data (const guint8 *data, gsize length, const char *name,
+                             GError **error);
 
 /* float32 little-endian, C order. */
 gboolean fm_npy_write_file (const char *path, const float *data, int ndim,

@@ -1,0 +1,42 @@
+/* fm-bank-private: helpers shared by the bank readers (not installed). */
+#pragma once
+
+#include "fm-bank.h"
+#include "fm-conv.h"
+
+G_BEGIN_DECLS
+
+/* The engine's limits are the bank's: a bank the engine would refuse is
+ * refused at load time, where the message can name the file. */
+#define FM_BANK_MAX_KERNEL   FM_CONV_MAX_KERNEL
+#define FM_BANK_MAX_FILTERS  FM_CONV_MAX_FILTERS
+#define FM_BANK_MAX_CHANNELS FM_CONV_MAX_CHANNELS
+/* 64 MB of float weights: far above any single conv layer (VGG's largest is
+ * 2.4 M weights) yet small enough to allocate without a second thought. */
+#define FM_BANK_MAX_WEIGHTS  ((gsize) 1 << 24)
+/* Text files larger than this are not hand-written banks. */
+#define FM_BANK_MAX_FILE_SIZE ((gsize) 256 << 20)
+
+/* Checks kh, kw, channels, n_filters against the limits (and their product
+ * against FM_BANK_MAX_WEIGHTS).  where prefixes the message ("" or "x.npy: "). */
+gboolean fm_bank_check_shape (const char *where, gsize kh, gsize kw,
+                              gsize channels, gsize n_filters, GError **error);
+
+/* "filter 2 'blur'" — how every message names a filter (index from 1). */
+char *fm_bank_filter_label (int index, const char *name);
+
+/* The candidate closest to word (edit distance), or NULL when none is close
+ * enough to be a plausible typo. */
+const char *fm_bank_closest (const char *word, const char *const *candidates);
+
+/* Levenshtein distance, case-insensitive (ASCII). */
+int fm_bank_edit_distance (const char *a, const char *b);
+
+/* "sobel" for "/x/y/sobel.json" — the default bank name. */
+char *fm_bank_path_stem (const char *path);
+
+/* Shortest text that reads back as the same float / double (C locale). */
+void fm_bank_format_float (GString *out, float value);
+void fm_bank_format_double (GString *out, double value);
+
+G_END_DECLS
