@@ -356,6 +356,51 @@ test_bands_and_threads_identical (void)
   g_rand_free (r);
 }
 
+static gboolean
+bounded_sink (gpointer data, int y0, int n_rows, const float *maps, gsize plane_stride,
+              GError **error)
+{
+  int *bands = data;
+  (void) y0; (void) maps; (void) error;
+  /* 64 maps: an output band may hold a few MiB, never the whole image. */
+  g_assert_cmpuint (64 * plane_stride, <=, 2u << 20);
+  g_assert_cmpint (n_rows, <, 2000);
+  ++*bands;
+  return TRUE;
+}
+
+/* With band_rows 0 the plan picks bands whose memory does not grow with the
+ * image: a 2000-row image with 64 filters arrives in many bands. */
+static void
+test_default_band_is_bounded (void)
+{
+  GRand *r = g_rand_new_with_seed (19);
+  Case c = { 0 };
+  case_random (&c, r);
+  c.p.channels = 1;
+  c.p.n_filters = 64;
+  c.p.groups = 1;
+  c.p.kh = c.p.kw = 1;
+  c.p.stride_y = c.p.stride_x = 1;
+  c.p.padding = FM_PADDING_SAME;
+  c.in_h = 2000;
+  c.in_w = 100;
+  case_fill (&c, r);
+
+  GError *error = NULL;
+  FmConvPlan *plan = fm_conv_plan_new (&c.p, c.in_h, c.in_w, &error);
+  g_assert_no_error (error);
+  Source src = { &c, 2000, 0 };
+  int bands = 0;
+  g_assert_true (fm_conv_plan_run (plan, checked_source, &src, bounded_sink, &bands, 0, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (bands, >, 4);
+  g_assert_cmpint (src.fetched, ==, c.in_h);
+  fm_conv_plan_free (plan);
+  case_clear (&c);
+  g_rand_free (r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -365,5 +410,6 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/grid/image-smaller-than-kernel", test_image_smaller_than_kernel);
   g_test_add_func ("/conv/grid/one-dimensional", test_one_dimensional);
   g_test_add_func ("/conv/grid/bands-and-threads-identical", test_bands_and_threads_identical);
+  g_test_add_func ("/conv/grid/default-band-is-bounded", test_default_band_is_bounded);
   return g_test_run ();
 }
