@@ -11,7 +11,7 @@
 #define N_RANDOM_CASES 10000
 
 static const int channel_set[] = { 1, 3, 4 };
-static const int filter_set[] = { 1, 2, 5, 3, 6 };   /* 3 and 6 allow groups = 3 */
+static const int filter_set[] = { 1, 2, 5, 3, 4, 6 };   /* 3, 4, 6 allow groups > 1 */
 static const int kernel_set[][2] = {
   { 1, 1 }, { 2, 2 }, { 3, 3 }, { 4, 4 }, { 5, 5 }, { 6, 6 }, { 7, 7 },
   { 2, 5 }, { 5, 2 }, { 1, 7 }, { 7, 1 }, { 1, 3 }, { 3, 1 }, { 2, 3 }, { 4, 6 },

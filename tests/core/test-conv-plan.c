@@ -303,6 +303,25 @@ test_stop (void)
   fm_conv_plan_free (plan);
 }
 
+/* Tests force an inner loop by name; a misspelt name must not silently
+ * fall back to another path. */
+static void
+test_forced_path (void)
+{
+  FmConvParams p;
+  params_3x3 (&p);
+  g_setenv ("FEATUREMAPS_CONV_PATH", "no-such-loop", TRUE);
+  expect_error (&p, 8, 8, FM_CONV_ERROR_INVALID,
+                "FEATUREMAPS_CONV_PATH no-such-loop: must be one of direct-c");
+  g_setenv ("FEATUREMAPS_CONV_PATH", "direct-c", TRUE);
+  GError *error = NULL;
+  FmConvPlan *plan = fm_conv_plan_new (&p, 8, 8, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fm_conv_plan_path (plan), ==, "direct-c");
+  fm_conv_plan_free (plan);
+  g_unsetenv ("FEATUREMAPS_CONV_PATH");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -315,5 +334,6 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/plan/geometry", test_geometry);
   g_test_add_func ("/conv/plan/borders-match-numpy", test_borders_match_numpy);
   g_test_add_func ("/conv/plan/stop", test_stop);
+  g_test_add_func ("/conv/plan/forced-path", test_forced_path);
   return g_test_run ();
 }
