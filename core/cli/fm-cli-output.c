@@ -5,6 +5,7 @@
 #include "fm-cli-image.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -16,6 +17,7 @@ struct _FmCliOutput {
   gboolean exists;      /* the folder is already there */
   char *temp;           /* temporary file or folder; NULL once committed */
   int out_w, out_h, n_layers, layer_channels;
+  gboolean per_channel; /* .npy gets the colour axis even for 1 channel */
   gboolean raw;         /* TIFF float when raw, PNG 16-bit otherwise */
 
   float *data;          /* .npy: the whole array */
@@ -101,7 +103,7 @@ make_temp (FmCliOutput *out, GError **error)
   int e;
   if (out->npy)
     {
-      int fd = g_mkstemp (tmpl);
+      int fd = g_mkstemp_full (tmpl, O_RDWR, 0666);  /* umask decides, as for any new file */
       e = errno;
       if (fd >= 0)
         {
@@ -112,7 +114,7 @@ make_temp (FmCliOutput *out, GError **error)
     }
   else
     {
-      if (g_mkdtemp (tmpl))
+      if (g_mkdtemp_full (tmpl, 0777))
         {
           out->temp = g_steal_pointer (&tmpl);
           return TRUE;
@@ -142,6 +144,7 @@ fm_cli_output_begin (FmCliOutput *out, const FmBank *bank, const FmJob *job,
   out->out_h = g->out_h;
   out->n_layers = fm_job_n_layers (job);
   out->layer_channels = fm_job_layer_channels (job);
+  out->per_channel = fm_job_input_mode (job) == FM_INPUT_PER_CHANNEL;
   out->raw = mapping == FM_MAPPING_RAW;
 
   gsize n;
@@ -287,7 +290,7 @@ fm_cli_output_commit (FmCliOutput *out, GError **error)
   if (out->npy)
     {
       gsize shape[4] = { out->out_h, out->out_w, out->n_layers, out->layer_channels };
-      int ndim = out->layer_channels == 1 ? 3 : 4;
+      int ndim = out->per_channel ? 4 : 3;
       GError *local = NULL;
       if (!fm_npy_write_file (out->temp, out->data, ndim, shape, &local))
         {

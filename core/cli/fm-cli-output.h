@@ -2,7 +2,8 @@
  *
  *   OUTPUT.npy   float32, out_h × out_w × K (one value per map), or, in
  *                per-channel mode, out_h × out_w × K × Cc (each map an RGB
- *                layer: the last axis is its colour channels).
+ *                layer: the last axis is its colour channels; Cc = 1 for
+ *                a grey image, still 4-D so scripts see one shape).
  *   OUTPUT/      a folder: one file per map named after its filter
  *                ("vertical.tif"): 32-bit float TIFF for mapping raw (values
  *                kept exactly), 16-bit PNG otherwise (values in 0..1).
