@@ -94,6 +94,12 @@ fm_apply (gint32 image, gint32 drawable, const FmValues *values,
   FmJob *job = fm_job_new (bank, &values->options, &info, &e);
   if (!job)
     {
+      /* The core calls what it sees "the image"; with a selection that is
+       * the selection's rectangle, which the user may not guess. */
+      if (src.width != gimp_drawable_width (drawable)
+          || src.height != gimp_drawable_height (drawable))
+        g_prefix_error (&e, "selection %d × %d at %d,%d: ", src.width, src.height,
+                        src.x, src.y);
       fm_drawable_source_clear (&src);
       calling_error (error, e, NULL);
       return FALSE;

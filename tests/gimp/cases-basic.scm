@@ -1,0 +1,57 @@
+; The tutorial's worked example and the shape of what the plug-in adds.
+
+(define (fm-line-image precision)
+  ; 8 × 8 grey, columns 3 and 4 at 1: the tutorial's vertical line.
+  (let* ((img (car (gimp-image-new-with-precision 8 8 GRAY precision)))
+         (layer (car (gimp-layer-new img 8 8 GRAY-IMAGE "lines" 100 LAYER-MODE-NORMAL))))
+    (gimp-image-insert-layer img layer 0 0)
+    (gimp-context-set-foreground '(0 0 0))
+    (gimp-drawable-fill layer FILL-FOREGROUND)
+    (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 3 0 2 8)
+    (gimp-context-set-foreground '(255 255 255))
+    (gimp-drawable-edit-fill layer FILL-FOREGROUND)
+    (gimp-selection-none img)
+    (gimp-image-clean-all img)
+    img))
+
+(fm-case "tutorial vertical line, valid, raw -> 6x6 at 1,1 rows 0 0 3 3 0 0"
+  (lambda ()
+    (let* ((img (fm-line-image PRECISION-FLOAT-GAMMA))
+           (src (fm-layer-of img))
+           (r (fm-run img src "0,1,0;0,1,0;0,1,0" '(0 0 0 1 1 0 0 0)))
+           (layers (vector->list (list-ref r 3)))
+           (map0 (car layers)))
+      (fm-assert= "new-image" img (car r))
+      (fm-assert= "num-layers" 1 (list-ref r 2))
+      (fm-assert= "size" '(6 6) (list (car (gimp-drawable-width map0)) (car (gimp-drawable-height map0))))
+      (fm-assert= "offsets" '(1 1) (gimp-drawable-offsets map0))
+      (fm-assert= "group parent" (list-ref r 1) (car (gimp-item-get-parent map0)))
+      (fm-dump "line" map0)
+      (fm-say "EXPECT line 6 6"
+              " 0 0 3 3 0 0 0 0 3 3 0 0 0 0 3 3 0 0 0 0 3 3 0 0 0 0 3 3 0 0 0 0 3 3 0 0")
+      (gimp-image-delete img))))
+
+(fm-case "tutorial line to a new image (destination 1), read back from a float TIFF"
+  (lambda ()
+    (let* ((img (fm-line-image PRECISION-U8-GAMMA))
+           (src (fm-layer-of img))
+           (r (fm-run img src "0,1,0;0,1,0;0,1,0" '(0 0 0 1 1 0 0 1)))
+           (new (car r))
+           (map0 (vector-ref (list-ref r 3) 0))
+           (tiff (string-append fm-out "/line.tif")))
+      (fm-assert "a new image" (not (= new img)))
+      (fm-assert= "group" -1 (list-ref r 1))
+      (fm-assert= "new image size" '(8 8) (list (car (gimp-image-width new)) (car (gimp-image-height new))))
+      (fm-assert= "precision" PRECISION-FLOAT-LINEAR (car (gimp-image-get-precision new)))
+      (fm-assert= "base type" GRAY (car (gimp-image-base-type new)))
+      (fm-assert= "offsets" '(1 1) (gimp-drawable-offsets map0))
+      (fm-assert= "source image unchanged" 1 (fm-n-layers img))
+      (fm-assert= "source not dirty" 0 (car (gimp-image-is-dirty img)))
+      ; One layer, so the TIFF's one page is the map.
+      (gimp-layer-set-offsets map0 0 0)
+      (gimp-image-resize-to-layers new)
+      (file-tiff-save RUN-NONINTERACTIVE new map0 tiff tiff 0)
+      (fm-say "TIFF " tiff " 6 6"
+              " 0 0 3 3 0 0 0 0 3 3 0 0 0 0 3 3 0 0 0 0 3 3 0 0 0 0 3 3 0 0 0 0 3 3 0 0")
+      (gimp-image-delete new)
+      (gimp-image-delete img))))

@@ -1,0 +1,417 @@
+#!/usr/bin/python3
+"""gimp-console end-to-end harness for plug-in-feature-maps.
+
+Runs each Script-Fu case file (tests/gimp/cases-*.scm) in one gimp-console
+batch, in a hermetic GIMP (GIMP-NOTES "A hermetic headless run"): a fresh
+profile per worker, a gimprc whose plug-in path holds only script-fu,
+file-tiff, file-png and our plug-in, its own XDG folders and TMPDIR, and
+`timeout`.  gimp-console always exits 0, so results come from stderr: the
+cases print "FMTEST BEGIN/PASS/FAIL/END" lines with gimp-message, plus
+requests for checks done here in numpy:
+
+  DATA label w h ox oy bpp precision n_components : bytes...   a layer's stored pixels
+  CLI label w h nc seed precision sx sy sw sh o1..o8 kernel   compare layers label#k
+                                                             with the command line
+  EXPECT label h w v...      channel 0 of DATA label equals these exactly
+  TIFF path h w v...         channel 0 of the TIFF's first page equals these exactly
+
+Needs /usr/bin/python3 (numpy and tifffile live there).  Exit 77 when
+gimp-console-2.10 or the plug-in is missing.
+"""
+import argparse
+import concurrent.futures as futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+GIMP = "gimp-console-2.10"
+SYS_PLUGINS = "/usr/lib/gimp/2.0/plug-ins"
+SYS_SCRIPTS = "/usr/share/gimp/2.0/scripts"
+OPTION_NAMES = ["input-mode", "padding", "border", "stride", "dilation",
+                "activation", "mapping"]
+OPTION_VALUES = {
+    "input-mode": ["auto", "luminance", "rgb", "rgba", "per-channel"],
+    "padding": ["valid", "same", "full"],
+    "border": ["zero", "clamp", "reflect", "wrap"],
+    "activation": ["none", "relu", "leaky-relu", "abs", "sigmoid", "tanh"],
+    "mapping": ["raw", "clamp", "normalize", "normalize-joint", "abs-normalize"],
+}
+
+try:
+    import numpy as np
+except ImportError:  # reported per check, so a missing numpy is visible
+    np = None
+
+
+# ---- the hermetic GIMP ----------------------------------------------------
+
+class Worker:
+    def __init__(self, root, args):
+        self.root = root
+        self.args = args
+        shutil.rmtree(root, ignore_errors=True)
+        os.makedirs(root)
+        sysplug = os.path.join(root, "sysplug")
+        plugdir = os.path.join(root, "plugdir", "featuremaps")
+        sfpath = os.path.join(root, "sfpath")
+        for d in (sysplug, plugdir, sfpath):
+            os.makedirs(d)
+        for p in ("script-fu", "file-tiff", "file-png"):
+            os.symlink(os.path.join(SYS_PLUGINS, p), os.path.join(sysplug, p))
+        for f in ("script-fu.init", "script-fu-compat.init", "plug-in-compat.init"):
+            os.symlink(os.path.join(SYS_SCRIPTS, f), os.path.join(sfpath, f))
+        # GIMP loads DIR/NAME/NAME: the folder must be named like the binary.
+        os.symlink(os.path.abspath(args.plugin), os.path.join(plugdir, "featuremaps"))
+        self.env = dict(os.environ)
+        for var, sub in (("XDG_CACHE_HOME", "cache"), ("XDG_DATA_HOME", "data"),
+                         ("XDG_CONFIG_HOME", "config"), ("TMPDIR", "tmp")):
+            path = os.path.join(root, sub)
+            os.makedirs(path)
+            self.env[var] = path
+        # Created by GIMP itself on the first run (first-run set-up).
+        self.profile = os.path.join(root, "profile")
+        self.env["GIMP2_DIRECTORY"] = self.profile
+        self.shared = os.path.join(root, "shared-presets")
+        os.makedirs(self.shared)
+        self.env["FEATUREMAPS_PRESET_PATH"] = self.shared
+        self.gimprc = os.path.join(root, "gimprc")
+        with open(self.gimprc, "w") as f:
+            f.write('(plug-in-path "%s:%s")\n' % (sysplug, os.path.dirname(plugdir)))
+            f.write('(script-fu-path "%s")\n' % sfpath)
+        self.lib = os.path.join(args.tests, "lib.scm")
+
+    def gimp(self, batches, timeout):
+        cmd = ["timeout", str(timeout), GIMP, "-i", "-d", "-f",
+               "--stack-trace-mode=never", "-g", self.gimprc]
+        for b in batches:
+            cmd += ["-b", b]
+        cmd += ["-b", "(gimp-quit 0)"]
+        p = subprocess.run(cmd, env=self.env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           cwd=self.root)
+        return p.returncode, p.stdout.decode("utf-8", "replace") + \
+            p.stderr.decode("utf-8", "replace")
+
+    def warm_up(self):
+        """First run: GIMP makes the profile and the babl cache; then the
+        user's own bank folder (gimp_directory()/featuremaps) gets a bank."""
+        self.gimp([], 120)
+        user = os.path.join(self.profile, "featuremaps")
+        os.makedirs(user, exist_ok=True)
+        data = self.args.data
+        shutil.copy(os.path.join(data, "user-bank.json"), os.path.join(user, "user-bank.json"))
+        shutil.copy(os.path.join(data, "shared-bank.json"), os.path.join(self.shared, "shared-bank.json"))
+
+    def run_file(self, case_file):
+        name = os.path.splitext(os.path.basename(case_file))[0]
+        out = os.path.join(self.root, "out", name)
+        os.makedirs(out, exist_ok=True)
+        env_scm = os.path.join(out, "env.scm")
+        with open(env_scm, "w") as f:
+            for var, val in (("fm-out", out), ("fm-data", self.args.data),
+                             ("fm-tests", self.args.tests), ("fm-src", self.args.src)):
+                f.write('(define %s "%s")\n' % (var, val))
+        batch = '(begin (load "%s") (load "%s") (load "%s"))' % (self.lib, env_scm,
+                                                              os.path.abspath(case_file))
+        t0 = time.time()
+        rc, log = self.gimp([batch], self.args.timeout)
+        with open(os.path.join(out, "gimp.log"), "w") as f:
+            f.write(log)
+        return name, out, rc, log, time.time() - t0
+
+
+# ---- reading the log ------------------------------------------------------
+
+def messages(log):
+    """The FMTEST lines, in order (a message may span lines: up to the
+    blank line gimp-console prints after each)."""
+    found = []
+    for m in re.finditer(r"FMTEST (.*?)(?:\n\n|\Z)", log, re.S):
+        found.append(m.group(1).rstrip("\n"))
+    return found
+
+
+class Case:
+    def __init__(self, name):
+        self.name = name
+        self.ended = False
+        self.failures = []
+        self.scheme_pass = False
+        self.records = []
+
+
+def parse(log):
+    cases, current = [], None
+    for msg in messages(log):
+        kind, _, rest = msg.partition(" ")
+        if kind == "BEGIN":
+            current = Case(rest)
+            cases.append(current)
+        elif current is None:
+            continue
+        elif kind == "PASS":
+            current.scheme_pass = True
+        elif kind == "FAIL":
+            current.failures.append(rest.partition(" :: ")[2] or rest)
+        elif kind == "END":
+            current.ended = True
+            current = None
+        else:
+            current.records.append((kind, rest))
+    return cases
+
+
+# ---- numpy side -------------------------------------------------------------
+
+def pattern(w, h, nc, seed):
+    y, x, c = np.meshgrid(np.arange(h), np.arange(w), np.arange(nc), indexing="ij")
+    return ((x * 37 + y * 91 + c * 53 + seed * 17) % 256).astype(np.uint8)
+
+
+def srgb_to_linear(v):
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(v):
+    v = np.maximum(v, 0)
+    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
+
+
+def storage(precision):
+    """(numpy dtype, linear?) of a GimpPrecision value."""
+    kind = {1: np.uint8, 2: np.uint16, 3: np.uint32, 5: np.float16,
+            6: np.float32, 7: np.float64}[precision // 100]
+    return kind, precision % 100 == 0
+
+
+def through_storage(values, precision, has_alpha):
+    """What the plug-in reads (perceptual float) from an 8-bit gamma pattern
+    converted to precision: the value passes through the stored type and TRC."""
+    dtype, linear = storage(precision)
+    v = values.astype(np.float64)
+    colour = v[..., :-1] if has_alpha else v
+    if linear:
+        colour = srgb_to_linear(colour)
+    if np.issubdtype(dtype, np.integer):
+        top = np.iinfo(dtype).max
+        colour = np.round(colour * top) / top
+        if has_alpha:
+            v[..., -1] = np.round(v[..., -1] * top) / top
+    else:
+        colour = colour.astype(dtype).astype(np.float64)
+        if has_alpha:
+            v[..., -1] = v[..., -1].astype(dtype).astype(np.float64)
+    if linear:
+        colour = linear_to_srgb(colour)
+    if has_alpha:
+        v[..., :-1] = colour
+    else:
+        v = colour
+    return v
+
+
+def decode(rest):
+    head, _, data = rest.partition(" : ")
+    label, w, h, ox, oy, bpp, prec, nc = head.split()
+    w, h, ox, oy, bpp, prec, nc = map(int, (w, h, ox, oy, bpp, prec, nc))
+    dtype, _ = storage(prec)
+    raw = np.array([int(b) for b in data.split()], dtype=np.uint8)
+    vals = raw.view(dtype).reshape(h, w, nc).astype(np.float64)
+    if np.issubdtype(dtype, np.integer):
+        vals /= np.iinfo(dtype).max
+    return label, dict(w=w, h=h, ox=ox, oy=oy, prec=prec, nc=nc, values=vals, dtype=dtype)
+
+
+def tolerance(dtype, scale):
+    if dtype == np.uint8:
+        return 0.5 / 255 + 1e-5
+    if dtype == np.uint16:
+        return 0.5 / 65535 + 1e-6
+    if dtype == np.float16:
+        return 1e-3 * max(scale, 1.0)
+    return 1e-4 * scale + 1e-6
+
+
+def check_cli(rest, data, args, out):
+    f = rest.split()
+    label = f[0]
+    w, h, nc, seed, prec, sx, sy, sw, sh = map(int, f[1:10])
+    opts = list(map(int, f[10:18]))
+    kernel = " ".join(f[18:])
+    img = pattern(w, h, nc, seed)[sy:sy + sh, sx:sx + sw] / 255.0
+    has_alpha = nc in (2, 4)
+    img = through_storage(img, prec, has_alpha).astype(np.float32)
+    tag = re.sub(r"[^A-Za-z0-9_.-]", "_", label)
+    src = os.path.join(out, tag + "-in.npy")
+    dst = os.path.join(out, tag + "-maps.npy")
+    np.save(src, img)
+    cmd = [args.cli, "apply", "-k", kernel, "-i", src, "-o", dst]
+    for name, v in zip(OPTION_NAMES, opts):
+        cmd += ["--" + name, OPTION_VALUES[name][v] if name in OPTION_VALUES else str(v)]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        return ["CLI %s failed: %s" % (" ".join(cmd), p.stderr.decode().strip())]
+    maps = np.load(dst).astype(np.float64)
+    if maps.ndim == 3:
+        maps = maps[..., None]
+    errors = []
+    K = maps.shape[2]
+    layers = [l for l in data if l.startswith(label + "#")]
+    if len(layers) != K:
+        return ["%s: %d layers dumped, the CLI made %d maps" % (label, len(layers), K)]
+    scale = float(np.max(np.abs(maps))) if maps.size else 0.0
+    for k in range(K):
+        d = data["%s#%d" % (label, k)]
+        lc = maps.shape[3]
+        got = d["values"][..., :lc]
+        want = maps[:, :, k, :]
+        if got.shape != want.shape:
+            errors.append("%s#%d: layer %s, CLI map %s" % (label, k, got.shape, want.shape))
+            continue
+        if d["nc"] == 3 and lc == 1:
+            got = d["values"][..., :3]
+            want = np.repeat(want, 3, axis=2)
+        diff = float(np.max(np.abs(got - want))) if got.size else 0.0
+        tol = tolerance(d["dtype"], scale)
+        if not diff <= tol:
+            errors.append("%s#%d: max |plug-in - CLI| = %g > %g" % (label, k, diff, tol))
+        if d["nc"] in (2, 4) and not np.all(d["values"][..., -1] == 1.0):
+            errors.append("%s#%d: alpha not opaque" % (label, k))
+    return errors
+
+
+def check_expect(rest, data):
+    f = rest.split()
+    label, h, w = f[0], int(f[1]), int(f[2])
+    want = np.array([float(v) for v in f[3:]]).reshape(h, w)
+    if label not in data:
+        return ["EXPECT %s: no DATA" % label]
+    got = data[label]["values"][..., 0]
+    if got.shape != want.shape or not np.array_equal(got, want):
+        return ["%s: expected\n%s\ngot\n%s" % (label, want, got)]
+    return []
+
+
+def check_tiff(rest):
+    import tifffile
+    f = rest.split()
+    path, h, w = f[0], int(f[1]), int(f[2])
+    want = np.array([float(v) for v in f[3:]]).reshape(h, w)
+    with tifffile.TiffFile(path) as t:
+        page = t.pages[0].asarray()
+    if page.dtype != np.float32:
+        return ["%s: sample type %s, expected float32" % (path, page.dtype)]
+    got = page[..., 0] if page.ndim == 3 else page
+    if got.shape != want.shape or not np.array_equal(got, want):
+        return ["%s: expected\n%s\ngot\n%s" % (path, want, got)]
+    return []
+
+
+def python_checks(case, args, out):
+    if np is None:
+        return ["numpy missing: run the harness with /usr/bin/python3"]
+    errors, data = [], {}
+    for kind, rest in case.records:
+        try:
+            if kind == "DATA":
+                label, d = decode(rest)
+                data[label] = d
+            elif kind == "CLI":
+                errors += check_cli(rest, data, args, out)
+            elif kind == "EXPECT":
+                errors += check_expect(rest, data)
+            elif kind == "TIFF":
+                errors += check_tiff(rest)
+            elif kind == "NOTE":
+                pass
+            else:
+                errors.append("unknown record %s" % kind)
+        except Exception as e:  # a broken record is a failed case, not a crash
+            errors.append("%s record: %s: %s" % (kind, type(e).__name__, e))
+    return errors
+
+
+# ---- main -------------------------------------------------------------------
+
+def run_worker(index, files, args):
+    worker = Worker(os.path.join(args.work, "worker-%d" % index), args)
+    worker.warm_up()
+    results = []
+    for f in files:
+        results.append(worker.run_file(f))
+    return results
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--plugin", required=True, help="the built plug-in binary")
+    ap.add_argument("--cli", required=True, help="the featuremaps command line")
+    ap.add_argument("--src", default=os.path.dirname(os.path.dirname(here)))
+    ap.add_argument("--work", required=True, help="scratch folder (emptied)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--timeout", type=int, default=180)
+    ap.add_argument("cases", nargs="*")
+    args = ap.parse_args()
+    args.tests = here
+    args.data = os.path.join(args.src, "tests", "data")
+    args.work = os.path.abspath(args.work)
+
+    if shutil.which(GIMP) is None:
+        print("SKIP: %s not installed" % GIMP)
+        return 77
+    if not os.access(args.plugin, os.X_OK):
+        print("SKIP: plug-in %s not built" % args.plugin)
+        return 77
+
+    files = args.cases or sorted(
+        os.path.join(here, f) for f in os.listdir(here)
+        if f.startswith("cases-") and f.endswith(".scm"))
+    t0 = time.time()
+    jobs = max(1, min(args.jobs, len(files)))
+    shares = [files[i::jobs] for i in range(jobs)]
+    with futures.ThreadPoolExecutor(jobs) as pool:
+        runs = [r for rs in pool.map(lambda i: run_worker(i, shares[i], args), range(jobs))
+                for r in rs]
+
+    n_pass = n_fail = 0
+    for name, out, rc, log, seconds in sorted(runs):
+        cases = parse(log)
+        problems = []
+        if rc == 124:
+            problems.append("gimp-console timed out after %d s" % args.timeout)
+        if "batch command executed successfully" not in log:
+            problems.append("the batch did not finish successfully")
+        if "Plug-in crashed" in log:
+            problems.append("a plug-in crashed")
+        if not cases:
+            problems.append("no case ran")
+        print("== %s: %d cases, %.1f s" % (name, len(cases), seconds))
+        for c in cases:
+            errors = list(c.failures)
+            if not c.ended:
+                errors.append("no END marker")
+            elif not c.scheme_pass and not c.failures:
+                errors.append("no PASS marker")
+            errors += python_checks(c, args, out)
+            if errors:
+                n_fail += 1
+                print("FAIL %s" % c.name)
+                for e in errors:
+                    print("     " + e.replace("\n", "\n     "))
+            else:
+                n_pass += 1
+                print("ok   %s" % c.name)
+        if problems:
+            n_fail += 1
+            print("FAIL %s (batch): %s -- log: %s" % (name, "; ".join(problems),
+                                                    os.path.join(out, "gimp.log")))
+    print("%d passed, %d failed, %.1f s" % (n_pass, n_fail, time.time() - t0))
+    return 1 if n_fail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
