@@ -355,7 +355,7 @@ cpu_model (void)
       if (colon)
         {
           char *end = strchr (colon, '\n');
-          return g_strstrip (g_strndup (colon + 1, end ? end - colon - 1 : strlen (colon + 1)));
+          return g_strstrip (g_strndup (colon + 1, end ? (gsize) (end - colon - 1) : strlen (colon + 1)));
         }
     }
   return g_strdup ("unknown");
