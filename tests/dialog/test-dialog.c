@@ -1,0 +1,494 @@
+/* test-dialog: the Feature Maps dialog built on an in-memory image and driven
+ * through its widgets, as a user would, under Xvfb.  Checks the bank and
+ * options the dialog ends with, the preview (the same fm_job on the same
+ * rectangle), errors shown in the dialog with OK insensitive, saved banks
+ * reappearing as presets, and the snapshot / auto-OK test hook. */
+#include "fm-dialog-private.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#define W 64
+#define H 48
+
+static char *tmp_root;
+
+/* A vertical bright line on a dark horizontal ramp: every line and edge
+ * detector has something to say about it. */
+static FmDialogSource *
+test_source (int channels, gboolean float_precision)
+{
+  float *px = g_new (float, W * H * channels);
+
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      for (int c = 0; c < channels; c++)
+        px[(y * W + x) * channels + c] =
+          c == 3 ? 1.0f : (x == 20 || x == 21 ? 1.0f : 0.25f * x / W + 0.05f * c);
+  FmDialogSource *s = fm_dialog_source_new_memory (W, H, channels, px, float_precision);
+  g_free (px);
+  return s;
+}
+
+static char *
+fresh_dir (const char *name)
+{
+  char *dir = g_build_filename (tmp_root, name, NULL);
+  g_mkdir_with_parents (dir, 0755);
+  return dir;
+}
+
+static void
+wait_preview (FmDialog *d)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while ((fm_dialog_preview_busy (d->preview) || gtk_events_pending ()) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (fm_dialog_preview_busy (d->preview));
+}
+
+static FmDialog *
+open_dialog (const char *kernel, FmDialogSource *source, const char *user_dir,
+             const FmOptions *options)
+{
+  FmDialog *d = fm_dialog_new (source, kernel, options, user_dir, NULL);
+  gtk_widget_show (d->window);
+  wait_preview (d);
+  return d;
+}
+
+static gboolean
+ok_sensitive (FmDialog *d)
+{
+  return gtk_widget_get_sensitive (
+    gtk_dialog_get_widget_for_response (GTK_DIALOG (d->window), GTK_RESPONSE_OK));
+}
+
+static void
+type_into (GtkWidget *entry, const char *text)
+{
+  gtk_entry_set_text (GTK_ENTRY (entry), text);
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void
+test_choose_preset (void)
+{
+  g_autofree char *user = fresh_dir ("choose");
+  FmDialog *d = open_dialog ("line-detectors", test_source (3, TRUE), user, NULL);
+
+  g_assert_cmpstr (d->model->spec, ==, "line-detectors");
+  g_assert_cmpint (d->model->bank->n_filters, ==, 2);
+  g_assert_true (ok_sensitive (d));
+
+  /* Grouped by kind */
+  g_autofree char *g1 = fm_dialog_chooser_group_of (d->chooser, "sobel");
+  g_autofree char *g2 = fm_dialog_chooser_group_of (d->chooser, "box-blur");
+  g_autofree char *g3 = fm_dialog_chooser_group_of (d->chooser, "emboss");
+  g_assert_cmpstr (g1, ==, "Lines and edges");
+  g_assert_cmpstr (g2, ==, "Blur and sharpen");
+  g_assert_cmpstr (g3, ==, "Emboss");
+
+  /* Picking a preset loads it and applies its defaults (sobel: clamp
+   * border, abs-normalize mapping). */
+  g_assert_true (fm_dialog_chooser_select (d->chooser, "sobel"));
+  wait_preview (d);
+  g_assert_cmpstr (d->model->spec, ==, "sobel");
+  g_assert_false (d->model->edited);
+  g_assert_cmpstr (d->model->bank->filters[0].name, ==, "x");
+  g_assert_cmpint (d->model->options.border, ==, FM_BORDER_CLAMP);
+  g_assert_cmpint (d->model->options.mapping, ==, FM_MAPPING_ABS_NORMALIZE);
+  int active;
+  gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (d->options->controls[FM_OPT_MAPPING]), &active);
+  g_assert_cmpint (active, ==, FM_MAPPING_ABS_NORMALIZE);
+  /* The editor shows sobel x */
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (d->editor->cells[0][0])), ==, "-1");
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (d->editor->cells[1][2])), ==, "2");
+  /* Preview: one map per filter, on the contact sheet too. */
+  g_assert_cmpint (d->preview->n_maps, ==, 2);
+  g_assert_cmpint (d->preview->sheet_areas->len, ==, 2);
+
+  FmValues values;
+  g_assert_true (fm_dialog_commit (d, &values, NULL));
+  g_assert_cmpstr (values.kernel, ==, "sobel");
+  g_assert_cmpint (values.options.mapping, ==, FM_MAPPING_ABS_NORMALIZE);
+  fm_dialog_free (d);
+}
+
+static void
+test_edit_rotate_add (void)
+{
+  g_autofree char *user = fresh_dir ("edit");
+  FmDialog *d = open_dialog ("line-detectors", test_source (3, TRUE), user, NULL);
+  FmDialogEditor *e = d->editor;
+  FmDialogModel *m = d->model;
+
+  /* vertical: 0 1 0 / 0 1 0 / 0 1 0 */
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 0, 0, 1, 0), ==, 1.0f);
+
+  /* Edit a cell by typing */
+  type_into (e->cells[0][0], "2.5");
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 0, 0, 0, 0), ==, 2.5f);
+  g_assert_true (m->edited);
+  type_into (e->cells[0][0], "0");
+
+  /* Rotate 90° clockwise: the vertical line becomes horizontal. */
+  gtk_button_clicked (GTK_BUTTON (e->rotate_cw));
+  for (int y = 0; y < 3; y++)
+    for (int x = 0; x < 3; x++)
+      g_assert_cmpfloat (fm_dialog_model_get_weight (m, 0, y, x, 0), ==, y == 1 ? 1.0f : 0.0f);
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (e->cells[1][0])), ==, "1");
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (e->cells[0][1])), ==, "0");
+
+  /* An asymmetric kernel checks direction: a single 1 at top-right moves
+   * to bottom-right after a clockwise turn, back after a counter one. */
+  for (int y = 0; y < 3; y++)
+    for (int x = 0; x < 3; x++)
+      type_into (e->cells[y][x], y == 0 && x == 2 ? "1" : "0");
+  gtk_button_clicked (GTK_BUTTON (e->rotate_cw));
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 0, 2, 2, 0), ==, 1.0f);
+  gtk_button_clicked (GTK_BUTTON (e->rotate_ccw));
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 0, 0, 2, 0), ==, 1.0f);
+  gtk_button_clicked (GTK_BUTTON (e->flip_h));
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 0, 0, 0, 0), ==, 1.0f);
+  gtk_button_clicked (GTK_BUTTON (e->flip_v));
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 0, 2, 0, 0), ==, 1.0f);
+  /* The other filter is untouched: horizontal 0 0 0 / 1 1 1 / 0 0 0 */
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 1, 1, 0, 0), ==, 1.0f);
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 1, 0, 0, 0), ==, 0.0f);
+
+  /* Add a filter: selected, identity, named, and the preview makes 3 maps. */
+  gtk_button_clicked (GTK_BUTTON (e->add_button));
+  g_assert_cmpint (m->bank->n_filters, ==, 3);
+  g_assert_cmpint (m->filter, ==, 2);
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 2, 1, 1, 0), ==, 1.0f);
+  type_into (e->name_entry, "centre");
+  g_assert_cmpstr (m->bank->filters[2].name, ==, "centre");
+  type_into (e->bias_entry, "0.25");
+  g_assert_cmpfloat (m->bank->filters[2].bias, ==, 0.25f);
+  wait_preview (d);
+  g_assert_cmpint (d->preview->n_maps, ==, 3);
+  g_assert_cmpint (d->preview->sheet_areas->len, ==, 3);
+  g_assert_cmpstr (d->preview->names[2], ==, "centre");
+
+  /* Duplicate, then remove it again */
+  gtk_button_clicked (GTK_BUTTON (e->duplicate_button));
+  g_assert_cmpint (m->bank->n_filters, ==, 4);
+  g_assert_cmpstr (m->bank->filters[3].name, ==, "centre copy");
+  gtk_button_clicked (GTK_BUTTON (e->remove_button));
+  g_assert_cmpint (m->bank->n_filters, ==, 3);
+
+  /* Resize to 5 × 5 keeps the kernel centred */
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (e->rows_spin), 5);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (e->cols_spin), 5);
+  g_assert_cmpint (m->bank->kh, ==, 5);
+  g_assert_cmpint (m->bank->kw, ==, 5);
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 2, 2, 2, 0), ==, 1.0f);
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 1, 2, 1, 0), ==, 1.0f);
+  g_assert_cmpint (e->grid_h, ==, 5);
+
+  /* Normalize sets the divisor to the sum */
+  fm_dialog_model_select (m, 1);
+  gtk_button_clicked (GTK_BUTTON (e->normalize_button));
+  g_assert_cmpfloat (m->bank->filters[1].divisor, ==, 3.0);
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (e->divisor_entry)), ==, "3");
+
+  /* OK remembers the edited bank as a file in the profile, exactly. */
+  wait_preview (d);
+  FmValues values;
+  g_assert_true (fm_dialog_commit (d, &values, NULL));
+  g_autofree char *last = g_build_filename (user, FM_DIALOG_LAST_EDIT, NULL);
+  g_assert_cmpstr (values.kernel, ==, last);
+  g_autoptr (FmBank) again = fm_bank_load (values.kernel, user, NULL);
+  g_assert_nonnull (again);
+  g_assert_cmpint (again->n_filters, ==, 3);
+  g_assert_cmpint (again->kh, ==, 5);
+  g_assert_cmpstr (again->filters[2].name, ==, "centre");
+  g_assert_cmpfloat (again->filters[2].bias, ==, 0.25f);
+  g_assert_cmpfloat (again->filters[1].divisor, ==, 3.0);
+  for (int k = 0; k < 3; k++)
+    g_assert_cmpmem (again->filters[k].weights, 25 * sizeof (float),
+                     m->bank->filters[k].weights, 25 * sizeof (float));
+  fm_dialog_free (d);
+
+  /* Re-opening with the remembered kernel shows the same bank. */
+  d = open_dialog (values.kernel, test_source (3, TRUE), user, &values.options);
+  g_assert_cmpint (d->model->bank->n_filters, ==, 3);
+  g_assert_cmpstr (d->model->bank->filters[2].name, ==, "centre");
+  g_assert_true (ok_sensitive (d));
+  g_assert_cmpint (d->preview->n_maps, ==, 3);
+  fm_dialog_free (d);
+}
+
+/* The preview is the core's fm_job on the preview rectangle: same maps. */
+static void
+test_preview_is_the_job (void)
+{
+  g_autofree char *user = fresh_dir ("preview");
+  FmDialogSource *src = test_source (3, TRUE);
+  FmDialog *d = open_dialog ("sobel", src, user, NULL);
+  FmDialogPreview *p = d->preview;
+
+  fm_dialog_options_set (d->options, FM_OPT_PADDING, FM_PADDING_VALID);
+  g_assert_cmpint (d->model->options.padding, ==, FM_PADDING_VALID);
+  wait_preview (d);
+  g_assert_cmpint (p->out_w, ==, W - 2);
+  g_assert_cmpint (p->out_h, ==, H - 2);
+
+  float *px = g_new (float, W * H * 3);
+  src->read (src, 0, 0, W, H, px, NULL);
+  FmImageInfo info = { W, H, 3 };
+  g_autoptr (GError) error = NULL;
+  FmJob *job = fm_job_new (d->model->bank, &d->model->options, &info, &error);
+  g_assert_no_error (error);
+  FmConvGeometry g = *fm_job_geometry (job);
+  fm_job_free (job);
+  g_assert_cmpint (g.out_w, ==, p->out_w);
+
+  /* Typing several edits quickly computes once, after they settle. */
+  int renders = p->renders;
+  for (int i = 1; i <= 5; i++)
+    {
+      char t[8];
+      g_snprintf (t, sizeof t, "%d", i);
+      type_into (d->editor->cells[1][1], t);
+      g_assert_true (fm_dialog_preview_busy (p));
+    }
+  wait_preview (d);
+  g_assert_cmpint (p->renders, ==, renders + 1);
+  g_assert_cmpfloat (fm_dialog_model_get_weight (d->model, 0, 1, 1, 0), ==, 5.0f);
+  g_free (px);
+  fm_dialog_free (d);
+}
+
+static void
+test_options_reasons (void)
+{
+  g_autofree char *user = fresh_dir ("options");
+  FmOptions opts;
+  fm_options_init (&opts); /* mapping raw */
+  /* An 8-bit image: raw cannot go into its layers. */
+  FmDialog *d = open_dialog ("line-detectors", test_source (3, FALSE), user, &opts);
+  FmDialogModel *m = d->model;
+
+  g_assert_cmpint (m->options.mapping, !=, FM_MAPPING_RAW);
+  g_assert_nonnull (m->note);
+  g_autofree char *why = NULL;
+  g_assert_false (fm_dialog_model_choice_allowed (m, FM_OPT_MAPPING, FM_MAPPING_RAW, &why));
+  g_assert_nonnull (strstr (why, "new-image"));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (d->options->reasons)), "raw"));
+
+  /* Choosing raw in the widget snaps back */
+  fm_dialog_options_set (d->options, FM_OPT_MAPPING, FM_MAPPING_RAW);
+  g_assert_cmpint (m->options.mapping, !=, FM_MAPPING_RAW);
+  /* With destination new-image it is allowed */
+  fm_dialog_options_set (d->options, FM_OPT_DESTINATION, FM_DESTINATION_IMAGE);
+  fm_dialog_options_set (d->options, FM_OPT_MAPPING, FM_MAPPING_RAW);
+  g_assert_cmpint (m->options.mapping, ==, FM_MAPPING_RAW);
+  g_assert_true (ok_sensitive (d));
+  /* Back to layers: mapping leaves raw, with a note */
+  fm_dialog_options_set (d->options, FM_OPT_DESTINATION, FM_DESTINATION_LAYERS);
+  g_assert_cmpint (m->options.mapping, ==, FM_MAPPING_NORMALIZE);
+  g_assert_true (gtk_widget_get_visible (d->note_label));
+
+  /* Integer options from spin buttons; an input mode the bank cannot take
+   * is refused with the core's reason. */
+  fm_dialog_options_set (d->options, FM_OPT_STRIDE, 2);
+  fm_dialog_options_set (d->options, FM_OPT_ACTIVATION, FM_ACTIVATION_RELU);
+  g_assert_cmpint (m->options.stride, ==, 2);
+  g_assert_cmpint (m->options.activation, ==, FM_ACTIVATION_RELU);
+  g_autofree char *rgba = NULL;
+  g_assert_false (fm_dialog_model_choice_allowed (m, FM_OPT_INPUT_MODE, FM_INPUT_RGBA, &rgba));
+  g_assert_nonnull (rgba);
+  wait_preview (d);
+  g_assert_cmpint (d->preview->out_w, ==, W / 2);
+
+  /* Tooltips come from the option table */
+  g_autofree char *tip = gtk_widget_get_tooltip_text (d->options->controls[FM_OPT_PADDING]);
+  g_assert_nonnull (strstr (tip, fm_option_spec (FM_OPT_PADDING)->help));
+  g_assert_nonnull (strstr (tip, fm_option_spec (FM_OPT_PADDING)->choice_help[1]));
+
+  FmValues values;
+  g_assert_true (fm_dialog_commit (d, &values, NULL));
+  g_assert_cmpint (values.options.stride, ==, 2);
+  g_assert_cmpint (values.options.destination, ==, FM_DESTINATION_LAYERS);
+  fm_dialog_free (d);
+}
+
+static void
+test_bad_file (void)
+{
+  g_autofree char *user = fresh_dir ("bad");
+  g_autofree char *bad = g_build_filename (user, "..", "broken.json", NULL);
+  g_assert_true (g_file_set_contents (bad, "{ \"name\": \"Broken\", \"filters\": [ { \"weights\": [[1, 2], [3]] } ] }", -1, NULL));
+  FmDialog *d = open_dialog ("sobel", test_source (1, FALSE), user, NULL);
+
+  g_assert_true (ok_sensitive (d));
+  g_assert_false (fm_dialog_chooser_load_file (d->chooser, bad, FM_LAYOUT_AUTO));
+  g_assert_false (ok_sensitive (d));
+  g_assert_true (gtk_widget_get_visible (d->error_box));
+  const char *shown = gtk_label_get_text (GTK_LABEL (d->error_label));
+  g_assert_cmpstr (shown, ==, d->model->error);
+  g_assert_cmpstr (shown, ==, d->model->load_error);
+  g_assert_cmpuint (strlen (shown), >, 10);
+  g_test_message ("bad file says: %s", shown);
+  FmValues values;
+  g_assert_false (fm_dialog_commit (d, &values, NULL));
+
+  /* A missing file, and learned weights that are not .npy */
+  g_autofree char *missing = g_build_filename (user, "nope.npy", NULL);
+  g_assert_false (fm_dialog_chooser_load_file (d->chooser, missing, FM_LAYOUT_OIHW));
+  g_assert_false (ok_sensitive (d));
+
+  /* Picking a good bank clears it */
+  g_assert_true (fm_dialog_chooser_select (d->chooser, "laplacian"));
+  g_assert_true (ok_sensitive (d));
+  g_assert_false (gtk_widget_get_visible (d->error_box));
+
+  /* A cell that is not a number: message names the cell, OK insensitive,
+   * the preview waits. */
+  type_into (d->editor->cells[0][1], "1,5x");
+  g_assert_false (ok_sensitive (d));
+  g_assert_cmpstr (d->model->error, ==, "Row 1, column 2: '1,5x' is not a number.");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (d->error_label)), ==, d->model->error);
+  type_into (d->editor->cells[0][1], "1.5");
+  g_assert_true (ok_sensitive (d));
+  /* A zero divisor is the core's rule */
+  type_into (d->editor->divisor_entry, "0");
+  g_assert_false (ok_sensitive (d));
+  g_test_message ("divisor 0 says: %s", d->model->error);
+  type_into (d->editor->divisor_entry, "2");
+  g_assert_true (ok_sensitive (d));
+  fm_dialog_free (d);
+
+  /* A remembered kernel that no longer loads opens with the error shown. */
+  d = open_dialog (bad, test_source (3, TRUE), user, NULL);
+  g_assert_false (ok_sensitive (d));
+  g_assert_true (gtk_widget_get_visible (d->error_box));
+  fm_dialog_free (d);
+}
+
+static void
+test_save_bank (void)
+{
+  g_autofree char *user = fresh_dir ("save");
+  FmDialog *d = open_dialog ("line-detectors", test_source (3, TRUE), user, NULL);
+
+  type_into (d->editor->cells[1][1], "2");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = fm_dialog_editor_save (d->editor, "My Lines", &error);
+  g_assert_no_error (error);
+  g_autofree char *expect = g_build_filename (user, "my-lines.json", NULL);
+  g_assert_cmpstr (path, ==, expect);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_autofree char *group = fm_dialog_chooser_group_of (d->chooser, "my-lines");
+  g_assert_cmpstr (group, ==, "Mine");
+  g_assert_cmpstr (d->model->spec, ==, "my-lines");
+  g_assert_false (d->model->edited);
+
+  FmValues values;
+  g_assert_true (fm_dialog_commit (d, &values, NULL));
+  g_assert_cmpstr (values.kernel, ==, "my-lines");
+  g_autoptr (FmBank) again = fm_bank_load ("my-lines", user, NULL);
+  g_assert_nonnull (again);
+  g_assert_cmpstr (again->name, ==, "My Lines");
+  g_assert_cmpfloat (again->filters[0].weights[4], ==, 2.0f);
+  fm_dialog_free (d);
+
+  /* A new dialog lists it among the presets */
+  d = open_dialog ("sobel", test_source (3, TRUE), user, NULL);
+  g_autofree char *group2 = fm_dialog_chooser_group_of (d->chooser, "my-lines");
+  g_assert_cmpstr (group2, ==, "Mine");
+  g_assert_true (fm_dialog_chooser_select (d->chooser, "my-lines"));
+  g_assert_cmpstr (d->model->bank->name, ==, "My Lines");
+  fm_dialog_free (d);
+}
+
+static void
+test_three_channel_kernel (void)
+{
+  g_autofree char *user = fresh_dir ("rgb");
+  /* A 3-D kernel (rows × cols × channels) in an inline-free JSON file. */
+  g_autofree char *path = g_build_filename (user, "..", "rgb.json", NULL);
+  g_assert_true (g_file_set_contents (path,
+    "{ \"name\": \"Colour\", \"filters\": [ { \"name\": \"red-ish\", \"weights\": "
+    "[[[1,0,0],[0,0,0]],[[0,0,0],[0,0,-1]]] } ] }", -1, NULL));
+  FmDialog *d = open_dialog (path, test_source (3, TRUE), user, NULL);
+
+  g_assert_true (ok_sensitive (d));
+  g_assert_cmpint (d->model->bank->channels, ==, 3);
+  g_assert_true (gtk_widget_get_visible (d->editor->channel_combo));
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (d->editor->cells[0][0])), ==, "1");
+  gtk_combo_box_set_active (GTK_COMBO_BOX (d->editor->channel_combo), 2);
+  g_assert_cmpint (d->model->channel, ==, 2);
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (d->editor->cells[1][1])), ==, "-1");
+  type_into (d->editor->cells[0][1], "0.5");
+  g_assert_cmpfloat (fm_dialog_model_get_weight (d->model, 0, 0, 1, 2), ==, 0.5f);
+  wait_preview (d);
+  g_assert_cmpint (d->preview->n_maps, ==, 1);
+  fm_dialog_free (d);
+}
+
+static void
+test_snapshot_hook (void)
+{
+  g_autofree char *user = fresh_dir ("snap");
+  g_autofree char *prefix = g_build_filename (tmp_root, "snap", "shot", NULL);
+
+  /* What FEATUREMAPS_DIALOG_SNAPSHOT=prefix and _AUTO_OK=1 set (setenv is
+   * unsafe once the preview's threads run; the GIMP smoke test uses the
+   * environment itself). */
+  FmDialog *d = fm_dialog_new (test_source (3, TRUE), "lines-4", NULL, user, NULL);
+  d->snapshot_prefix = g_strdup (prefix);
+  d->auto_ok = TRUE;
+  gtk_widget_show (d->window);
+  /* gtk_dialog_run returns when the hook presses OK. */
+  g_assert_cmpint (gtk_dialog_run (GTK_DIALOG (d->window)), ==, GTK_RESPONSE_OK);
+  const char *parts[] = { "dialog", "chooser", "editor", "preview" };
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    {
+      g_autofree char *png = g_strdup_printf ("%s-%s.png", prefix, parts[i]);
+      g_autoptr (GdkPixbuf) pb = gdk_pixbuf_new_from_file (png, NULL);
+      g_assert_nonnull (pb);
+      g_assert_cmpint (gdk_pixbuf_get_width (pb), >, 100);
+    }
+  fm_dialog_free (d);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+
+  tmp_root = g_dir_make_tmp ("fm-dialog-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* Nothing from the user's own folders: presets come from the source
+   * tree and the test's folders only. */
+  g_autofree char *data = g_build_filename (tmp_root, "xdg-data", NULL);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_unsetenv ("FEATUREMAPS_PRESET_PATH");
+
+  gtk_test_init (&argc, &argv, NULL);
+  if (!gdk_display_get_default ())
+    return 77;
+
+  g_test_add_func ("/dialog/choose-preset", test_choose_preset);
+  g_test_add_func ("/dialog/edit-rotate-add", test_edit_rotate_add);
+  g_test_add_func ("/dialog/preview-is-the-job", test_preview_is_the_job);
+  g_test_add_func ("/dialog/options-reasons", test_options_reasons);
+  g_test_add_func ("/dialog/bad-file", test_bad_file);
+  g_test_add_func ("/dialog/save-bank", test_save_bank);
+  g_test_add_func ("/dialog/three-channel-kernel", test_three_channel_kernel);
+  g_test_add_func ("/dialog/snapshot-hook", test_snapshot_hook);
+  int status = g_test_run ();
+  if (status == 0 && !g_getenv ("FM_KEEP_TMP"))
+    {
+      g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp_root);
+      (void) system (cmd);
+    }
+  return status;
+}
