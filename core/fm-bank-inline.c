@@ -91,6 +91,11 @@ fm_bank_from_inline (const char *text, GError **error)
     }
   g_auto (GStrv) filters = g_strsplit (text, "|", -1);
   int n_filters = g_strv_length (filters);
+  if (n_filters == 0) /* g_strsplit gives nothing for "" */
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID, "inline kernel is empty");
+      return NULL;
+    }
   g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (float));
   int kh = 0, kw = 0;
   for (int k = 0; k < n_filters; k++)
@@ -98,6 +103,11 @@ fm_bank_from_inline (const char *text, GError **error)
       g_strdelimit (filters[k], "\n", ';');
       g_auto (GStrv) rows = g_strsplit (filters[k], ";", -1);
       int n_rows = 0;
+      if (!rows[0])
+        {
+          inline_error (error, FM_BANK_ERROR_INVALID, "filter %d is empty", k + 1);
+          return NULL;
+        }
       for (int r = 0; rows[r]; r++)
         {
           /* a trailing ';' ("1,2; 3,4;") leaves an empty last row: allow it */

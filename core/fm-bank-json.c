@@ -414,8 +414,9 @@ parse_filter (Parser *p, JsonNode *node, int index, int n_filters, float **weigh
   FmFilter *f = &bank->filters[index];
 
   const char *name = NULL;
+  g_autofree char *name_what = g_strdup_printf ("%s: name", generic);
   if (json_object_has_member (obj, "name")
-      && !get_string (p, json_object_get_member (obj, "name"), generic, &name, error))
+      && !get_string (p, json_object_get_member (obj, "name"), name_what, &name, error))
     return FALSE;
   f->name = g_strdup (name && *name ? name : generic);
   g_autofree char *label = fm_bank_filter_label (index, f->name);
@@ -768,10 +769,15 @@ fm_bank_from_json_data (const char *data, gssize length, const char *origin,
       return NULL;
     }
   JsonNode *root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!root)
+    {
+      fail (&p, error, FM_BANK_ERROR_PARSE, "the file is empty (a bank is an object { \"filters\": [...] })");
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       fail (&p, error, FM_BANK_ERROR_PARSE, "the top level must be an object { \"filters\": [...] }, not %s",
-            root ? type_name (root) : "empty");
+            type_name (root));
       return NULL;
     }
 

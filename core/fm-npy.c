@@ -230,16 +230,16 @@ parse_dtype (const char *descr, Dtype *dt, const char *name, GError **error)
   else
     goto unsupported;
   char type = descr[1];
-  char *end = NULL;
-  guint64 size = g_ascii_strtoull (descr + 2, &end, 10);
-  if (end == descr + 2 || *end)
-    goto unsupported;
   if (type == 'O')
     {
       g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
                    "%s: object arrays are not supported (dtype '%s'): save a numeric array", name, descr);
       return FALSE;
     }
+  char *end = NULL;
+  guint64 size = g_ascii_strtoull (descr + 2, &end, 10);
+  if (end == descr + 2 || *end)
+    goto unsupported;
   if (type == 'f' && (size == 2 || size == 4 || size == 8))
     dt->kind = KIND_FLOAT;
   else if (type == 'i' && (size == 1 || size == 2 || size == 4 || size == 8))
@@ -407,9 +407,10 @@ fm_npy_read_data (const guint8 *data, gsize length, const char *name,
   gsize have = length - header_start - header_len;
   if (bytes != have)
     {
+      g_autofree char *human = g_format_size (bytes);
       g_set_error (error, FM_NPY_ERROR, bytes > have ? FM_NPY_ERROR_TOO_LARGE : FM_NPY_ERROR_PARSE,
-                   "%s: shape %s of '%s' needs %" G_GSIZE_FORMAT " bytes of data, the file holds %" G_GSIZE_FORMAT
-                   " (%s)", name, shape_text, descr, bytes, have,
+                   "%s: shape %s of '%s' needs %" G_GSIZE_FORMAT " bytes of data (%s), the file holds %" G_GSIZE_FORMAT
+                   " (%s)", name, shape_text, descr, bytes, human, have,
                    bytes > have ? "truncated, or a corrupt header" : "trailing bytes");
       return NULL;
     }
