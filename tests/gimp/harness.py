@@ -14,6 +14,7 @@ requests for checks done here in numpy:
                                                              with the command line
   EXPECT label h w v...      channel 0 of DATA label equals these exactly
   TIFF path h w v...         channel 0 of the TIFF's first page equals these exactly
+  SAME label1 label2         two DATA records hold the same pixels
 
 Needs /usr/bin/python3 (numpy and tifffile live there).  Exit 77 when
 gimp-console-2.10 or the plug-in is missing.
@@ -325,6 +326,10 @@ def python_checks(case, args, out):
                 errors += check_expect(rest, data)
             elif kind == "TIFF":
                 errors += check_tiff(rest)
+            elif kind == "SAME":
+                a, b = rest.split()
+                if not np.array_equal(data[a]["values"], data[b]["values"]):
+                    errors.append("%s and %s differ" % (a, b))
             elif kind == "NOTE":
                 pass
             else:

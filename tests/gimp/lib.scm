@@ -26,19 +26,29 @@
         (else "?")))
 
 ; (list 'ok value) or (list 'error message).  Script-Fu reports a failed
-; procedure (a PDB error, an (error ...)) through *error-hook*.
+; procedure call or an unbound name through *error-hook*; an explicit
+; (error ...) bypasses the hook in TinyScheme, so our own failures (fm-fail)
+; escape through fm-escape instead.  Both are restored on the way out, so
+; fm-try nests.
+(define fm-escape #f)
 (define (fm-try thunk)
-  (call-with-current-continuation
-    (lambda (k)
-      (set! *error-hook*
-            (lambda args
-              (set! *error-hook* throw)
-              (k (list 'error (fm-error-text args)))))
-      (let ((v (thunk)))
-        (set! *error-hook* throw)
-        (list 'ok v)))))
+  (let* ((saved-escape fm-escape)
+         (saved-hook *error-hook*)
+         (r (call-with-current-continuation
+              (lambda (k)
+                (set! fm-escape (lambda (msg) (k (list 'error msg))))
+                (set! *error-hook* (lambda args (k (list 'error (fm-error-text args)))))
+                (list 'ok (thunk))))))
+    (set! fm-escape saved-escape)
+    (set! *error-hook* saved-hook)
+    r))
 
-(define (fm-fail . parts) (error (apply string-append parts)))
+(define (fm-fail . parts)
+  (let ((msg (apply string-append parts)))
+    (if fm-escape (fm-escape msg) (error msg))))
+
+; Script-Fu's TRUE/FALSE are 1/0, and 0 is true in Scheme.
+(define (fm-true? v) (and v (not (eqv? v 0))))
 
 (define (fm-assert ok . parts) (if (not ok) (apply fm-fail parts)))
 
@@ -88,9 +98,9 @@
 ; gamma and converted to precision (the enum value, e.g. 650 float gamma).
 (define (fm-make-image w h base precision alpha seed)
   (let* ((img (car (gimp-image-new w h base)))
-         (type (if (= base RGB) (if alpha RGBA-IMAGE RGB-IMAGE)
-                   (if alpha GRAYA-IMAGE GRAY-IMAGE)))
-         (nc (+ (if (= base RGB) 3 1) (if alpha 1 0)))
+         (type (if (= base RGB) (if (fm-true? alpha) RGBA-IMAGE RGB-IMAGE)
+                   (if (fm-true? alpha) GRAYA-IMAGE GRAY-IMAGE)))
+         (nc (+ (if (= base RGB) 3 1) (if (fm-true? alpha) 1 0)))
          (layer (car (gimp-layer-new img w h type "source" 100 LAYER-MODE-NORMAL))))
     (gimp-image-insert-layer img layer 0 0)
     (let yl ((y 0))
@@ -173,7 +183,7 @@
   (let* ((label (string-append "run" (fm-num fm-label-count)))
          (img (fm-make-image w h base precision alpha seed))
          (src (fm-layer-of img))
-         (nc (+ (if (= base RGB) 3 1) (if alpha 1 0))))
+         (nc (+ (if (= base RGB) 3 1) (if (fm-true? alpha) 1 0))))
     (if sel
         (gimp-image-select-rectangle img CHANNEL-OP-REPLACE
                                      (car sel) (cadr sel) (caddr sel) (cadddr sel)))
