@@ -375,6 +375,49 @@ looks_inline (const char *spec)
     }
 }
 
+/* A text file holding an inline matrix ("kernel.txt"): handy for scripts. */
+static FmBank *
+load_inline_file (const char *path, GError **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  GStatBuf st;
+  if (g_stat (path, &st) == 0 && (guint64) st.st_size > FM_BANK_MAX_FILE_SIZE)
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_TOO_LARGE,
+                   "%s: %" G_GUINT64_FORMAT " bytes is too large for a kernel file", display,
+                   (guint64) st.st_size);
+      return NULL;
+    }
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  GError *local = NULL;
+  if (!g_file_get_contents (path, &text, &length, &local))
+    {
+      g_set_error_literal (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE, local->message);
+      g_error_free (local);
+      return NULL;
+    }
+  if (memchr (text, '\0', length) || !g_utf8_validate (text, length, NULL))
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE,
+                   "%s: not a kernel file (not a JSON bank, .npy, .npz or inline matrix text)", display);
+      return NULL;
+    }
+  GError *err = NULL;
+  FmBank *bank = fm_bank_from_inline (g_strstrip (text), &err);
+  if (!bank)
+    {
+      g_set_error (error, FM_BANK_ERROR, err->code, "%s: %s", display, err->message);
+      g_error_free (err);
+      return NULL;
+    }
+  g_free (bank->name);
+  bank->name = fm_bank_path_stem (path);
+  g_free (bank->origin);
+  bank->origin = g_strdup (path);
+  return bank;
+}
+
 static FmBank *
 load_file (const char *path, FmWeightsLayout layout, gboolean sniff, GError **error)
 {
@@ -398,6 +441,9 @@ load_file (const char *path, FmWeightsLayout layout, gboolean sniff, GError **er
       while (i < n && g_ascii_isspace (head[i]))
         i++;
       json = i < n && head[i] == '{';
+      gboolean binary = (n >= 6 && memcmp (head, "\x93NUMPY", 6) == 0) || (n >= 2 && memcmp (head, "PK", 2) == 0);
+      if (!json && !binary)
+        return load_inline_file (path, error);
     }
   if (json)
     {

@@ -114,6 +114,22 @@ test_load_dispatch (void)
   g_assert_no_error (error);
   g_assert_cmpfloat (d->filters[0].weights[0], ==, 7.0f);
 
+  /* a text file holding an inline matrix */
+  g_autofree char *txt = bank_write (dir, "edge.txt", "-1 0 1\n-2 0 2\n-1 0 1\n", -1);
+  g_autoptr (FmBank) e = fm_bank_load (txt, dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (e->name, ==, "edge");
+  g_assert_cmpint (e->kh, ==, 3);
+  g_assert_cmpfloat (e->filters[0].weights[5], ==, 2.0f);
+  g_autofree char *bad_txt = bank_write (dir, "bad.txt", "1 2\n3\n", -1);
+  g_assert_null (fm_bank_load (bad_txt, dir, &error));
+  assert_error_has (error, "bad.txt: inline kernel, filter 1 row 2 has 1 values, row 1 has 2");
+  g_clear_error (&error);
+  g_autofree char *bin = bank_write (dir, "bin.dat", "\x01\x00\x02", 3);
+  g_assert_null (fm_bank_load (bin, dir, &error));
+  assert_error_has (error, "bin.dat: not a kernel file");
+  g_clear_error (&error);
+
   g_assert_null (fm_bank_load ("/no/such/bank.json", dir, &error));
   assert_error_has (error, "kernel file '/no/such/bank.json' does not exist");
   g_assert_error (error, FM_BANK_ERROR, FM_BANK_ERROR_NOT_FOUND);
