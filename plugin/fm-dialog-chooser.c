@@ -2,6 +2,7 @@
  * its kernels, and "Load kernel file…" for banks outside the search path. */
 #include "fm-dialog-private.h"
 
+#include <math.h>
 #include <string.h>
 
 #define THUMB_SIZE 22
@@ -259,6 +260,32 @@ model_changed (FmDialogModel *model, guint changes, gpointer data)
     show_current (chooser);
 }
 
+static double
+luma (const GdkColor *c)
+{
+  return (0.2126 * c->red + 0.7152 * c->green + 0.0722 * c->blue) / 65535.0;
+}
+
+/* Some themes (GIMP 2.10's dark one) draw the selected row of an unfocused
+ * list in colours too close to read — and a dialog opened without a window
+ * manager (the smoke test) never has focus.  Pick black or white text then. */
+static void
+keep_selection_readable (GtkWidget *view, GtkStyle *previous, gpointer data)
+{
+  GtkStyle *style = gtk_widget_get_style (view);
+  GdkColor black = { 0, 0, 0, 0 }, white = { 0, 0xffff, 0xffff, 0xffff };
+  const GtkStateType states[] = { GTK_STATE_ACTIVE, GTK_STATE_SELECTED };
+
+  (void) previous;
+  (void) data;
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    {
+      double bg = luma (&style->base[states[i]]), fg = luma (&style->text[states[i]]);
+      if (fabs (bg - fg) < 0.4)
+        gtk_widget_modify_text (view, states[i], bg > 0.5 ? &black : &white);
+    }
+}
+
 FmDialogChooser *
 fm_dialog_chooser_new (FmDialogModel *model)
 {
@@ -290,6 +317,7 @@ fm_dialog_chooser_new (FmDialogModel *model)
   gtk_tree_view_column_set_expand (column, TRUE);
   gtk_tree_view_append_column (GTK_TREE_VIEW (chooser->view), column);
 
+  g_signal_connect (chooser->view, "style-set", G_CALLBACK (keep_selection_readable), NULL);
   g_signal_connect (gtk_tree_view_get_selection (GTK_TREE_VIEW (chooser->view)),
                     "changed", G_CALLBACK (selection_changed), chooser);
 

@@ -94,14 +94,13 @@ fm_dialog_run (gint32 image_ID, gint32 drawable_ID, FmValues *values)
   gegl_init (NULL, NULL);
   gimp_ui_init (FM_PLUGIN_BINARY, FALSE);
 
-  /* Test hook: start on a given bank (the smoke test's screenshots). */
   FmDialog *d = fm_dialog_new (drawable_source (image_ID, drawable_ID),
-                               test_kernel && *test_kernel ? test_kernel : values->kernel,
-                               &values->options, user_dir,
+                               values->kernel, &values->options, user_dir,
                                gimp_standard_help_func);
-  /* Picked as a click would, so the bank's defaults apply. */
+  /* Test hook: start on a given bank, as if picked in the list (so its
+   * defaults apply) — the smoke test's screenshots. */
   if (test_kernel && *test_kernel)
-    fm_dialog_chooser_select (d->chooser, test_kernel);
+    fm_dialog_model_load (d->model, test_kernel, TRUE, NULL);
   gtk_widget_show (d->window);
 
   while (gimp_dialog_run (GIMP_DIALOG (d->window)) == GTK_RESPONSE_OK)

@@ -174,6 +174,9 @@ fm_dialog_new (FmDialogSource *source, const char *kernel,
 
   fm_dialog_model_add_listener (d->model, model_changed, d);
   show_status (d);
+  /* The list starts focused: its selection is then drawn in the theme's
+   * focused colours (GIMP's dark theme hides unfocused selected text). */
+  gtk_widget_grab_focus (d->chooser->view);
 
   env = g_getenv ("FEATUREMAPS_DIALOG_SNAPSHOT");
   d->snapshot_prefix = env && *env ? g_strdup (env) : NULL;
