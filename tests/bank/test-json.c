@@ -133,6 +133,42 @@ test_input_declaration (void)
   g_assert_cmpfloat (adopt->range, ==, 255.0);
 }
 
+static void
+test_every_key_file (void)
+{
+  g_autofree char *path = bank_data ("full-bank.json");
+  GError *error = NULL;
+  g_autoptr (FmBank) bank = fm_bank_load (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (bank->name, ==, "Every key");
+  g_assert_cmpint (bank->channels, ==, 3);
+  g_assert_cmpint (bank->input, ==, FM_INPUT_RGB);
+  g_assert_true (bank->linear && bank->bgr && bank->convolve);
+  g_assert_cmpfloat (bank->range, ==, 255);
+  g_assert_cmpfloat (bank->mean[1], ==, 116.779);
+  g_assert_cmpint (bank->n_std, ==, 1);
+  g_assert_cmpint (bank->stride_y, ==, 1);
+  g_assert_cmpint (bank->stride_x, ==, 2);
+  g_assert_cmpint (bank->dilation_x, ==, 1);
+  g_assert_cmpint (bank->def_border, ==, FM_BORDER_REFLECT);
+  g_assert_cmpint (bank->def_activation, ==, FM_ACTIVATION_RELU);
+  g_assert_cmpint (bank->def_mapping, ==, FM_MAPPING_NORMALIZE_JOINT);
+  g_assert_cmpstr (bank->filters[0].name, ==, "red-ish");
+  g_assert_cmpfloat (bank->filters[0].divisor, ==, 6);   /* normalize: 1+2+1+2 */
+  g_assert_cmpfloat (bank->filters[0].offset, ==, 0.25); /* the bank's */
+  g_assert_cmpfloat (bank->filters[0].bias, ==, -0.5f);
+  g_assert_cmpfloat (bank->filters[0].weights[3], ==, 2);  /* row 0, col 1, channel 0 */
+  g_assert_cmpstr (bank->filters[1].name, ==, "filter 2");
+  g_assert_cmpfloat (bank->filters[1].divisor, ==, 2);
+  g_assert_cmpfloat (bank->filters[1].offset, ==, 0);
+  g_assert_cmpfloat (bank->filters[1].weights[4], ==, -1);
+
+  g_autofree char *ragged = bank_data ("ragged.json");
+  g_assert_null (fm_bank_load (ragged, NULL, &error));
+  assert_error_has (error, "ragged.json: filter 1 'blur': row 3 has 4 values, row 1 has 3");
+  g_clear_error (&error);
+}
+
 typedef struct {
   const char *json;
   const char *message;
@@ -384,6 +420,7 @@ main (int argc, char **argv)
   g_test_add_func ("/json/3d-and-1d", test_3d_and_1d);
   g_test_add_func ("/json/divisor-offset", test_divisor_offset);
   g_test_add_func ("/json/input-declaration", test_input_declaration);
+  g_test_add_func ("/json/every-key-file", test_every_key_file);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
       g_autofree char *name = g_strdup_printf ("/json/bad/%02" G_GSIZE_FORMAT, i);
