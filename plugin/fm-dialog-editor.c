@@ -92,7 +92,8 @@ cell_changed (GtkEntry *entry, FmDialogEditor *editor)
   int x = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (entry), "fm-x"));
   double v;
 
-  if (editor->updating)
+  /* A kernel larger than the grid is shown, never changed through it. */
+  if (editor->updating || editor->read_only)
     return;
   if (parse_number (gtk_entry_get_text (entry), &v))
     {

@@ -356,10 +356,12 @@ fm_dialog_model_can_rotate (const FmDialogModel *model, char **reason)
 
 /* Move filter's cells into a new bank through a coordinate map; the other
  * filters keep theirs when the shape is unchanged. */
-typedef void (*CellMap) (int y, int x, int kh, int kw, int *ny, int *nx);
+typedef void (*CellMap) (int y, int x, int kh, int kw, const int *shift,
+                         int *ny, int *nx);
 
 static void
-remap (FmDialogModel *model, int filter, int nkh, int nkw, CellMap map)
+remap (FmDialogModel *model, int filter, int nkh, int nkw, CellMap map,
+       const int *shift)
 {
   const FmBank *old = model->bank;
   FmBank *bank = bank_like (old, nkh, nkw, old->n_filters);
@@ -379,7 +381,7 @@ remap (FmDialogModel *model, int filter, int nkh, int nkw, CellMap map)
         for (int x = 0; x < old->kw; x++)
           {
             int ny, nx;
-            map (y, x, old->kh, old->kw, &ny, &nx);
+            map (y, x, old->kh, old->kw, shift, &ny, &nx);
             if (ny < 0 || nx < 0 || ny >= nkh || nx >= nkw)
               continue;
             for (int c = 0; c < C; c++)
@@ -390,14 +392,16 @@ remap (FmDialogModel *model, int filter, int nkh, int nkw, CellMap map)
   model->bank = bank;
 }
 
-static void map_cw (int y, int x, int kh, int kw, int *ny, int *nx)
-{ (void) kw; *ny = x; *nx = kh - 1 - y; }
-static void map_ccw (int y, int x, int kh, int kw, int *ny, int *nx)
-{ (void) kh; *ny = kw - 1 - x; *nx = y; }
-static void map_flip_h (int y, int x, int kh, int kw, int *ny, int *nx)
-{ (void) kh; *ny = y; *nx = kw - 1 - x; }
-static void map_flip_v (int y, int x, int kh, int kw, int *ny, int *nx)
-{ (void) kw; *ny = kh - 1 - y; *nx = x; }
+static void map_cw (int y, int x, int kh, int kw, const int *s, int *ny, int *nx)
+{ (void) kw; (void) s; *ny = x; *nx = kh - 1 - y; }
+static void map_ccw (int y, int x, int kh, int kw, const int *s, int *ny, int *nx)
+{ (void) kh; (void) s; *ny = kw - 1 - x; *nx = y; }
+static void map_flip_h (int y, int x, int kh, int kw, const int *s, int *ny, int *nx)
+{ (void) kh; (void) s; *ny = y; *nx = kw - 1 - x; }
+static void map_flip_v (int y, int x, int kh, int kw, const int *s, int *ny, int *nx)
+{ (void) kw; (void) s; *ny = kh - 1 - y; *nx = x; }
+static void map_shift (int y, int x, int kh, int kw, const int *s, int *ny, int *nx)
+{ (void) kh; (void) kw; *ny = y + s[0]; *nx = x + s[1]; }
 
 gboolean
 fm_dialog_model_rotate (FmDialogModel *model, int filter, gboolean clockwise)
@@ -406,7 +410,7 @@ fm_dialog_model_rotate (FmDialogModel *model, int filter, gboolean clockwise)
     return FALSE;
   gboolean square = model->bank->kh == model->bank->kw;
   remap (model, filter, model->bank->kw, model->bank->kh,
-         clockwise ? map_cw : map_ccw);
+         clockwise ? map_cw : map_ccw, NULL);
   edited (model, FM_DIALOG_CHANGE_WEIGHTS | (square ? 0 : FM_DIALOG_CHANGE_SHAPE));
   return TRUE;
 }
@@ -415,16 +419,12 @@ void
 fm_dialog_model_flip (FmDialogModel *model, int filter, gboolean horizontal)
 {
   remap (model, filter, model->bank->kh, model->bank->kw,
-         horizontal ? map_flip_h : map_flip_v);
+         horizontal ? map_flip_h : map_flip_v, NULL);
   edited (model, FM_DIALOG_CHANGE_WEIGHTS);
 }
 
-/* Resizing keeps the kernel's centre where it was: the shift is half the
- * growth, rounded so that growing then shrinking back is the identity. */
-static int resize_dy, resize_dx;
-static void map_shift (int y, int x, int kh, int kw, int *ny, int *nx)
-{ (void) kh; (void) kw; *ny = y + resize_dy; *nx = x + resize_dx; }
-
+/* Resizing keeps the kernel's centre cell where it was, so growing then
+ * shrinking back is the identity. */
 void
 fm_dialog_model_resize (FmDialogModel *model, int kh, int kw)
 {
@@ -432,9 +432,8 @@ fm_dialog_model_resize (FmDialogModel *model, int kh, int kw)
 
   if (!b || kh < 1 || kw < 1 || (kh == b->kh && kw == b->kw))
     return;
-  resize_dy = kh / 2 - b->kh / 2;
-  resize_dx = kw / 2 - b->kw / 2;
-  remap (model, -1, kh, kw, map_shift);
+  const int shift[2] = { kh / 2 - b->kh / 2, kw / 2 - b->kw / 2 };
+  remap (model, -1, kh, kw, map_shift, shift);
   edited (model, FM_DIALOG_CHANGE_SHAPE | FM_DIALOG_CHANGE_WEIGHTS);
 }
 

@@ -433,6 +433,37 @@ test_three_channel_kernel (void)
   fm_dialog_free (d);
 }
 
+/* Kernels beyond the grid are shown (their centre) but not editable. */
+static void
+test_large_kernel_read_only (void)
+{
+  g_autofree char *user = fresh_dir ("large");
+  GString *inl = g_string_new (NULL);
+  for (int y = 0; y < 17; y++)
+    for (int x = 0; x < 17; x++)
+      g_string_append_printf (inl, "%s%d", x ? "," : (y ? "; " : ""), y == 8 && x == 8 ? 1 : 0);
+  FmDialog *d = open_dialog (inl->str, test_source (1, TRUE), user, NULL);
+  g_string_free (inl, TRUE);
+
+  g_assert_true (ok_sensitive (d));
+  g_assert_cmpint (d->model->bank->kh, ==, 17);
+  g_assert_true (d->editor->read_only);
+  g_assert_cmpint (d->editor->grid_h, ==, FM_DIALOG_MAX_GRID);
+  g_assert_cmpint (d->editor->grid_y0, ==, 1);
+  g_assert_true (gtk_widget_get_visible (d->editor->grid_note));
+  g_assert_false (gtk_editable_get_editable (GTK_EDITABLE (d->editor->cells[0][0])));
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (d->editor->cells[7][7])), ==, "1");
+  /* Shrinking to the grid makes it editable, centre kept */
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (d->editor->rows_spin), 15);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (d->editor->cols_spin), 15);
+  g_assert_false (d->editor->read_only);
+  g_assert_cmpfloat (fm_dialog_model_get_weight (d->model, 0, 7, 7, 0), ==, 1.0f);
+  g_assert_true (gtk_editable_get_editable (GTK_EDITABLE (d->editor->cells[0][0])));
+  wait_preview (d);
+  g_assert_cmpint (d->preview->n_maps, ==, 1);
+  fm_dialog_free (d);
+}
+
 static void
 test_snapshot_hook (void)
 {
@@ -483,6 +514,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dialog/bad-file", test_bad_file);
   g_test_add_func ("/dialog/save-bank", test_save_bank);
   g_test_add_func ("/dialog/three-channel-kernel", test_three_channel_kernel);
+  g_test_add_func ("/dialog/large-kernel-read-only", test_large_kernel_read_only);
   g_test_add_func ("/dialog/snapshot-hook", test_snapshot_hook);
   int status = g_test_run ();
   if (status == 0 && !g_getenv ("FM_KEEP_TMP"))
