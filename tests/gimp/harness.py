@@ -60,7 +60,7 @@ class Worker:
         sfpath = os.path.join(root, "sfpath")
         for d in (sysplug, plugdir, sfpath):
             os.makedirs(d)
-        for p in ("script-fu", "file-tiff", "file-png"):
+        for p in ("script-fu", "file-tiff", "file-png", "file-glob"):
             os.symlink(os.path.join(SYS_PLUGINS, p), os.path.join(sysplug, p))
         for f in ("script-fu.init", "script-fu-compat.init", "plug-in-compat.init"):
             os.symlink(os.path.join(SYS_SCRIPTS, f), os.path.join(sfpath, f))
@@ -109,7 +109,8 @@ class Worker:
     def run_file(self, case_file):
         name = os.path.splitext(os.path.basename(case_file))[0]
         out = os.path.join(self.root, "out", name)
-        os.makedirs(out, exist_ok=True)
+        for sub in ("photos", "maps"):   # Script-Fu cannot make folders
+            os.makedirs(os.path.join(out, sub), exist_ok=True)
         env_scm = os.path.join(out, "env.scm")
         with open(env_scm, "w") as f:
             for var, val in (("fm-out", out), ("fm-data", self.args.data),
