@@ -464,6 +464,44 @@ test_large_kernel_read_only (void)
   fm_dialog_free (d);
 }
 
+/* "Load kernel file…" with the weights layout: Keras and PyTorch files of
+ * the same two detectors give the same bank; a NaN weight is refused. */
+static void
+test_learned_weights (void)
+{
+  g_autofree char *user = fresh_dir ("learned");
+  g_autofree char *hwio = g_build_filename (FM_TEST_DATA_DIR, "lines-hwio.npy", NULL);
+  g_autofree char *oihw = g_build_filename (FM_TEST_DATA_DIR, "lines-oihw.npy", NULL);
+  g_autofree char *nan = g_build_filename (FM_TEST_DATA_DIR, "nan-weight.npy", NULL);
+  FmDialog *d = open_dialog ("sobel", test_source (3, TRUE), user, NULL);
+  FmDialogModel *m = d->model;
+
+  g_assert_true (fm_dialog_chooser_load_file (d->chooser, oihw, FM_LAYOUT_OIHW));
+  g_assert_true (g_str_has_suffix (m->spec, ".npy:oihw"));
+  g_assert_cmpint (m->bank->n_filters, ==, 2);
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 0, 0, 1, 0), ==, 1.0f);
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 1, 1, 0, 0), ==, 1.0f);
+  g_assert_cmpfloat (fm_dialog_model_get_weight (m, 1, 0, 1, 0), ==, 0.0f);
+  g_autoptr (FmBank) torch = fm_bank_copy (m->bank);
+
+  g_assert_true (fm_dialog_chooser_load_file (d->chooser, hwio, FM_LAYOUT_HWIO));
+  g_assert_cmpint (m->bank->n_filters, ==, 2);
+  for (int k = 0; k < 2; k++)
+    g_assert_cmpmem (m->bank->filters[k].weights, 9 * sizeof (float),
+                     torch->filters[k].weights, 9 * sizeof (float));
+  wait_preview (d);
+  g_assert_true (ok_sensitive (d));
+  g_assert_cmpint (d->preview->n_maps, ==, 2);
+  FmValues values;
+  g_assert_true (fm_dialog_commit (d, &values, NULL));
+  g_assert_true (g_str_has_suffix (values.kernel, "lines-hwio.npy:hwio"));
+
+  g_assert_false (fm_dialog_chooser_load_file (d->chooser, nan, FM_LAYOUT_AUTO));
+  g_assert_false (ok_sensitive (d));
+  g_test_message ("NaN weight says: %s", m->error);
+  fm_dialog_free (d);
+}
+
 static void
 test_snapshot_hook (void)
 {
@@ -515,6 +553,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dialog/save-bank", test_save_bank);
   g_test_add_func ("/dialog/three-channel-kernel", test_three_channel_kernel);
   g_test_add_func ("/dialog/large-kernel-read-only", test_large_kernel_read_only);
+  g_test_add_func ("/dialog/learned-weights", test_learned_weights);
   g_test_add_func ("/dialog/snapshot-hook", test_snapshot_hook);
   int status = g_test_run ();
   if (status == 0 && !g_getenv ("FM_KEEP_TMP"))
