@@ -6,14 +6,15 @@ Starts gimp-2.10 (the GUI, under xvfb-run) with a fresh hermetic profile
 plug-in-feature-maps with RUN-INTERACTIVE.  The dialog's test hook
 (FEATUREMAPS_DIALOG_SNAPSHOT / _AUTO_OK / _KERNEL) picks a multi-filter
 bank, waits for the first preview, saves PNGs of the window and presses OK;
-the test then checks that the maps arrived as layers and that the PNGs
-exist.  With --screenshots DIR the PNGs are copied there (docs/screenshots
+the test then checks that the maps arrived as layers, that the PNGs exist,
+and that Re-Run (RUN-WITH-LAST-VALS) repeats what the dialog chose.  With --screenshots DIR the PNGs are copied there (docs/screenshots
 for the README).
 
 Exit 77 when gimp-2.10, xvfb-run or the plug-in is missing.
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -93,6 +94,11 @@ def main():
                                (number->string (car (gimp-item-get-children (cadr r))))))
   (gimp-message (string-append "FMSMOKE FIRST "
                                (car (gimp-item-get-name (aref (cadddr r) 0)))))
+  ; Re-Run: the values the dialog chose, without the dialog.
+  (let ((again (plug-in-feature-maps RUN-WITH-LAST-VALS img drw "" 0 0 0 1 1 0 0 0)))
+    (gimp-message (string-append "FMSMOKE RERUN-LAYERS " (number->string (caddr again))))
+    (gimp-message (string-append "FMSMOKE RERUN-FIRST "
+                                 (car (gimp-item-get-name (aref (cadddr again) 0))))))
   (gimp-image-delete img))
 """ % {"s": sample}
     cmd = ["timeout", "150", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24",
@@ -121,6 +127,11 @@ def main():
         failures.append("expected a group of 4, got %r" % facts.get("GROUP-CHILDREN"))
     if " · " not in facts.get("FIRST", ""):
         failures.append("layer name %r is not '<bank> · <filter>'" % facts.get("FIRST"))
+    # GIMP makes the second run's layer names unique with " #1".
+    rerun_first = re.sub(r" #\d+$", "", facts.get("RERUN-FIRST", ""))
+    if (facts.get("RERUN-LAYERS"), rerun_first) != (facts.get("NUM-LAYERS"), facts.get("FIRST")):
+        failures.append("Re-Run made %r layers, first %r: not what the dialog chose"
+                        % (facts.get("RERUN-LAYERS"), facts.get("RERUN-FIRST")))
     for part in PARTS:
         png = "%s-%s.png" % (prefix, part)
         if not os.path.exists(png) or os.path.getsize(png) < 1000:
