@@ -81,7 +81,8 @@ fm_presets_search_path (const char *user_dir)
   return dirs;
 }
 
-/* Stems of the *.json files of one folder, sorted. */
+/* Stems of the *.json files of one folder, sorted.  Dot-files are the
+ * plug-in's own bookkeeping (the dialog's .last-edit.json), not presets. */
 static GPtrArray *
 folder_names (const char *dir)
 {
@@ -91,7 +92,7 @@ folder_names (const char *dir)
     return names;
   const char *entry;
   while ((entry = g_dir_read_name (d)))
-    if (g_str_has_suffix (entry, ".json") && strlen (entry) > 5)
+    if (entry[0] != '.' && g_str_has_suffix (entry, ".json") && strlen (entry) > 5)
       {
         g_autofree char *path = g_build_filename (dir, entry, NULL);
         if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
