@@ -10,6 +10,8 @@
 #include "fm-pdb-params.h"
 #include "fm-plugin-errors.h"
 
+#define FM_PLUGIN_TILE_CACHE (64u << 20)
+
 static void query (void);
 static void run (const gchar *name, gint n_params, const GimpParam *params,
                  gint *n_return, GimpParam **return_vals);
@@ -94,6 +96,12 @@ run (const gchar *name, gint n_params, const GimpParam *params,
   values_out[0].type = GIMP_PDB_STATUS;
 
   gegl_init (NULL, NULL);
+  /* GIMP hands plug-ins its own tile-cache size (often gigabytes): GEGL
+   * would then keep every written map tile in this process until the end,
+   * K full maps after all.  A small cache makes it pass tiles on to GIMP's
+   * tile store as bands are written; the engine's bands are its only
+   * other big allocation. */
+  g_object_set (gegl_config (), "tile-cache-size", (guint64) FM_PLUGIN_TILE_CACHE, NULL);
 
   GimpRunMode mode = n_params > 0 ? params[0].data.d_int32 : GIMP_RUN_NONINTERACTIVE;
   gint32 image = n_params > 1 ? params[1].data.d_image : -1;
