@@ -228,10 +228,13 @@ def decode(rest):
 
 
 def tolerance(dtype, scale):
+    """Float32 rounding (DESIGN.md: 1e-4 × max |map|) plus the storage's
+    step: the input's own rounding (emulated in through_storage with the
+    textbook sRGB curve, not babl's) can move a value across one step."""
     if dtype == np.uint8:
-        return 0.5 / 255 + 1e-5
+        return 1.0 / 255 + 1e-4 * scale + 1e-6
     if dtype == np.uint16:
-        return 0.5 / 65535 + 1e-6
+        return 1.0 / 65535 + 1e-4 * scale + 1e-6
     if dtype == np.float16:
         return 1e-3 * max(scale, 1.0)
     return 1e-4 * scale + 1e-6
