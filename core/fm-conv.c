@@ -3,6 +3,7 @@
  * fm-conv-run.c; the arithmetic is behind FmConvKernel (fm-conv-private.h).
  */
 #include "fm-conv-private.h"
+#include "fm-conv-select.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -10,7 +11,15 @@
 
 G_DEFINE_QUARK (fm-conv-error-quark, fm_conv_error)
 
+/* The fast kernels say yes only when the CPU has their ISA and the cost
+ * model (fm-conv-select.c) picks them, so their order here is free. */
 const FmConvKernel *const fm_conv_kernels[] = {
+#ifdef FM_HAVE_X86_KERNELS
+  &fm_conv_kernel_rows_avx512,
+  &fm_conv_kernel_avx512,
+  &fm_conv_kernel_rows_avx2,
+  &fm_conv_kernel_avx2,
+#endif
   &fm_conv_kernel_direct,
   NULL,
 };

@@ -187,7 +187,8 @@ test_geometry (void)
       g_assert_cmpint (g->offset_y, ==, 0);
       g_assert_cmpint (fm_conv_plan_n_filters (plan), ==, 1);
       g_assert_cmpint (fm_conv_plan_channels (plan), ==, 1);
-      g_assert_cmpstr (fm_conv_plan_path (plan), ==, "direct-c");
+      /* Which inner loop runs is the cost model's choice (test-paths). */
+      g_assert_nonnull (fm_conv_plan_path (plan));
       fm_conv_plan_free (plan);
     }
 }
@@ -312,7 +313,7 @@ test_forced_path (void)
   params_3x3 (&p);
   g_setenv ("FEATUREMAPS_CONV_PATH", "no-such-loop", TRUE);
   expect_error (&p, 8, 8, FM_CONV_ERROR_INVALID,
-                "FEATUREMAPS_CONV_PATH no-such-loop: must be one of direct-c");
+                "FEATUREMAPS_CONV_PATH no-such-loop: must be one of ");
   g_setenv ("FEATUREMAPS_CONV_PATH", "direct-c", TRUE);
   GError *error = NULL;
   FmConvPlan *plan = fm_conv_plan_new (&p, 8, 8, &error);

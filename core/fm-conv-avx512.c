@@ -1,0 +1,133 @@
+/* fm-conv-avx512.c: the vector kernels with 16-float AVX-512 vectors
+ * (compiled with -mavx512f; chosen at run time only on CPUs that have it).
+ * The loops are fm-conv-simd-body.h; this file maps its vector words onto
+ * AVX-512 and picks the register blocking: 32 vector registers hold e.g.
+ * 8 filters × 3 vectors of accumulators plus 3 input vectors and a weight. */
+#include "fm-conv-simd.h"
+#include "fm-conv-select.h"
+
+#include <immintrin.h>
+
+#define VL 16
+#define VEC __m512
+#define MASK __mmask16
+#define vload(p) _mm512_loadu_ps (p)
+#define vloadm(m, p) _mm512_maskz_loadu_ps ((m), (p))
+#define vstore(p, v) _mm512_storeu_ps ((p), (v))
+#define vstorem(p, m, v) _mm512_mask_storeu_ps ((p), (m), (v))
+#define vstream(p, v) _mm512_stream_ps ((p), (v))
+#define vset1(x) _mm512_set1_ps (x)
+#define vfma(a, b, c) _mm512_fmadd_ps ((a), (b), (c))
+#define vmax(a, b) _mm512_max_ps ((a), (b))
+#define vmul(a, b) _mm512_mul_ps ((a), (b))
+#define vabs(a) _mm512_abs_ps (a)
+#define vfence() _mm_sfence ()
+#define FN(name) fm_avx512_##name
+
+static inline __mmask16
+vmask (int x, int n)
+{
+  int lo = x < 0 ? -x : 0, hi = n - x;
+  if (lo >= 16 || hi <= 0)
+    return 0;
+  hi = hi > 16 ? 16 : hi;
+  return (__mmask16) (((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+/* RGB rows into three planes, 16 pixels (48 floats in v0, v1, v2) per
+ * step.  Channel c of pixel l is float 3l + c: lanes whose float lies below
+ * 32 come from v0:v1 with one two-source permute, the rest from v2 with a
+ * masked permute on top. */
+static void
+split3 (const float *src, float *dst, gsize plane, int n)
+{
+  __m512i lo[3], hi[3];
+  __mmask16 from_v2[3];
+  for (int c = 0; c < 3; c++)
+    {
+      int l_lo[16], l_hi[16];
+      from_v2[c] = 0;
+      for (int l = 0; l < 16; l++)
+        {
+          int f = 3 * l + c;
+          l_lo[l] = f & 31;
+          l_hi[l] = (f - 32) & 15;
+          if (f >= 32)
+            from_v2[c] |= (__mmask16) (1u << l);
+        }
+      lo[c] = _mm512_loadu_si512 (l_lo);
+      hi[c] = _mm512_loadu_si512 (l_hi);
+    }
+  int x = 0;
+  for (; x + 16 <= n; x += 16)
+    {
+      const float *s = src + 3 * (gsize) x;
+      __m512 v0 = _mm512_loadu_ps (s), v1 = _mm512_loadu_ps (s + 16),
+             v2 = _mm512_loadu_ps (s + 32);
+      for (int c = 0; c < 3; c++)
+        {
+          __m512 t = _mm512_permutex2var_ps (v0, lo[c], v1);
+          t = _mm512_mask_permutexvar_ps (t, from_v2[c], hi[c], v2);
+          _mm512_storeu_ps (dst + c * plane + x, t);
+        }
+    }
+  for (; x < n; x++)
+    for (int c = 0; c < 3; c++)
+      dst[c * plane + x] = src[3 * (gsize) x + c];
+}
+#define SPLIT3 split3
+
+/* Accumulators: NK × NX ≤ 24 leaves room for NX inputs and a weight. */
+#define FILTERS_NX(nk) ((nk) >= 12 ? 2 : (nk) >= 8 ? 3 : (nk) >= 6 ? 4 : (nk) >= 4 ? 6 : (nk) >= 3 ? 7 : 8)
+#define FILTERS_NK_CASES                                                        \
+  DISPATCH_FILTERS (1) DISPATCH_FILTERS (2) DISPATCH_FILTERS (3)                \
+  DISPATCH_FILTERS (4) DISPATCH_FILTERS (6) DISPATCH_FILTERS (8)                \
+  DISPATCH_FILTERS (12)
+#define ROWS_R 4
+#define ROWS_NX 5
+#define FILTERS_NK_MAX 8
+
+#include "fm-conv-simd-body.h"
+
+#define avx512_supported fm_conv_cpu_has_avx512
+
+static gboolean
+filters_supports (const FmConvPlan *plan)
+{
+  return avx512_supported () && fm_conv_select_prefers (plan, "direct-avx512");
+}
+
+static gboolean
+filters_prepare (FmConvPlan *plan, GError **error)
+{
+  return fm_simd_plan_prepare (plan, FM_SIMD_FILTERS, VL, FILTERS_NK_MAX, 0, 1, error);
+}
+
+static gboolean
+rows_supports (const FmConvPlan *plan)
+{
+  return avx512_supported () && fm_simd_rows_possible (plan)
+         && fm_conv_select_prefers (plan, "rows-avx512");
+}
+
+static gboolean
+rows_prepare (FmConvPlan *plan, GError **error)
+{
+  return fm_simd_plan_prepare (plan, FM_SIMD_ROWS, VL, 1, ROWS_NX, ROWS_R, error);
+}
+
+const FmConvKernel fm_conv_kernel_avx512 = {
+  .name = "direct-avx512",
+  .supports = filters_supports,
+  .prepare = filters_prepare,
+  .scratch_size = fm_simd_scratch_size,
+  .rows = fm_avx512_run_rows,
+};
+
+const FmConvKernel fm_conv_kernel_rows_avx512 = {
+  .name = "rows-avx512",
+  .supports = rows_supports,
+  .prepare = rows_prepare,
+  .scratch_size = fm_simd_scratch_size,
+  .rows = fm_avx512_run_rows,
+};

@@ -1,0 +1,76 @@
+/* fm-conv-select.c: the cost model and the CPU checks behind the fast
+ * kernels' supports().
+ *
+ * Rules, from measurements on the standard workloads (docs/benchmarks.md):
+ *  - the widest vectors the CPU has (AVX-512, else AVX2 + FMA, else plain C);
+ *  - "rows" (R output rows × one filter, input vectors reused down the
+ *    window) when each group has one or two filters and the window is tall
+ *    enough to reuse: the shapes it instantiates (3×3, 5×5, 7×7) or kh ≥ 8;
+ *    "filters" (several filters share each input vector) otherwise;
+ *  - FFT for large windows, where the direct taps cost more than two
+ *    transforms of the band (see fft_wins). */
+#include "fm-conv-select.h"
+#include "fm-conv-simd.h"
+
+#include <string.h>
+
+gboolean
+fm_conv_cpu_has_avx512 (void)
+{
+#ifdef FM_HAVE_X86_KERNELS
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx512f") != 0;
+#else
+  return FALSE;
+#endif
+}
+
+gboolean
+fm_conv_cpu_has_avx2 (void)
+{
+#ifdef FM_HAVE_X86_KERNELS
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+#else
+  return FALSE;
+#endif
+}
+
+static gboolean
+rows_shape_pays (const FmConvPlan *plan)
+{
+  const FmConvParams *p = &plan->params;
+  gboolean instantiated = p->kh == p->kw && (p->kh == 3 || p->kh == 5 || p->kh == 7);
+  return fm_simd_rows_possible (plan) && plan->group_filters <= 2
+         && (instantiated || p->kh >= 8);
+}
+
+const char *
+fm_conv_select_best (const FmConvPlan *plan)
+{
+  if (fm_conv_cpu_has_avx512 ())
+    return rows_shape_pays (plan) ? "rows-avx512" : "direct-avx512";
+  if (fm_conv_cpu_has_avx2 ())
+    return rows_shape_pays (plan) ? "rows-avx2" : "direct-avx2";
+  return "direct-c";
+}
+
+static char *forced_by_test;
+
+void
+fm_conv_select_force (const char *name)
+{
+  g_free (forced_by_test);
+  forced_by_test = g_strdup (name);
+}
+
+gboolean
+fm_conv_select_prefers (const FmConvPlan *plan, const char *name)
+{
+  const char *forced = g_getenv ("FEATUREMAPS_CONV_PATH");
+  if (!forced || !*forced)
+    forced = forced_by_test;
+  if (forced && *forced)
+    return strcmp (forced, name) == 0;
+  return strcmp (fm_conv_select_best (plan), name) == 0;
+}

@@ -1,0 +1,38 @@
+/* fm-conv-select: which inner loop a plan gets.
+ *
+ * fm-conv.c tries the kernels of fm_conv_kernels[] in order and takes the
+ * first whose supports() says yes.  The fast kernels' supports() answer
+ * "this CPU can run it AND the cost model picks it for this shape" through
+ * fm_conv_select_prefers(), so the order of the list does not have to
+ * encode the cost model.  FEATUREMAPS_CONV_PATH=<name> overrides the cost
+ * model (tests cross-check every path that way): then only the named
+ * kernel says yes, and a shape it cannot run falls back to direct-c. */
+#pragma once
+
+#include "fm-conv-private.h"
+
+G_BEGIN_DECLS
+
+/* The kernel the cost model picks among those this CPU and build have. */
+const char *fm_conv_select_best (const FmConvPlan *plan);
+
+/* TRUE when `name` is forced, or when nothing is forced and the cost model
+ * picks `name`. */
+gboolean fm_conv_select_prefers (const FmConvPlan *plan, const char *name);
+
+/* For tests: force `name` as FEATUREMAPS_CONV_PATH does, without touching
+ * the environment (setenv is unsafe once threads exist).  NULL clears it.
+ * The environment variable, when set, still wins. */
+void fm_conv_select_force (const char *name);
+
+/* CPU features, checked once. */
+gboolean fm_conv_cpu_has_avx512 (void);
+gboolean fm_conv_cpu_has_avx2 (void);
+
+extern const FmConvKernel fm_conv_kernel_avx512;      /* "direct-avx512" */
+extern const FmConvKernel fm_conv_kernel_rows_avx512; /* "rows-avx512" */
+extern const FmConvKernel fm_conv_kernel_avx2;        /* "direct-avx2" */
+extern const FmConvKernel fm_conv_kernel_rows_avx2;   /* "rows-avx2" */
+extern const FmConvKernel fm_conv_kernel_fft;         /* "fft" (with FFTW) */
+
+G_END_DECLS

@@ -1,0 +1,219 @@
+/* fm-conv-simd.c: plan-time work shared by the vector kernels — packing the
+ * weights in the order the loops read them, the split-row layout, the
+ * scratch layout, and the scalar helpers.  No ISA-specific code here. */
+#include "fm-conv-simd.h"
+
+#include <math.h>
+#include <string.h>
+
+#define ROUND_UP(n, m) (((n) + (m) - 1) / (m) * (m))
+
+static void
+simd_plan_free (gpointer data)
+{
+  FmSimdPlan *sp = data;
+  g_free (sp->col_off);
+  g_free (sp->blocks);
+  g_free (sp->w_rows);
+  g_free (sp->packed);
+  g_free (sp);
+}
+
+gboolean
+fm_simd_rows_possible (const FmConvPlan *plan)
+{
+  return plan->params.stride_y == 1 && plan->params.dilation_y == 1;
+}
+
+/* OHWI weight of filter k, tap (a, b), channel c of its group. */
+static inline float
+weight (const FmConvPlan *plan, int k, int a, int b, int c)
+{
+  const FmConvParams *p = &plan->params;
+  return plan->weights[(((gsize) k * p->kh + a) * p->kw + b) * plan->group_channels + c];
+}
+
+/* Blocks of at most nk_max filters, never straddling a group, in sizes the
+ * ISA file instantiates. */
+static gboolean
+pack_filters (FmConvPlan *plan, FmSimdPlan *sp, int nk_max)
+{
+  static const int sizes[] = { 12, 8, 6, 4, 3, 2, 1 };
+  const FmConvParams *p = &plan->params;
+  const int cg = plan->group_channels, gf = plan->group_filters;
+  const gsize taps = (gsize) cg * p->kh * p->kw;
+
+  sp->blocks = g_new0 (FmSimdBlock, p->n_filters);
+  sp->packed = g_try_new (float, taps * p->n_filters);
+  if (!sp->packed)
+    return FALSE;
+
+  float *dst = sp->packed;
+  for (int g = 0; g < plan->groups; g++)
+    for (int k0 = g * gf; k0 < (g + 1) * gf;)
+      {
+        int left = (g + 1) * gf - k0, nk = 1;
+        for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+          if (sizes[i] <= nk_max && sizes[i] <= left)
+            {
+              nk = sizes[i];
+              break;
+            }
+        FmSimdBlock *bl = &sp->blocks[sp->n_blocks++];
+        *bl = (FmSimdBlock) { .k0 = k0, .nk = nk, .c0 = g * cg, .w = dst };
+        for (int c = 0; c < cg; c++)
+          for (int a = 0; a < p->kh; a++)
+            for (int b = 0; b < p->kw; b++)
+              for (int k = 0; k < nk; k++)
+                *dst++ = weight (plan, k0 + k, a, b, c);
+        k0 += nk;
+      }
+  return TRUE;
+}
+
+static gboolean
+pack_rows (FmConvPlan *plan, FmSimdPlan *sp)
+{
+  const FmConvParams *p = &plan->params;
+  const int cg = plan->group_channels, R = sp->rows;
+  const int wrows = p->kh + 2 * (R - 1);
+  const gsize per_filter = (gsize) cg * wrows * p->kw;
+
+  sp->w_rows = g_try_new0 (float, per_filter * p->n_filters);
+  if (!sp->w_rows)
+    return FALSE;
+  for (int k = 0; k < p->n_filters; k++)
+    for (int c = 0; c < cg; c++)
+      for (int a = 0; a < p->kh; a++)
+        for (int b = 0; b < p->kw; b++)
+          sp->w_rows[k * per_filter + ((gsize) c * wrows + a + R - 1) * p->kw + b]
+            = weight (plan, k, a, b, c);
+  return TRUE;
+}
+
+gboolean
+fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl, int nk_max,
+                      int nx, int rows, GError **error)
+{
+  const FmConvParams *p = &plan->params;
+  FmSimdPlan *sp = g_new0 (FmSimdPlan, 1);
+  const int sx = p->stride_x;
+
+  sp->shape = shape;
+  sp->vl = vl;
+  sp->nx = nx;
+  sp->rows = shape == FM_SIMD_ROWS ? rows : 1;
+  sp->direct_band = p->channels == 1 && sx == 1;
+  sp->stream = TRUE;
+  sp->pw = ROUND_UP ((plan->padded_w + sx - 1) / sx, 16);
+  sp->plane_c = (gsize) sx * sp->pw;
+  sp->slot_floats = (gsize) p->channels * sp->plane_c;
+  sp->n_slots = sp->direct_band ? 0 : sp->rows - 1 + plan->dkh;
+  sp->col_off = g_new (int, p->kw);
+  for (int b = 0; b < p->kw; b++)
+    {
+      int col = b * p->dilation_x;
+      sp->col_off[b] = sp->direct_band ? col : (col % sx) * sp->pw + col / sx;
+    }
+
+  gboolean ok = shape == FM_SIMD_FILTERS ? pack_filters (plan, sp, nk_max)
+                                         : pack_rows (plan, sp);
+  if (!ok)
+    {
+      simd_plan_free (sp);
+      g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_TOO_LARGE,
+                   "packed weights for %d filters of %d × %d × %d: out of memory",
+                   p->n_filters, p->kh, p->kw, plan->group_channels);
+      return FALSE;
+    }
+  plan->kernel_data = sp;
+  plan->kernel_data_free = simd_plan_free;
+  return TRUE;
+}
+
+gsize
+fm_simd_stage_stride (const FmConvPlan *plan)
+{
+  return ROUND_UP ((gsize) plan->geo.out_w, 16) + 16;
+}
+
+void
+fm_simd_scratch_layout (const FmConvPlan *plan, int max_rows, FmSimdScratch *s)
+{
+  const FmSimdPlan *sp = plan->kernel_data;
+  int stage_rows = sp->rows;
+  (void) max_rows;
+  for (int n = 0; n < sp->n_blocks; n++)
+    stage_rows = MAX (stage_rows, sp->blocks[n].nk);
+
+  /* Offsets from the first 64-byte boundary of the scratch. */
+  s->slots = 0;
+  s->stage = ROUND_UP (sp->n_slots * sp->slot_floats * sizeof (float), 64);
+  s->slot_row = s->stage + ROUND_UP (stage_rows * fm_simd_stage_stride (plan) * sizeof (float), 64);
+  s->total = s->slot_row + (gsize) MAX (sp->n_slots, 1) * sizeof (int) + 64;
+}
+
+gsize
+fm_simd_scratch_size (const FmConvPlan *plan, int max_rows)
+{
+  FmSimdScratch s;
+  fm_simd_scratch_layout (plan, max_rows, &s);
+  return s.total;
+}
+
+void
+fm_simd_split_row (const FmConvPlan *plan, const FmSimdPlan *sp, const float *src,
+                   float *dst)
+{
+  const int C = plan->params.channels, sx = plan->params.stride_x;
+  const int pw = plan->padded_w;
+
+  for (int c = 0; c < C; c++)
+    for (int ph = 0; ph < sx; ph++)
+      {
+        float *d = dst + c * sp->plane_c + (gsize) ph * sp->pw;
+        int n = ph < pw ? (pw - ph + sx - 1) / sx : 0;
+        const float *s = src + (gsize) ph * C + c;
+        const gsize step = (gsize) sx * C;
+        for (int q = 0; q < n; q++)
+          d[q] = s[q * step];
+      }
+}
+
+gboolean
+fm_simd_fuses_activation (const FmConvPlan *plan)
+{
+  (void) plan;
+  return FALSE;   /* fm-conv-run.c applies it after the kernel */
+}
+
+void
+fm_simd_activate_scalar (FmActivation activation, float *v, int n)
+{
+  switch (activation)
+    {
+    case FM_ACTIVATION_RELU:
+      for (int i = 0; i < n; i++)
+        v[i] = v[i] > 0.0f ? v[i] : 0.0f;
+      break;
+    case FM_ACTIVATION_LEAKY_RELU:
+      for (int i = 0; i < n; i++)
+        v[i] = v[i] >= 0.0f ? v[i] : 0.01f * v[i];
+      break;
+    case FM_ACTIVATION_ABS:
+      for (int i = 0; i < n; i++)
+        v[i] = fabsf (v[i]);
+      break;
+    case FM_ACTIVATION_SIGMOID:
+      for (int i = 0; i < n; i++)
+        v[i] = 1.0f / (1.0f + expf (-v[i]));
+      break;
+    case FM_ACTIVATION_TANH:
+      for (int i = 0; i < n; i++)
+        v[i] = tanhf (v[i]);
+      break;
+    case FM_ACTIVATION_NONE:
+    default:
+      break;
+    }
+}

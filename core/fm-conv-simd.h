@@ -1,0 +1,103 @@
+/* fm-conv-simd.h: what the vector kernels share, whatever the ISA — the
+ * per-plan layout of packed weights and scratch (fm-conv-simd.c) and the
+ * choices the cost model makes (fm-conv-select.c).  The loops themselves are
+ * fm-conv-simd-body.h, compiled once per ISA (fm-conv-avx512.c,
+ * fm-conv-avx2.c).
+ *
+ * Two loop shapes, both vectorised over consecutive output pixels of one
+ * row (so a vector of results lands in one map plane with one store):
+ *
+ *   "filters" — NK filters × NX vectors of pixels per register block: each
+ *   input vector feeds NK filters, each broadcast weight NX vectors.  For
+ *   banks with several filters per group (W2, W3, W5, W6).
+ *
+ *   "rows" — R output rows × NX vectors of one filter: each input vector
+ *   loaded from row j feeds the R output rows whose window contains j, so
+ *   a one-filter 5 × 5 does 20 FMAs per 5 loads instead of 5 per 5.  For one
+ *   filter per group (W1, W4, W6d); stride 1 and dilation 1 vertically.
+ *
+ * Input: the engine's band is HWC (channels interleaved).  Unless C = 1 and
+ * horizontal stride 1 (then rows are read straight from the band), each
+ * padded row is split once into planes, one per channel and per phase of
+ * the horizontal stride (column x goes to phase x mod sx at x / sx), so
+ * every tap of every output vector is one contiguous load.  Split rows sit
+ * in a small ring in per-worker scratch, reused by the kh rows that need
+ * them.
+ */
+#pragma once
+
+#include "fm-conv-private.h"
+
+G_BEGIN_DECLS
+
+typedef enum { FM_SIMD_FILTERS, FM_SIMD_ROWS } FmSimdShape;
+
+/* One register block of filters in the "filters" shape. */
+typedef struct {
+  int k0, nk;            /* filters k0 .. k0 + nk − 1, all in one group */
+  int c0;                /* first channel of that group */
+  const float *w;        /* group_channels × kh × kw × nk, filter innermost */
+} FmSimdBlock;
+
+typedef struct {
+  FmSimdShape shape;
+  int vl;                /* floats per vector: 16 (AVX-512), 8 (AVX2) */
+  int nx;                /* vectors of pixels per block */
+  int rows;              /* R: output rows per block ("rows" shape), else 1 */
+  gboolean direct_band;  /* read rows straight from the band (C = 1, sx = 1) */
+  gboolean stream;       /* non-temporal stores through a staging row */
+
+  /* Split rows: plane of channel c, phase p starts at c·plane_c + p·pw. */
+  int pw;                /* floats per phase plane (padded_w / sx rounded up) */
+  gsize plane_c;         /* sx · pw */
+  gsize slot_floats;     /* C · plane_c */
+  int n_slots;           /* ring size: padded rows held at once */
+  int *col_off;          /* kw entries: offset of tap b in its phase plane */
+
+  /* "filters": the blocks, in order. */
+  FmSimdBlock *blocks;
+  int n_blocks;
+  /* "rows": K × group_channels × kh × kw weights, tap order (OHWI with the
+   * channel moved outermost per filter). */
+  float *w_rows;
+
+  float *packed;         /* storage behind blocks[].w */
+} FmSimdPlan;
+
+/* Outputs at least this large (all maps) are written with streaming
+ * stores: they cannot stay in cache anyway (L3 here is 36 MB). */
+#define FM_SIMD_STREAM_BYTES (64.0 * 1024 * 1024)
+
+/* Scratch layout of one worker (byte offsets from task->scratch). */
+typedef struct {
+  gsize slots;           /* n_slots × slot_floats floats, 64-byte aligned */
+  gsize slot_row;        /* n_slots ints: which padded row each slot holds */
+  gsize stage;           /* staging rows for streaming stores */
+  gsize total;
+} FmSimdScratch;
+
+/* Build kernel_data for the shape chosen: vl, register blocking nk_max ×
+ * nx, rows.  Returns FALSE only on allocation failure. */
+gboolean fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl,
+                               int nk_max, int nx, int rows, GError **error);
+void fm_simd_scratch_layout (const FmConvPlan *plan, int max_rows, FmSimdScratch *s);
+gsize fm_simd_scratch_size (const FmConvPlan *plan, int max_rows);
+
+/* Split padded row `src` (padded_w × C interleaved) into planes at dst. */
+void fm_simd_split_row (const FmConvPlan *plan, const FmSimdPlan *sp,
+                        const float *src, float *dst);
+
+/* The activation every vector kernel applies as it stores (scalar form,
+ * for the few that have no vector form here). */
+void fm_simd_activate_scalar (FmActivation activation, float *v, int n);
+
+/* Floats per staging row (a multiple of 16, so rows stay 64-byte aligned). */
+gsize fm_simd_stage_stride (const FmConvPlan *plan);
+
+/* Does the kernel apply the activation itself as it stores? */
+gboolean fm_simd_fuses_activation (const FmConvPlan *plan);
+
+/* Can the "rows" shape run this plan at all? */
+gboolean fm_simd_rows_possible (const FmConvPlan *plan);
+
+G_END_DECLS

@@ -1,0 +1,241 @@
+/* test-paths: every inner loop (forced one at a time) against
+ * the naive reference, on shapes chosen to reach the corners of the fast
+ * kernels: rows wider than several vector blocks with a ragged right edge,
+ * more filters than one register block and a remainder block, groups,
+ * every instantiated kernel size (3×3, 5×5, 7×7) and generic ones, the
+ * "rows" shape's leftover rows, strides and dilations (planes split by
+ * phase), every padding, border and activation, and outputs large enough
+ * to be written with streaming stores.
+ *
+ * A path that this CPU or build lacks is skipped; a path it has must run
+ * a good share of the cases (so a kernel that silently stopped accepting
+ * plans fails here rather than only getting slower). */
+#include "conv-ref.h"
+#include "fm-conv-select.h"
+
+#include <string.h>
+
+#define N_CASES 1500
+
+typedef struct {
+  const char *name;
+  gboolean (*available) (void);
+  gboolean rows_shape;   /* needs vertical stride and dilation 1 */
+} Path;
+
+static gboolean
+always (void)
+{
+  return TRUE;
+}
+
+static gboolean
+have_fft (void)
+{
+  for (int i = 0; fm_conv_kernels[i]; i++)
+    if (strcmp (fm_conv_kernels[i]->name, "fft") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static const Path paths[] = {
+  { "direct-c", always, FALSE },
+  { "direct-avx512", fm_conv_cpu_has_avx512, FALSE },
+  { "rows-avx512", fm_conv_cpu_has_avx512, TRUE },
+  { "direct-avx2", fm_conv_cpu_has_avx2, FALSE },
+  { "rows-avx2", fm_conv_cpu_has_avx2, TRUE },
+  { "fft", have_fft, FALSE },
+};
+
+static const int kernel_set[][2] = {
+  { 1, 1 }, { 3, 3 }, { 5, 5 }, { 7, 7 }, { 2, 2 }, { 4, 4 }, { 9, 9 }, { 11, 11 },
+  { 1, 7 }, { 7, 1 }, { 2, 5 }, { 3, 8 }, { 13, 13 },
+};
+static const int channel_set[] = { 1, 1, 2, 3, 3, 4, 5, 8 };
+
+typedef struct {
+  FmConvParams p;
+  int in_h, in_w;
+  float *in, *weights, *bias;
+} Case;
+
+static char *
+describe (const Case *c, const char *path)
+{
+  const FmConvParams *p = &c->p;
+  return g_strdup_printf ("%s: image %d×%d×%d, %d filters %d×%d groups %d, stride %d,%d "
+                          "dilation %d,%d, padding %d border %d activation %d %s threads %d",
+                          path, c->in_h, c->in_w, p->channels, p->n_filters, p->kh, p->kw,
+                          p->groups, p->stride_y, p->stride_x, p->dilation_y,
+                          p->dilation_x, p->padding, p->border, p->activation,
+                          p->convolve ? "convolve" : "correlate", p->n_threads);
+}
+
+static void
+case_fill (Case *c, GRand *r)
+{
+  FmConvParams *p = &c->p;
+  int cg = p->channels / MAX (p->groups, 1);
+  gsize n_in = (gsize) c->in_h * c->in_w * p->channels;
+  gsize n_w = (gsize) p->n_filters * p->kh * p->kw * cg;
+
+  c->in = g_new (float, n_in);
+  c->weights = g_new (float, n_w);
+  c->bias = g_new (float, p->n_filters);
+  for (gsize i = 0; i < n_in; i++)
+    c->in[i] = (float) g_rand_double_range (r, -1, 1);
+  for (gsize i = 0; i < n_w; i++)
+    c->weights[i] = (float) g_rand_double_range (r, -1, 1);
+  for (int k = 0; k < p->n_filters; k++)
+    c->bias[k] = (float) g_rand_double_range (r, -0.5, 0.5);
+  p->weights = c->weights;
+  p->bias = g_rand_boolean (r) ? c->bias : NULL;
+}
+
+static void
+case_clear (Case *c)
+{
+  g_free (c->in);
+  g_free (c->weights);
+  g_free (c->bias);
+}
+
+static void
+case_random (Case *c, GRand *r, gboolean rows_friendly)
+{
+  FmConvParams *p = &c->p;
+  fm_conv_params_init (p);
+  int ki = g_rand_int_range (r, 0, G_N_ELEMENTS (kernel_set));
+  p->kh = kernel_set[ki][0];
+  p->kw = kernel_set[ki][1];
+  p->channels = channel_set[g_rand_int_range (r, 0, G_N_ELEMENTS (channel_set))];
+  /* One or two filters per group is what the "rows" shape runs. */
+  int per_group = rows_friendly ? g_rand_int_range (r, 1, 3) : g_rand_int_range (r, 1, 14);
+  p->groups = 1;
+  if (p->channels > 1 && g_rand_int_range (r, 0, 3) == 0)
+    p->groups = p->channels;
+  p->n_filters = per_group * p->groups;
+  p->stride_y = rows_friendly ? 1 : g_rand_int_range (r, 1, 4);
+  p->stride_x = g_rand_int_range (r, 1, 4);
+  if (g_rand_boolean (r))
+    p->stride_x = 1;
+  p->dilation_y = rows_friendly ? 1 : g_rand_int_range (r, 1, 3);
+  p->dilation_x = g_rand_int_range (r, 1, 3);
+  p->padding = g_rand_int_range (r, 0, 3);
+  p->border = g_rand_int_range (r, 0, 4);
+  p->activation = g_rand_int_range (r, 0, 6);
+  p->convolve = g_rand_boolean (r);
+  p->n_threads = g_rand_int_range (r, 1, 3);
+  c->in_h = g_rand_int_range (r, 1, 24);
+  c->in_w = g_rand_int_range (r, 1, 140);
+}
+
+/* Runs c through `path`; FALSE when the path did not take the plan. */
+static gboolean
+check_path (const Case *c, const char *path, const float *want, gsize n_want)
+{
+  GError *error = NULL;
+  fm_conv_select_force (path);
+  FmConvPlan *plan = fm_conv_plan_new (&c->p, c->in_h, c->in_w, &error);
+  fm_conv_select_force (NULL);
+  g_autofree char *what = describe (c, path);
+  if (!plan)
+    g_error ("%s: %s", what, error->message);
+  if (strcmp (fm_conv_plan_path (plan), path) != 0)
+    {
+      fm_conv_plan_free (plan);
+      return FALSE;
+    }
+  const FmConvGeometry *g = fm_conv_plan_geometry (plan);
+  gsize n_out = (gsize) c->p.n_filters * g->out_h * g->out_w;
+  g_assert_cmpuint (n_out, ==, n_want);
+  float *got = g_new (float, n_out);
+  if (!fm_conv_plan_run_image (plan, c->in, got, &error))
+    g_error ("%s: %s", what, error->message);
+  double worst;
+  if (!ref_close (got, want, n_out, &worst))
+    g_error ("%s: max |engine − reference| = %g", what, worst);
+  g_free (got);
+  fm_conv_plan_free (plan);
+  return TRUE;
+}
+
+static void
+test_random (void)
+{
+  GRand *r = g_rand_new_with_seed (5005);
+  int ran[G_N_ELEMENTS (paths)] = { 0 };
+
+  for (int i = 0; i < N_CASES; i++)
+    {
+      Case c = { 0 };
+      RefGeometry rg;
+      case_random (&c, r, i % 2 == 0);
+      if (!ref_geometry (&c.p, c.in_h, c.in_w, &rg))
+        continue;
+      case_fill (&c, r);
+      gsize n = (gsize) c.p.n_filters * rg.out_h * rg.out_w;
+      float *want = g_new (float, n);
+      ref_conv (&c.p, c.in_h, c.in_w, c.in, want);
+      for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
+        if (paths[k].available () && check_path (&c, paths[k].name, want, n))
+          ran[k]++;
+      g_free (want);
+      case_clear (&c);
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
+    {
+      g_test_message ("%s: %d of %d cases", paths[k].name, ran[k], N_CASES);
+      if (paths[k].available ())
+        g_assert_cmpint (ran[k], >=, N_CASES / (paths[k].rows_shape ? 8 : 4));
+    }
+  g_rand_free (r);
+}
+
+/* Outputs over 64 MB go out through streaming stores and a staging row;
+ * one "filters" and one "rows" shape, with ReLU applied on the way. */
+static void
+test_streaming (void)
+{
+  static const struct { int c, k, groups, h, w; } shapes[] = {
+    { 1, 4, 1, 2100, 2100 },   /* filters */
+    { 3, 3, 3, 2400, 2400 },   /* rows, per channel */
+  };
+  GRand *r = g_rand_new_with_seed (64);
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      Case c = { 0 };
+      fm_conv_params_init (&c.p);
+      c.p.kh = c.p.kw = 3;
+      c.p.channels = shapes[s].c;
+      c.p.n_filters = shapes[s].k;
+      c.p.groups = shapes[s].groups;
+      c.p.padding = FM_PADDING_SAME;
+      c.p.activation = FM_ACTIVATION_RELU;
+      c.p.n_threads = 2;
+      c.in_h = shapes[s].h;
+      c.in_w = shapes[s].w;
+      case_fill (&c, r);
+      RefGeometry rg;
+      g_assert_true (ref_geometry (&c.p, c.in_h, c.in_w, &rg));
+      gsize n = (gsize) c.p.n_filters * rg.out_h * rg.out_w;
+      float *want = g_new (float, n);
+      ref_conv (&c.p, c.in_h, c.in_w, c.in, want);
+      for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
+        if (paths[k].available () && strcmp (paths[k].name, "direct-c") != 0)
+          check_path (&c, paths[k].name, want, n);
+      g_free (want);
+      case_clear (&c);
+    }
+  g_rand_free (r);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_unsetenv ("FEATUREMAPS_CONV_PATH");   /* it would override the forcing */
+  g_test_add_func ("/conv/paths/random", test_random);
+  g_test_add_func ("/conv/paths/streaming", test_streaming);
+  return g_test_run ();
+}
