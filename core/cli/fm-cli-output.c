@@ -227,16 +227,15 @@ fm_cli_output_sink (gpointer user_data, int layer, int y0, int n_rows,
   return TRUE;
 }
 
-/* GEGL's savers report through g_warning: keep the message for ours. */
+/* GEGL's savers warn through g_log; our one line says what failed. */
 static void
-keep_message (const gchar *domain, GLogLevelFlags level, const gchar *message,
-              gpointer data)
+ignore_message (const gchar *domain, GLogLevelFlags level,
+                const gchar *message, gpointer data)
 {
   (void) domain;
   (void) level;
-  GString *kept = data;
-  if (kept->len == 0)
-    g_string_append (kept, message);
+  (void) message;
+  (void) data;
 }
 
 static gboolean
@@ -255,19 +254,21 @@ save_map (FmCliOutput *out, int k, GError **error)
                            "bitdepth", 16, NULL);
   gegl_node_link (src, save);
 
-  GString *kept = g_string_new (NULL);
-  GLogFunc old = g_log_set_default_handler (keep_message, kept);
+  int quiet = fm_cli_quiet_begin ();
+  GLogFunc old = g_log_set_default_handler (ignore_message, NULL);
   gegl_node_process (save);
   g_log_set_default_handler (old, NULL);
+  g_autofree char *printed = fm_cli_quiet_end (quiet);
   g_object_unref (graph);
   g_clear_object (&out->buffers[k]);   /* written: its memory can go */
 
-  gboolean ok = g_file_test (file, G_FILE_TEST_IS_REGULAR);
+  g_autofree char *line = NULL;
+  gboolean ok = g_file_test (file, G_FILE_TEST_IS_REGULAR)
+                && !fm_cli_quiet_says_error (printed, &line);
   if (!ok)
     g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
                  "%s: could not write %s%s%s", out->path, name,
-                 kept->len ? ": " : "", kept->str);
-  g_string_free (kept, TRUE);
+                 line ? ": " : "", line ? line : "");
   return ok;
 }
 

@@ -37,4 +37,12 @@ char *fm_cli_apply_help (void);
 void fm_cli_gegl_start (void);
 void fm_cli_gegl_stop (void);
 
+/* Capture stderr (fd 2) around GEGL calls that may print: begin returns
+ * the saved descriptor for end (-1: nothing captured), end returns what was
+ * printed (g_free).  says_error: whether that text reports a failure; its
+ * first line then goes to first_line (g_free). */
+int fm_cli_quiet_begin (void);
+char *fm_cli_quiet_end (int saved);
+gboolean fm_cli_quiet_says_error (const char *text, char **first_line);
+
 G_END_DECLS
