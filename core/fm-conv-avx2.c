@@ -76,6 +76,7 @@ const FmConvKernel fm_conv_kernel_avx2 = {
   .prepare = filters_prepare,
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx2_run_rows,
+  .applies_activation = TRUE,
 };
 
 const FmConvKernel fm_conv_kernel_rows_avx2 = {
@@ -84,4 +85,5 @@ const FmConvKernel fm_conv_kernel_rows_avx2 = {
   .prepare = rows_prepare,
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx2_run_rows,
+  .applies_activation = TRUE,
 };

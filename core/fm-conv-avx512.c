@@ -122,6 +122,7 @@ const FmConvKernel fm_conv_kernel_avx512 = {
   .prepare = filters_prepare,
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx512_run_rows,
+  .applies_activation = TRUE,
 };
 
 const FmConvKernel fm_conv_kernel_rows_avx512 = {
@@ -130,4 +131,5 @@ const FmConvKernel fm_conv_kernel_rows_avx512 = {
   .prepare = rows_prepare,
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx512_run_rows,
+  .applies_activation = TRUE,
 };

@@ -70,9 +70,13 @@ typedef struct _FmConvKernel {
   /* Per-worker scratch bytes for chunks of up to max_rows output rows,
    * allocated once per run.  NULL: none. */
   gsize (*scratch_size) (const FmConvPlan *plan, int max_rows);
-  /* out = correlation + bias for every filter; no activation.  Called from
+  /* out = correlation + bias for every filter, and the activation too when
+   * applies_activation (else the engine applies it after).  Called from
    * several threads at once on disjoint chunks: must not write to plan. */
   void (*rows) (const FmConvPlan *plan, const FmConvTask *task);
+  /* TRUE: rows() applies the activation as it stores (one pass over the
+   * maps instead of two; needed for streaming stores). */
+  gboolean applies_activation;
 } FmConvKernel;
 
 /* Ordered, best first, NULL-terminated (fm-conv.c). */

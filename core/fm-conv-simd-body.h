@@ -146,8 +146,15 @@ FN (flush_row) (float *dst, const float *src, int n, FmActivation act)
 #define DECL_ACC(k, v) VEC acc##k##_##v = vset1 (0.0f);
 #define DECL_IN(v) VEC in##v = vset1 (0.0f); MASK m##v = vmask (xs + v * VL, out_w);
 #define INIT_ACC(k, v) if (k < NK && v < NX) acc##k##_##v = vset1 (bias[k]);
-#define LOAD_IN(v) \
-  if (v < NX) in##v = EDGE ? vloadm (m##v, p + v * VL) : vload (p + v * VL);
+/* The empty asm pins each input vector in a register: left alone, GCC
+ * folds the load into every FMA that uses it (R or NK loads instead of
+ * one, each split across two cache lines). */
+#define LOAD_IN(v)                                                              \
+  if (v < NX)                                                                   \
+    {                                                                           \
+      in##v = EDGE ? vloadm (m##v, p + v * VL) : vload (p + v * VL);            \
+      __asm__ ("" : "+v" (in##v));                                              \
+    }
 #define FMA_KV(k, v) if (v < NX) acc##k##_##v = vfma (in##v, wv, acc##k##_##v);
 #define FMA_K(k) if (k < NK) { VEC wv = vset1 (wp[k]); REP_V (FMA_KV, k) }
 #define PUT_KV(k, v) \
@@ -218,7 +225,7 @@ FN (filters_row) (FN (Ctx) *cx, const float *const *rowp, const FmSimdBlock *bl,
 #define FMA_ROW(r)                                                              \
   if (r < R && (!KH || (j - r >= 0 && j - r < KH)))                             \
     {                                                                           \
-      VEC wv = vset1 (wc[(j - r + R - 1) * kw_ + b]);                           \
+      VEC wv = vset1 (wj[(j - r + R - 1) * kw_ + b]);                           \
       REP_V (FMA_KV, r)                                                         \
     }
 #define PUT_ROW(r, v) \
@@ -241,6 +248,11 @@ FN (rows_block) (const float *const *rowp, gsize plane_c, int cg, int kh, int kw
 #pragma GCC unroll 12
       for (int j = 0; j < R + kh_ - 1; j++)
         {
+          /* Hide the weights' address from the optimiser at each input
+           * row: otherwise it hoists all kh·kw broadcasts out of the loops,
+           * runs out of registers and reloads the inputs for every FMA. */
+          const float *wj = wc;
+          __asm__ ("" : "+r" (wj));
           const float *row = rowp[j] + c * plane_c + xs;
 #pragma GCC unroll 8
           for (int b = 0; b < kw_; b++)
@@ -329,6 +341,9 @@ FN (filters_rows) (FN (Ctx) *cx0, gboolean stream)
             for (int k = 0; k < bl->nk; k++)
               FN (flush_row) (task->out + (bl->k0 + k) * task->plane_stride
                               + (gsize) i * out_w, outp[k], out_w, cx.act);
+          else if (!FN (vector_activation) (act))
+            for (int k = 0; k < bl->nk; k++)
+              fm_simd_activate_scalar (act, outp[k], out_w);
         }
     }
 }
@@ -382,6 +397,9 @@ FN (rows_rows) (FN (Ctx) *cx0, gboolean stream)
             for (int r = 0; r < R; r++)
               FN (flush_row) (task->out + k * task->plane_stride + (gsize) (i + r) * out_w,
                               outp[r], out_w, cx.act);
+          else if (!FN (vector_activation) (act))
+            for (int r = 0; r < R; r++)
+              fm_simd_activate_scalar (act, outp[r], out_w);
         }
       i += R;
     }
@@ -403,7 +421,7 @@ FN (run_rows) (const FmConvPlan *plan, const FmConvTask *task)
     .slot_row = (int *) (scratch + layout.slot_row),
     .stage = (float *) (scratch + layout.stage),
     .stage_stride = fm_simd_stage_stride (plan),
-    .act = fm_simd_fuses_activation (plan) ? plan->params.activation : FM_ACTIVATION_NONE,
+    .act = plan->params.activation,
   };
   for (int s = 0; s < sp->n_slots; s++)
     cx.slot_row[s] = -1;
@@ -413,7 +431,6 @@ FN (run_rows) (const FmConvPlan *plan, const FmConvTask *task)
   gboolean stream = sp->stream
                     && (double) task->plane_stride * plan->params.n_filters * sizeof (float)
                        >= FM_SIMD_STREAM_BYTES
-                    && (cx.act != FM_ACTIVATION_NONE || plan->params.activation == FM_ACTIVATION_NONE)
                     && FN (vector_activation) (plan->params.activation);
   if (sp->shape == FM_SIMD_FILTERS)
     FN (filters_rows) (&cx, stream);

@@ -180,13 +180,6 @@ fm_simd_split_row (const FmConvPlan *plan, const FmSimdPlan *sp, const float *sr
       }
 }
 
-gboolean
-fm_simd_fuses_activation (const FmConvPlan *plan)
-{
-  (void) plan;
-  return FALSE;   /* fm-conv-run.c applies it after the kernel */
-}
-
 void
 fm_simd_activate_scalar (FmActivation activation, float *v, int n)
 {

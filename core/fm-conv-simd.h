@@ -87,15 +87,13 @@ gsize fm_simd_scratch_size (const FmConvPlan *plan, int max_rows);
 void fm_simd_split_row (const FmConvPlan *plan, const FmSimdPlan *sp,
                         const float *src, float *dst);
 
-/* The activation every vector kernel applies as it stores (scalar form,
- * for the few that have no vector form here). */
+/* The activation the vector kernels apply as they store (they set
+ * applies_activation): relu, leaky-relu and abs in vector form, this
+ * scalar form for sigmoid and tanh, on each row while it is in cache. */
 void fm_simd_activate_scalar (FmActivation activation, float *v, int n);
 
 /* Floats per staging row (a multiple of 16, so rows stay 64-byte aligned). */
 gsize fm_simd_stage_stride (const FmConvPlan *plan);
-
-/* Does the kernel apply the activation itself as it stores? */
-gboolean fm_simd_fuses_activation (const FmConvPlan *plan);
 
 /* Can the "rows" shape run this plan at all? */
 gboolean fm_simd_rows_possible (const FmConvPlan *plan);
