@@ -84,7 +84,7 @@ split3 (const float *src, float *dst, gsize plane, int n)
   DISPATCH_FILTERS (4) DISPATCH_FILTERS (6) DISPATCH_FILTERS (8)                \
   DISPATCH_FILTERS (12)
 #define ROWS_R 4
-#define ROWS_NX 5
+#define ROWS_NX 4
 #define FILTERS_NK_MAX 8
 
 #include "fm-conv-simd-body.h"

@@ -74,3 +74,20 @@ fm_conv_select_prefers (const FmConvPlan *plan, const char *name)
     return strcmp (forced, name) == 0;
   return strcmp (fm_conv_select_best (plan), name) == 0;
 }
+
+static int streaming_by_test = -1;
+
+void
+fm_conv_select_set_streaming (gboolean on)
+{
+  streaming_by_test = on ? 1 : 0;
+}
+
+gboolean
+fm_conv_select_streaming (void)
+{
+  if (streaming_by_test >= 0)
+    return streaming_by_test;
+  const char *env = g_getenv ("FEATUREMAPS_STREAM_STORES");
+  return env && strcmp (env, "1") == 0;
+}

@@ -25,6 +25,14 @@ gboolean fm_conv_select_prefers (const FmConvPlan *plan, const char *name);
  * The environment variable, when set, still wins. */
 void fm_conv_select_force (const char *name);
 
+/* Write outputs larger than the caches with streaming (non-temporal)
+ * stores?  Off by default: on the reference machine (a KVM guest) they
+ * measured 20–35 % slower than ordinary stores on W1, W2, W6 and W6d.
+ * FEATUREMAPS_STREAM_STORES=1 turns them on; tests turn them on with
+ * fm_conv_select_set_streaming so the path stays checked. */
+gboolean fm_conv_select_streaming (void);
+void fm_conv_select_set_streaming (gboolean on);
+
 /* CPU features, checked once. */
 gboolean fm_conv_cpu_has_avx512 (void);
 gboolean fm_conv_cpu_has_avx2 (void);

@@ -181,7 +181,9 @@ FN (filters_block) (const float *const *rowp, gsize plane_c, int cg, int kh,
         const float *row = rowp[a] + c * plane_c + xs;
         for (int b = 0; b < kw; b++, wp += NK)
           {
-            const float *p = row + col_off[b];
+            /* col_off is a literal NULL for unit stride and dilation: the
+             * taps' offsets are then constants, not loads. */
+            const float *p = row + (col_off ? col_off[b] : b);
             REP_1 (LOAD_IN)
             REP_K (FMA_K)
           }
@@ -203,15 +205,26 @@ FN (filters_row) (FN (Ctx) *cx, const float *const *rowp, const FmSimdBlock *bl,
   for (int a = 0; a < kh; a++)
     base[a] = rowp[a] + bl->c0 * sp->plane_c;
 
-  int xs = 0;
-  for (; xs + step <= out_w; xs += step)
-    FN (filters_block) (base, sp->plane_c, plan->group_channels, kh, plan->params.kw,
-                        sp->col_off, bl->w, xs, out_w, outp, plan->bias + bl->k0,
-                        act, NK, NX, 0);
-  if (xs < out_w)
-    FN (filters_block) (base, sp->plane_c, plan->group_channels, kh, plan->params.kw,
-                        sp->col_off, bl->w, xs, out_w, outp, plan->bias + bl->k0,
-                        act, NK, NX, 1);
+#define FILTERS_SWEEP(CO)                                                       \
+  do                                                                            \
+    {                                                                           \
+      int xs = 0;                                                               \
+      for (; xs + step <= out_w; xs += step)                                    \
+        FN (filters_block) (base, sp->plane_c, plan->group_channels, kh,        \
+                            plan->params.kw, CO, bl->w, xs, out_w, outp,        \
+                            plan->bias + bl->k0, act, NK, NX, 0);               \
+      if (xs < out_w)                                                           \
+        FN (filters_block) (base, sp->plane_c, plan->group_channels, kh,        \
+                            plan->params.kw, CO, bl->w, xs, out_w, outp,        \
+                            plan->bias + bl->k0, act, NK, NX, 1);               \
+    }                                                                           \
+  while (0)
+
+  if (sp->unit_cols)
+    FILTERS_SWEEP (NULL);
+  else
+    FILTERS_SWEEP (sp->col_off);
+#undef FILTERS_SWEEP
 }
 
 /* ------------------------------------------------------------------------
@@ -257,7 +270,7 @@ FN (rows_block) (const float *const *rowp, gsize plane_c, int cg, int kh, int kw
 #pragma GCC unroll 8
           for (int b = 0; b < kw_; b++)
             {
-              const float *p = row + col_off[b];
+              const float *p = row + (col_off ? col_off[b] : b);
               REP_1 (LOAD_IN)
               REP_K (FMA_ROW)
             }
@@ -287,15 +300,26 @@ FN (rows_row) (FN (Ctx) *cx, const float *const *rowp, int k, float *const *outp
   for (int j = 0; j < R + p->kh - 1; j++)
     base[j] = rowp[j] + (gsize) g * cg * sp->plane_c;
 
-  int xs = 0;
-  for (; xs + step <= out_w; xs += step)
-    FN (rows_block) (base, sp->plane_c, cg, p->kh, p->kw, sp->col_off, w,
-                     (gsize) wrows * p->kw, xs, out_w,
-                     outp, plan->bias[k], act, R, NX, KH, KW, 0);
-  if (xs < out_w)
-    FN (rows_block) (base, sp->plane_c, cg, p->kh, p->kw, sp->col_off, w,
-                     (gsize) wrows * p->kw, xs, out_w,
-                     outp, plan->bias[k], act, R, NX, KH, KW, 1);
+#define ROWS_SWEEP(CO)                                                          \
+  do                                                                            \
+    {                                                                           \
+      int xs = 0;                                                               \
+      for (; xs + step <= out_w; xs += step)                                    \
+        FN (rows_block) (base, sp->plane_c, cg, p->kh, p->kw, CO, w,            \
+                         (gsize) wrows * p->kw, xs, out_w, outp, plan->bias[k], \
+                         act, R, NX, KH, KW, 0);                                \
+      if (xs < out_w)                                                           \
+        FN (rows_block) (base, sp->plane_c, cg, p->kh, p->kw, CO, w,            \
+                         (gsize) wrows * p->kw, xs, out_w, outp, plan->bias[k], \
+                         act, R, NX, KH, KW, 1);                                \
+    }                                                                           \
+  while (0)
+
+  if (sp->unit_cols)
+    ROWS_SWEEP (NULL);
+  else
+    ROWS_SWEEP (sp->col_off);
+#undef ROWS_SWEEP
 }
 
 /* ------------------------------------------------------------------------

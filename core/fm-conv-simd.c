@@ -2,6 +2,7 @@
  * weights in the order the loops read them, the split-row layout, the
  * scratch layout, and the scalar helpers.  No ISA-specific code here. */
 #include "fm-conv-simd.h"
+#include "fm-conv-select.h"
 
 #include <math.h>
 #include <string.h>
@@ -104,7 +105,8 @@ fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl, int nk_max,
   sp->nx = nx;
   sp->rows = shape == FM_SIMD_ROWS ? rows : 1;
   sp->direct_band = p->channels == 1 && sx == 1;
-  sp->stream = TRUE;
+  sp->unit_cols = sx == 1 && p->dilation_x == 1;
+  sp->stream = fm_conv_select_streaming ();
   sp->pw = ROUND_UP ((plan->padded_w + sx - 1) / sx, 16);
   sp->plane_c = (gsize) sx * sp->pw;
   sp->slot_floats = (gsize) p->channels * sp->plane_c;

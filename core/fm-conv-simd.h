@@ -45,6 +45,7 @@ typedef struct {
   int nx;                /* vectors of pixels per block */
   int rows;              /* R: output rows per block ("rows" shape), else 1 */
   gboolean direct_band;  /* read rows straight from the band (C = 1, sx = 1) */
+  gboolean unit_cols;    /* sx = dx = 1: tap b is column x + b */
   gboolean stream;       /* non-temporal stores through a staging row */
 
   /* Split rows: plane of channel c, phase p starts at c·plane_c + p·pw. */
@@ -65,8 +66,8 @@ typedef struct {
 } FmSimdPlan;
 
 /* Outputs at least this large (all maps) are written with streaming
- * stores: they cannot stay in cache anyway (L3 here is 36 MB). */
-#define FM_SIMD_STREAM_BYTES (64.0 * 1024 * 1024)
+ * stores: they cannot stay in cache anyway (L3 here is 36 MB, shared). */
+#define FM_SIMD_STREAM_BYTES (32.0 * 1024 * 1024)
 
 /* Scratch layout of one worker (byte offsets from task->scratch). */
 typedef struct {
