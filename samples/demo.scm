@@ -1,0 +1,35 @@
+; featuremaps demo: run a bank on one image through plug-in-feature-maps,
+; save the image with its maps as XCF, and a contact sheet of all maps as PNG.
+;
+;   (featuremaps-demo "/abs/in.png" "line-detectors" "/abs/out/maps.xcf" "/abs/out/sheet.png")
+(define (featuremaps-demo in kernel xcf sheet-png)
+  (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE in in)))
+         (drawable (car (gimp-image-get-active-drawable image)))
+         ;                                              kernel input padding border stride dilation activation mapping destination
+         (result (plug-in-feature-maps RUN-NONINTERACTIVE image drawable
+                                       kernel 0 1 0 1 1 0 2 0))
+         (n (caddr result))
+         (ids (cadddr result))
+         (w (car (gimp-image-width image)))
+         (h (car (gimp-image-height image)))
+         (gap 8)
+         (cols (min n 4))
+         (rows (quotient (+ n cols -1) cols))
+         (sheet (car (gimp-image-new (- (* cols (+ w gap)) gap)
+                                     (- (* rows (+ h gap)) gap) RGB)))
+         (i 0))
+    (gimp-xcf-save RUN-NONINTERACTIVE image drawable xcf xcf)
+    ; One tile per map, left to right, top to bottom, in bank order.
+    (while (< i n)
+      (let ((tile (car (gimp-layer-new-from-drawable (vector-ref ids i) sheet))))
+        (gimp-image-insert-layer sheet tile 0 -1)
+        (gimp-layer-set-offsets tile (* (remainder i cols) (+ w gap))
+                                     (* (quotient i cols) (+ h gap))))
+      (set! i (+ i 1)))
+    (gimp-context-set-background '(40 40 40))
+    (let ((flat (car (gimp-image-flatten sheet))))
+      (file-png-save-defaults RUN-NONINTERACTIVE sheet flat sheet-png sheet-png))
+    (gimp-message (string-append "featuremaps demo: " (number->string n)
+                                 " maps -> " xcf ", " sheet-png))
+    (gimp-image-delete sheet)
+    (gimp-image-delete image)))
