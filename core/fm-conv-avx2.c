@@ -43,6 +43,11 @@ vmask (int x, int n)
 #define ROWS_R 3
 #define ROWS_NX 3
 
+/* "channels": NF vectors of filters × NP pixels of accumulators. */
+#define CHANNELS_NP4 2
+#define CHANNELS_NP2 6
+#define CHANNELS_NP1 12
+
 #include "fm-conv-simd-body.h"
 
 static gboolean
@@ -74,6 +79,28 @@ const FmConvKernel fm_conv_kernel_avx2 = {
   .name = "direct-avx2",
   .supports = filters_supports,
   .prepare = filters_prepare,
+  .scratch_size = fm_simd_scratch_size,
+  .rows = fm_avx2_run_rows,
+  .applies_activation = TRUE,
+};
+
+static gboolean
+channels_supports (const FmConvPlan *plan)
+{
+  return fm_conv_cpu_has_avx2 () && fm_simd_channels_possible (plan, VL)
+         && fm_conv_select_prefers (plan, "channels-avx2");
+}
+
+static gboolean
+channels_prepare (FmConvPlan *plan, GError **error)
+{
+  return fm_simd_plan_prepare (plan, FM_SIMD_CHANNELS, VL, 4, 0, 1, error);
+}
+
+const FmConvKernel fm_conv_kernel_channels_avx2 = {
+  .name = "channels-avx2",
+  .supports = channels_supports,
+  .prepare = channels_prepare,
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx2_run_rows,
   .applies_activation = TRUE,

@@ -87,6 +87,11 @@ split3 (const float *src, float *dst, gsize plane, int n)
 #define ROWS_NX 4
 #define FILTERS_NK_MAX 8
 
+/* "channels": NF vectors of filters × NP pixels of accumulators. */
+#define CHANNELS_NP4 6
+#define CHANNELS_NP2 12
+#define CHANNELS_NP1 12
+
 #include "fm-conv-simd-body.h"
 
 #define avx512_supported fm_conv_cpu_has_avx512
@@ -120,6 +125,28 @@ const FmConvKernel fm_conv_kernel_avx512 = {
   .name = "direct-avx512",
   .supports = filters_supports,
   .prepare = filters_prepare,
+  .scratch_size = fm_simd_scratch_size,
+  .rows = fm_avx512_run_rows,
+  .applies_activation = TRUE,
+};
+
+static gboolean
+channels_supports (const FmConvPlan *plan)
+{
+  return fm_conv_cpu_has_avx512 () && fm_simd_channels_possible (plan, VL)
+         && fm_conv_select_prefers (plan, "channels-avx512");
+}
+
+static gboolean
+channels_prepare (FmConvPlan *plan, GError **error)
+{
+  return fm_simd_plan_prepare (plan, FM_SIMD_CHANNELS, VL, 4, 0, 1, error);
+}
+
+const FmConvKernel fm_conv_kernel_channels_avx512 = {
+  .name = "channels-avx512",
+  .supports = channels_supports,
+  .prepare = channels_prepare,
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx512_run_rows,
   .applies_activation = TRUE,

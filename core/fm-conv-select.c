@@ -3,6 +3,8 @@
  *
  * Rules, from measurements on the standard workloads (docs/benchmarks.md):
  *  - the widest vectors the CPU has (AVX-512, else AVX2 + FMA, else plain C);
+ *  - "channels" (vectorised over filters) for 16 channels or more and
+ *    whole vectors of filters (W5: 64 → 64);
  *  - "rows" (R output rows × one filter, input vectors reused down the
  *    window) when each group has one or two filters and the window is tall
  *    enough to reuse: the shapes it instantiates (3×3, 5×5, 7×7) or kh ≥ 8;
@@ -45,13 +47,23 @@ rows_shape_pays (const FmConvPlan *plan)
          && (instantiated || p->kh >= 8);
 }
 
+/* Many channels and whole vectors of filters: vectorise over filters
+ * (aligned weight loads, broadcast inputs) rather than over pixels. */
+static gboolean
+channels_shape_pays (const FmConvPlan *plan, int vl)
+{
+  return fm_simd_channels_possible (plan, vl) && plan->params.channels >= 16;
+}
+
 const char *
 fm_conv_select_best (const FmConvPlan *plan)
 {
   if (fm_conv_cpu_has_avx512 ())
-    return rows_shape_pays (plan) ? "rows-avx512" : "direct-avx512";
+    return channels_shape_pays (plan, 16) ? "channels-avx512"
+           : rows_shape_pays (plan) ? "rows-avx512" : "direct-avx512";
   if (fm_conv_cpu_has_avx2 ())
-    return rows_shape_pays (plan) ? "rows-avx2" : "direct-avx2";
+    return channels_shape_pays (plan, 8) ? "channels-avx2"
+           : rows_shape_pays (plan) ? "rows-avx2" : "direct-avx2";
   return "direct-c";
 }
 

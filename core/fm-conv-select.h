@@ -41,6 +41,8 @@ extern const FmConvKernel fm_conv_kernel_avx512;      /* "direct-avx512" */
 extern const FmConvKernel fm_conv_kernel_rows_avx512; /* "rows-avx512" */
 extern const FmConvKernel fm_conv_kernel_avx2;        /* "direct-avx2" */
 extern const FmConvKernel fm_conv_kernel_rows_avx2;   /* "rows-avx2" */
+extern const FmConvKernel fm_conv_kernel_channels_avx512; /* "channels-avx512" */
+extern const FmConvKernel fm_conv_kernel_channels_avx2;   /* "channels-avx2" */
 extern const FmConvKernel fm_conv_kernel_fft;         /* "fft" (with FFTW) */
 
 G_END_DECLS

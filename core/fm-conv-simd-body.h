@@ -323,6 +323,110 @@ FN (rows_row) (FN (Ctx) *cx, const float *const *rowp, int k, float *const *outp
 }
 
 /* ------------------------------------------------------------------------
+ * "channels": NP pixels × NF vectors of filters, reading the HWC band.
+ * rowp[a]: padded row a of the window; q walks one tap's NP pixels; the
+ * results go to the pixel-major tile (pixel x at tile + x·K). */
+#define CH_DECL_W(f) VEC wv##f = vset1 (0.0f);
+#define CH_INIT(p, f) if (p < NP && f < NF) acc##p##_##f = vload (bias + f * VL);
+#define CH_LOADW(f) if (f < NF) wv##f = vload (wc + f * VL);
+#define CH_FMA_PF(p, f) if (f < NF) acc##p##_##f = vfma (wv##f, xb, acc##p##_##f);
+#define CH_FMA_P(p)                                                             \
+  if (p < NP && (!EDGE || p < np))                                              \
+    {                                                                           \
+      VEC xb = vset1 (q[p * pstep + c]);                                        \
+      REP_V (CH_FMA_PF, p)                                                      \
+    }
+#define CH_STORE(p, f)                                                          \
+  if (p < NP && f < NF && (!EDGE || p < np))                                    \
+    vstore (tile + (gsize) p * K + f * VL, FN (activate) (acc##p##_##f, act));
+
+ALWAYS_INLINE void
+FN (channels_block) (const float *const *rowp, int C, int kh, int kw, int dx,
+                     gsize pstep, const float *w, const float *bias, int x0, int np,
+                     float *tile, int K, FmActivation act,
+                     const int NP, const int NF, const int EDGE)
+{
+  REP_KV (DECL_ACC)
+  REP_1 (CH_DECL_W)
+#define INIT_CH(p, f) CH_INIT (p, f)
+  REP_KV (INIT_CH)
+#undef INIT_CH
+  const gsize wstep = (gsize) NF * VL;
+  const float *wc = w;
+  for (int a = 0; a < kh; a++)
+    for (int b = 0; b < kw; b++)
+      {
+        const float *q = rowp[a] + (gsize) x0 * pstep + (gsize) b * dx * C;
+        for (int c = 0; c < C; c++, wc += wstep)
+          {
+            REP_1 (CH_LOADW)
+            REP_K (CH_FMA_P)
+          }
+      }
+  REP_KV (CH_STORE)
+}
+
+#define CHANNELS_NP(nf) ((nf) >= 4 ? CHANNELS_NP4 : (nf) >= 2 ? CHANNELS_NP2 : CHANNELS_NP1)
+
+ALWAYS_INLINE void
+FN (channels_pass) (FN (Ctx) *cx, const float *const *rowp, int k0, float *tile,
+                    const int NF)
+{
+  const FmConvPlan *plan = cx->plan;
+  const FmSimdPlan *sp = cx->sp;
+  const FmConvParams *p = &plan->params;
+  const int out_w = plan->geo.out_w, K = p->n_filters, C = p->channels;
+  const gsize pstep = (gsize) p->stride_x * C;
+  const int NP = CHANNELS_NP (NF);
+  const float *w = sp->w_ch + (gsize) p->kh * p->kw * C * k0;
+  int x0 = 0;
+  for (; x0 + NP <= out_w; x0 += NP)
+    FN (channels_block) (rowp, C, p->kh, p->kw, p->dilation_x, pstep, w,
+                         sp->bias_ch + k0, x0, NP, tile + (gsize) x0 * K + k0, K,
+                         cx->act, NP, NF, 0);
+  if (x0 < out_w)
+    FN (channels_block) (rowp, C, p->kh, p->kw, p->dilation_x, pstep, w,
+                         sp->bias_ch + k0, x0, out_w - x0, tile + (gsize) x0 * K + k0, K,
+                         cx->act, NP, NF, 1);
+}
+
+static void
+FN (channels_rows) (FN (Ctx) *cx0)
+{
+  FN (Ctx) cx = *cx0;
+  const FmConvPlan *plan = cx.plan;
+  const FmSimdPlan *sp = cx.sp;
+  const FmConvTask *task = cx.task;
+  const FmConvParams *p = &plan->params;
+  const int out_w = plan->geo.out_w, K = p->n_filters;
+  const float *rowp[FM_CONV_MAX_KERNEL];
+  float *tile = cx.stage;
+
+  for (int i = 0; i < task->n_rows; i++)
+    {
+      for (int a = 0; a < p->kh; a++)
+        rowp[a] = FN (get_row) (&cx, i * p->stride_y + a * p->dilation_y);
+      for (int k0 = 0; k0 < K; k0 += sp->nf * VL)
+        switch (sp->nf)
+          {
+          case 4: FN (channels_pass) (&cx, rowp, k0, tile, 4); break;
+          case 2: FN (channels_pass) (&cx, rowp, k0, tile, 2); break;
+          default: FN (channels_pass) (&cx, rowp, k0, tile, 1); break;
+          }
+      /* Pixel-major tile → one plane per filter. */
+      for (int k = 0; k < K; k++)
+        {
+          float *o = task->out + k * task->plane_stride + (gsize) i * out_w;
+          const float *t = tile + k;
+          for (int x = 0; x < out_w; x++)
+            o[x] = t[(gsize) x * K];
+          if (!FN (vector_activation) (cx.act))
+            fm_simd_activate_scalar (cx.act, o, out_w);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
  * The kernel's rows() entry: walk the chunk's output rows, fetch (split)
  * the padded rows each needs, and run every block over them. */
 
@@ -456,7 +560,9 @@ FN (run_rows) (const FmConvPlan *plan, const FmConvTask *task)
                     && (double) task->plane_stride * plan->params.n_filters * sizeof (float)
                        >= FM_SIMD_STREAM_BYTES
                     && FN (vector_activation) (plan->params.activation);
-  if (sp->shape == FM_SIMD_FILTERS)
+  if (sp->shape == FM_SIMD_CHANNELS)
+    FN (channels_rows) (&cx);
+  else if (sp->shape == FM_SIMD_FILTERS)
     FN (filters_rows) (&cx, stream);
   else
     FN (rows_rows) (&cx, stream);

@@ -17,6 +17,8 @@ simd_plan_free (gpointer data)
   g_free (sp->blocks);
   g_free (sp->w_rows);
   g_free (sp->packed);
+  g_free (sp->w_ch);
+  g_free (sp->bias_ch);
   g_free (sp);
 }
 
@@ -93,6 +95,43 @@ pack_rows (FmConvPlan *plan, FmSimdPlan *sp)
 }
 
 gboolean
+fm_simd_channels_possible (const FmConvPlan *plan, int vl)
+{
+  return plan->groups == 1 && plan->params.n_filters % vl == 0;
+}
+
+/* Weights as the "channels" loop reads them: per pass of nf·vl filters,
+ * for each tap and channel, the pass's filters side by side (one aligned
+ * vector load per nf). */
+static gboolean
+pack_channels (FmConvPlan *plan, FmSimdPlan *sp, int nf)
+{
+  const FmConvParams *p = &plan->params;
+  const int C = p->channels, K = p->n_filters, vl = sp->vl;
+  /* Passes of 4, 2 or 1 vectors of filters, whichever divides K / vl. */
+  const int nv = K / vl;
+  const int per_pass = (nf >= 4 && nv % 4 == 0 ? 4 : nf >= 2 && nv % 2 == 0 ? 2 : 1) * vl;
+  const gsize taps = (gsize) p->kh * p->kw * C;
+
+  sp->nf = per_pass / vl;
+  sp->w_ch = g_try_new (float, taps * K);
+  sp->bias_ch = g_new (float, K);
+  if (!sp->w_ch)
+    return FALSE;
+  for (int k0 = 0; k0 < K; k0 += per_pass)
+    {
+      float *dst = sp->w_ch + taps * k0;
+      for (int a = 0; a < p->kh; a++)
+        for (int b = 0; b < p->kw; b++)
+          for (int c = 0; c < C; c++)
+            for (int j = 0; j < per_pass; j++)
+              *dst++ = weight (plan, k0 + j, a, b, c);
+    }
+  memcpy (sp->bias_ch, plan->bias, K * sizeof (float));
+  return TRUE;
+}
+
+gboolean
 fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl, int nk_max,
                       int nx, int rows, GError **error)
 {
@@ -119,7 +158,14 @@ fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl, int nk_max,
     }
 
   gboolean ok = shape == FM_SIMD_FILTERS ? pack_filters (plan, sp, nk_max)
-                                         : pack_rows (plan, sp);
+               : shape == FM_SIMD_ROWS ? pack_rows (plan, sp)
+               : pack_channels (plan, sp, nk_max);
+  if (shape == FM_SIMD_CHANNELS)
+    {
+      sp->direct_band = TRUE;   /* reads the HWC band as it is */
+      sp->n_slots = 0;
+      sp->stream = FALSE;
+    }
   if (!ok)
     {
       simd_plan_free (sp);
@@ -145,6 +191,8 @@ fm_simd_scratch_layout (const FmConvPlan *plan, int max_rows, FmSimdScratch *s)
   const FmSimdPlan *sp = plan->kernel_data;
   int stage_rows = sp->rows;
   (void) max_rows;
+  if (sp->shape == FM_SIMD_CHANNELS)   /* the pixel-major row tile */
+    stage_rows = plan->params.n_filters;
   for (int n = 0; n < sp->n_blocks; n++)
     stage_rows = MAX (stage_rows, sp->blocks[n].nk);
 

@@ -11,6 +11,12 @@
  *   input vector feeds NK filters, each broadcast weight NX vectors.  For
  *   banks with several filters per group (W2, W3, W5, W6).
  *
+ *   "channels" — vectorised over filters instead, for many channels and
+ *   filters (W5): NF vectors of 16 filters × NP pixels; per channel, NF
+ *   aligned weight loads and NP broadcasts from the HWC band feed NF·NP
+ *   FMAs (no split rows, no cache-line-split loads).  Results go to a
+ *   pixel-major row tile, transposed into the map planes once per row.
+ *
  *   "rows" — R output rows × NX vectors of one filter: each input vector
  *   loaded from row j feeds the R output rows whose window contains j, so
  *   a one-filter 5 × 5 does 20 FMAs per 5 loads instead of 5 per 5.  For one
@@ -30,7 +36,7 @@
 
 G_BEGIN_DECLS
 
-typedef enum { FM_SIMD_FILTERS, FM_SIMD_ROWS } FmSimdShape;
+typedef enum { FM_SIMD_FILTERS, FM_SIMD_ROWS, FM_SIMD_CHANNELS } FmSimdShape;
 
 /* One register block of filters in the "filters" shape. */
 typedef struct {
@@ -63,6 +69,12 @@ typedef struct {
   float *w_rows;
 
   float *packed;         /* storage behind blocks[].w */
+
+  /* "channels": nf vectors of filters per pass; weights per pass of
+   * nf·vl filters as kh × kw × C × (nf·vl); bias padded likewise. */
+  int nf;
+  float *w_ch;
+  float *bias_ch;
 } FmSimdPlan;
 
 /* Outputs at least this large (all maps) are written with streaming
@@ -81,6 +93,10 @@ typedef struct {
  * nx, rows.  Returns FALSE only on allocation failure. */
 gboolean fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl,
                                int nk_max, int nx, int rows, GError **error);
+
+/* Can the "channels" shape run this plan (dense, filters a multiple of the
+ * vector width)? */
+gboolean fm_simd_channels_possible (const FmConvPlan *plan, int vl);
 void fm_simd_scratch_layout (const FmConvPlan *plan, int max_rows, FmSimdScratch *s);
 gsize fm_simd_scratch_size (const FmConvPlan *plan, int max_rows);
 

@@ -15,8 +15,10 @@ G_DEFINE_QUARK (fm-conv-error-quark, fm_conv_error)
  * model (fm-conv-select.c) picks them, so their order here is free. */
 const FmConvKernel *const fm_conv_kernels[] = {
 #ifdef FM_HAVE_X86_KERNELS
+  &fm_conv_kernel_channels_avx512,
   &fm_conv_kernel_rows_avx512,
   &fm_conv_kernel_avx512,
+  &fm_conv_kernel_channels_avx2,
   &fm_conv_kernel_rows_avx2,
   &fm_conv_kernel_avx2,
 #endif

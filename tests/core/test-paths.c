@@ -17,10 +17,13 @@
 
 #define N_CASES 1500
 
+typedef enum { ANY, ROWS, CHANNELS } Shape;
+
 typedef struct {
   const char *name;
   gboolean (*available) (void);
-  gboolean rows_shape;   /* needs vertical stride and dilation 1 */
+  Shape shape;   /* ROWS: vertical stride and dilation 1, few filters per
+                    group; CHANNELS: dense, filters a multiple of 16 */
 } Path;
 
 static gboolean
@@ -39,12 +42,14 @@ have_fft (void)
 }
 
 static const Path paths[] = {
-  { "direct-c", always, FALSE },
-  { "direct-avx512", fm_conv_cpu_has_avx512, FALSE },
-  { "rows-avx512", fm_conv_cpu_has_avx512, TRUE },
-  { "direct-avx2", fm_conv_cpu_has_avx2, FALSE },
-  { "rows-avx2", fm_conv_cpu_has_avx2, TRUE },
-  { "fft", have_fft, FALSE },
+  { "direct-c", always, ANY },
+  { "direct-avx512", fm_conv_cpu_has_avx512, ANY },
+  { "channels-avx512", fm_conv_cpu_has_avx512, CHANNELS },
+  { "rows-avx512", fm_conv_cpu_has_avx512, ROWS },
+  { "direct-avx2", fm_conv_cpu_has_avx2, ANY },
+  { "channels-avx2", fm_conv_cpu_has_avx2, CHANNELS },
+  { "rows-avx2", fm_conv_cpu_has_avx2, ROWS },
+  { "fft", have_fft, ANY },
 };
 
 static const int kernel_set[][2] = {
@@ -101,8 +106,9 @@ case_clear (Case *c)
 }
 
 static void
-case_random (Case *c, GRand *r, gboolean rows_friendly)
+case_random (Case *c, GRand *r, Shape shape)
 {
+  const gboolean rows_friendly = shape == ROWS;
   FmConvParams *p = &c->p;
   fm_conv_params_init (p);
   int ki = g_rand_int_range (r, 0, G_N_ELEMENTS (kernel_set));
@@ -115,6 +121,15 @@ case_random (Case *c, GRand *r, gboolean rows_friendly)
   if (p->channels > 1 && g_rand_int_range (r, 0, 3) == 0)
     p->groups = p->channels;
   p->n_filters = per_group * p->groups;
+  if (shape == CHANNELS)   /* whole vectors of filters, more channels */
+    {
+      p->groups = 1;
+      p->channels = g_rand_int_range (r, 1, 19);
+      p->n_filters = 16 * g_rand_int_range (r, 1, 5);
+      ki = g_rand_int_range (r, 0, 6);   /* up to 4 × 4: keep the reference quick */
+      p->kh = kernel_set[ki][0];
+      p->kw = kernel_set[ki][1];
+    }
   p->stride_y = rows_friendly ? 1 : g_rand_int_range (r, 1, 4);
   p->stride_x = g_rand_int_range (r, 1, 4);
   if (g_rand_boolean (r))
@@ -126,7 +141,7 @@ case_random (Case *c, GRand *r, gboolean rows_friendly)
   p->activation = g_rand_int_range (r, 0, 6);
   p->convolve = g_rand_boolean (r);
   p->n_threads = g_rand_int_range (r, 1, 3);
-  c->in_h = g_rand_int_range (r, 1, 24);
+  c->in_h = g_rand_int_range (r, 1, shape == CHANNELS ? 10 : 24);
   c->in_w = g_rand_int_range (r, 1, 140);
 }
 
@@ -170,7 +185,7 @@ test_random (void)
     {
       Case c = { 0 };
       RefGeometry rg;
-      case_random (&c, r, i % 2 == 0);
+      case_random (&c, r, i % 3 == 0 ? ROWS : i % 3 == 1 ? CHANNELS : ANY);
       if (!ref_geometry (&c.p, c.in_h, c.in_w, &rg))
         continue;
       case_fill (&c, r);
@@ -187,7 +202,7 @@ test_random (void)
     {
       g_test_message ("%s: %d of %d cases", paths[k].name, ran[k], N_CASES);
       if (paths[k].available ())
-        g_assert_cmpint (ran[k], >=, N_CASES / (paths[k].rows_shape ? 8 : 4));
+        g_assert_cmpint (ran[k], >=, N_CASES / (paths[k].shape == ANY ? 4 : 8));
     }
   g_rand_free (r);
 }
