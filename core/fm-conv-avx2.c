@@ -21,6 +21,9 @@
 #define vmul(a, b) _mm256_mul_ps ((a), (b))
 #define vabs(a) _mm256_and_ps ((a), _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff)))
 #define vfence() _mm_sfence ()
+#define VIDX __m256i
+#define vindex(stride) _mm256_mullo_epi32 (_mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32 (stride))
+#define vgather(p, idx) _mm256_i32gather_ps ((p), (idx), 4)
 #define FN(name) fm_avx2_##name
 
 /* Lanes whose column x + lane lies in [0, n): all ones where true. */

@@ -22,6 +22,9 @@
 #define vmul(a, b) _mm512_mul_ps ((a), (b))
 #define vabs(a) _mm512_abs_ps (a)
 #define vfence() _mm_sfence ()
+#define VIDX __m512i
+#define vindex(stride) _mm512_mullo_epi32 (_mm512_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32 (stride))
+#define vgather(p, idx) _mm512_i32gather_ps ((idx), (p), 4)
 #define FN(name) fm_avx512_##name
 
 static inline __mmask16

@@ -413,12 +413,17 @@ FN (channels_rows) (FN (Ctx) *cx0)
           case 2: FN (channels_pass) (&cx, rowp, k0, tile, 2); break;
           default: FN (channels_pass) (&cx, rowp, k0, tile, 1); break;
           }
-      /* Pixel-major tile → one plane per filter. */
+      /* Pixel-major tile → one plane per filter, a vector of pixels per
+       * strided gather. */
+      const VIDX stride_idx = vindex (K);
       for (int k = 0; k < K; k++)
         {
           float *o = task->out + k * task->plane_stride + (gsize) i * out_w;
           const float *t = tile + k;
-          for (int x = 0; x < out_w; x++)
+          int x = 0;
+          for (; x + VL <= out_w; x += VL)
+            vstore (o + x, vgather (t + (gsize) x * K, stride_idx));
+          for (; x < out_w; x++)
             o[x] = t[(gsize) x * K];
           if (!FN (vector_activation) (cx.act))
             fm_simd_activate_scalar (cx.act, o, out_w);
