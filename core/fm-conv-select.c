@@ -55,9 +55,20 @@ channels_shape_pays (const FmConvPlan *plan, int vl)
   return fm_simd_channels_possible (plan, vl) && plan->params.channels >= 16;
 }
 
+#ifndef FM_HAVE_FFTW
+gboolean
+fm_conv_fft_pays (const FmConvPlan *plan)
+{
+  (void) plan;
+  return FALSE;
+}
+#endif
+
 const char *
 fm_conv_select_best (const FmConvPlan *plan)
 {
+  if (fm_conv_fft_pays (plan))
+    return "fft";
   if (fm_conv_cpu_has_avx512 ())
     return channels_shape_pays (plan, 16) ? "channels-avx512"
            : rows_shape_pays (plan) ? "rows-avx512" : "direct-avx512";

@@ -33,6 +33,10 @@ void fm_conv_select_force (const char *name);
 gboolean fm_conv_select_streaming (void);
 void fm_conv_select_set_streaming (gboolean on);
 
+/* Does the frequency domain beat the direct taps for this plan (stride 1,
+ * a large window, few filters × channels)?  FALSE without FFTW. */
+gboolean fm_conv_fft_pays (const FmConvPlan *plan);
+
 /* CPU features, checked once. */
 gboolean fm_conv_cpu_has_avx512 (void);
 gboolean fm_conv_cpu_has_avx2 (void);

@@ -14,6 +14,9 @@ G_DEFINE_QUARK (fm-conv-error-quark, fm_conv_error)
 /* The fast kernels say yes only when the CPU has their ISA and the cost
  * model (fm-conv-select.c) picks them, so their order here is free. */
 const FmConvKernel *const fm_conv_kernels[] = {
+#ifdef FM_HAVE_FFTW
+  &fm_conv_kernel_fft,
+#endif
 #ifdef FM_HAVE_X86_KERNELS
   &fm_conv_kernel_channels_avx512,
   &fm_conv_kernel_rows_avx512,
