@@ -6,6 +6,7 @@
 #include "fm-conv-select.h"
 
 #include <immintrin.h>
+#include <string.h>
 
 #define VL 8
 #define VEC __m256
@@ -85,6 +86,7 @@ const FmConvKernel fm_conv_kernel_avx2 = {
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx2_run_rows,
   .applies_activation = TRUE,
+  .reads_image = TRUE,
 };
 
 static gboolean
@@ -107,6 +109,7 @@ const FmConvKernel fm_conv_kernel_channels_avx2 = {
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx2_run_rows,
   .applies_activation = TRUE,
+  .reads_image = TRUE,
 };
 
 const FmConvKernel fm_conv_kernel_rows_avx2 = {
@@ -116,4 +119,5 @@ const FmConvKernel fm_conv_kernel_rows_avx2 = {
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx2_run_rows,
   .applies_activation = TRUE,
+  .reads_image = TRUE,
 };

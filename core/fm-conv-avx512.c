@@ -7,6 +7,7 @@
 #include "fm-conv-select.h"
 
 #include <immintrin.h>
+#include <string.h>
 
 #define VL 16
 #define VEC __m512
@@ -131,6 +132,7 @@ const FmConvKernel fm_conv_kernel_avx512 = {
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx512_run_rows,
   .applies_activation = TRUE,
+  .reads_image = TRUE,
 };
 
 static gboolean
@@ -153,6 +155,7 @@ const FmConvKernel fm_conv_kernel_channels_avx512 = {
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx512_run_rows,
   .applies_activation = TRUE,
+  .reads_image = TRUE,
 };
 
 const FmConvKernel fm_conv_kernel_rows_avx512 = {
@@ -162,4 +165,5 @@ const FmConvKernel fm_conv_kernel_rows_avx512 = {
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx512_run_rows,
   .applies_activation = TRUE,
+  .reads_image = TRUE,
 };

@@ -58,6 +58,12 @@ typedef struct {
   float *out;            /* map k, chunk row i: out + k·plane_stride + i·out_w */
   gsize plane_stride;
   gpointer scratch;      /* scratch_size() bytes, private to this worker */
+  /* Set instead of band (which is then NULL) for kernels that say
+   * reads_image, when the run has the whole image in memory: padded row t
+   * of the chunk is image row row_map[t] (−1: a zero row), its columns
+   * mapped by plan->col_map. */
+  const float *image;
+  const int *row_map;
 } FmConvTask;
 
 typedef struct _FmConvKernel {
@@ -77,6 +83,11 @@ typedef struct _FmConvKernel {
   /* TRUE: rows() applies the activation as it stores (one pass over the
    * maps instead of two; needed for streaming stores). */
   gboolean applies_activation;
+  /* TRUE: with fm_conv_plan_run_image, skip building the padded band and
+   * hand the kernel the image itself (FmConvTask.image): it pads the rows
+   * it reads as it reads them, so the image is read once, in the pass that
+   * computes, instead of copied first in a pass of its own. */
+  gboolean reads_image;
 } FmConvKernel;
 
 /* Ordered, best first, NULL-terminated (fm-conv.c). */

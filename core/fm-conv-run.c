@@ -354,7 +354,8 @@ compute_band (Run *run, int n_rows, float *out, gsize plane_stride)
 {
   const FmConvPlan *plan = run->plan;
   const int n_chunks = MIN (run->n_workers, n_rows);
-  const int n_in = (n_rows - 1) * plan->params.stride_y + plan->dkh;
+  const gboolean from_image = run->image && plan->kernel->reads_image;
+  const int n_in = from_image ? 0 : (n_rows - 1) * plan->params.stride_y + plan->dkh;
 
   for (int w = 0; w < n_chunks; w++)
     {
@@ -363,11 +364,14 @@ compute_band (Run *run, int n_rows, float *out, gsize plane_stride)
       run->chunks[w].build_lo = (int) ((gint64) n_in * w / n_chunks);
       run->chunks[w].build_hi = (int) ((gint64) n_in * (w + 1) / n_chunks);
       run->chunks[w].task = (FmConvTask) {
-        .band = run->band + (gsize) a * plan->params.stride_y * plan->band_stride,
+        .band = from_image ? NULL
+                : run->band + (gsize) a * plan->params.stride_y * plan->band_stride,
         .n_rows = b - a,
         .out = out + (gsize) a * plan->geo.out_w,
         .plane_stride = plane_stride,
         .scratch = run->scratch[w],
+        .image = from_image ? run->image : NULL,
+        .row_map = from_image ? run->row_map + a * plan->params.stride_y : NULL,
       };
     }
   run->pending = n_chunks - 1;

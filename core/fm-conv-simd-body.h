@@ -49,22 +49,72 @@ FN (split_row) (const FmConvPlan *plan, const FmSimdPlan *sp, const float *src,
   fm_simd_split_row (plan, sp, src, dst);
 }
 
+/* An image row straight into planes: the interior in one split (the
+ * image's column x is padded column x + pad_left), the border columns
+ * from the plan's column map. */
+static void
+FN (split_image_row) (const FmConvPlan *plan, const FmSimdPlan *sp, const float *src,
+                      float *dst)
+{
+#ifdef SPLIT3
+  const int C = plan->params.channels, pl = plan->geo.pad_left, in_w = plan->geo.in_w;
+  if (C == 3 && plan->params.stride_x == 1)
+    {
+      SPLIT3 (src, dst + pl, sp->plane_c, in_w);
+      for (int x = 0; x < plan->padded_w; x++)
+        {
+          if (x == pl)
+            x += in_w;
+          if (x >= plan->padded_w)
+            break;
+          int from = plan->col_map[x];
+          for (int c = 0; c < 3; c++)
+            dst[c * sp->plane_c + x] = from < 0 ? 0.0f : src[3 * (gsize) from + c];
+        }
+      return;
+    }
+#endif
+  fm_simd_split_image_row (plan, sp, src, dst);
+}
+
 /* Padded row t of the chunk (relative to task->band), split into planes
- * unless it can be read in place. */
+ * unless it can be read in place.  Without a band (task->image), the row
+ * is padded here from the image row, or read in place when it needs no
+ * padding and no split. */
 static const float *
 FN (get_row) (FN (Ctx) *cx, int t)
 {
   const FmSimdPlan *sp = cx->sp;
-  const float *src = cx->task->band + (gsize) t * cx->plan->band_stride;
-  if (sp->direct_band)
-    return src;
+  const FmConvTask *task = cx->task;
+  const FmConvPlan *plan = cx->plan;
+  const gsize row_floats = (gsize) plan->geo.in_w * plan->params.channels;
+
+  if (task->image && sp->direct_band && plan->padded_w == plan->geo.in_w
+      && task->row_map[t] >= 0)
+    return task->image + task->row_map[t] * row_floats;
+  if (!task->image && sp->direct_band)
+    return task->band + (gsize) t * plan->band_stride;
+
   int s = t % sp->n_slots;
   float *dst = cx->slots + (gsize) s * sp->slot_floats;
-  if (cx->slot_row[s] != t)
+  if (cx->slot_row[s] == t)
+    return dst;
+  cx->slot_row[s] = t;
+  if (!task->image)
     {
-      FN (split_row) (cx->plan, sp, src, dst);
-      cx->slot_row[s] = t;
+      FN (split_row) (plan, sp, task->band + (gsize) t * plan->band_stride, dst);
+      return dst;
     }
+  if (task->row_map[t] < 0)
+    {
+      memset (dst, 0, sp->slot_floats * sizeof (float));
+      return dst;
+    }
+  const float *src = task->image + task->row_map[t] * row_floats;
+  if (sp->direct_band)
+    fm_simd_pad_row (plan, src, dst);   /* HWC as the band would be */
+  else
+    FN (split_image_row) (plan, sp, src, dst);
   return dst;
 }
 

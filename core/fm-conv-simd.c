@@ -149,7 +149,9 @@ fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl, int nk_max,
   sp->pw = ROUND_UP ((plan->padded_w + sx - 1) / sx, 16);
   sp->plane_c = (gsize) sx * sp->pw;
   sp->slot_floats = (gsize) p->channels * sp->plane_c;
-  sp->n_slots = sp->direct_band ? 0 : sp->rows - 1 + plan->dkh;
+  /* Slots also hold rows padded from the image when there is no band
+   * (reads_image); a direct-band row then is padded_w × C interleaved. */
+  sp->n_slots = sp->rows - 1 + plan->dkh;
   sp->col_off = g_new (int, p->kw);
   for (int b = 0; b < p->kw; b++)
     {
@@ -163,9 +165,10 @@ fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl, int nk_max,
   if (shape == FM_SIMD_CHANNELS)
     {
       sp->direct_band = TRUE;   /* reads the HWC band as it is */
-      sp->n_slots = 0;
       sp->stream = FALSE;
     }
+  if (sp->direct_band)
+    sp->slot_floats = MAX (sp->slot_floats, plan->band_stride);
   if (!ok)
     {
       simd_plan_free (sp);
@@ -228,6 +231,37 @@ fm_simd_split_row (const FmConvPlan *plan, const FmSimdPlan *sp, const float *sr
         for (int q = 0; q < n; q++)
           d[q] = s[q * step];
       }
+}
+
+void
+fm_simd_split_image_row (const FmConvPlan *plan, const FmSimdPlan *sp, const float *src,
+                         float *dst)
+{
+  const int C = plan->params.channels, sx = plan->params.stride_x;
+  for (int x = 0; x < plan->padded_w; x++)
+    {
+      int from = plan->col_map[x];
+      float *d = dst + (gsize) (x % sx) * sp->pw + x / sx;
+      for (int c = 0; c < C; c++)
+        d[c * sp->plane_c] = from < 0 ? 0.0f : src[(gsize) from * C + c];
+    }
+}
+
+void
+fm_simd_pad_row (const FmConvPlan *plan, const float *src, float *dst)
+{
+  const int C = plan->params.channels, pl = plan->geo.pad_left, in_w = plan->geo.in_w;
+  memcpy (dst + (gsize) pl * C, src, (gsize) in_w * C * sizeof (float));
+  for (int x = 0; x < plan->padded_w; x++)
+    {
+      if (x == pl)
+        x += in_w;
+      if (x >= plan->padded_w)
+        break;
+      int from = plan->col_map[x];
+      for (int c = 0; c < C; c++)
+        dst[(gsize) x * C + c] = from < 0 ? 0.0f : src[(gsize) from * C + c];
+    }
 }
 
 void

@@ -103,6 +103,11 @@ gsize fm_simd_scratch_size (const FmConvPlan *plan, int max_rows);
 /* Split padded row `src` (padded_w × C interleaved) into planes at dst. */
 void fm_simd_split_row (const FmConvPlan *plan, const FmSimdPlan *sp,
                         const float *src, float *dst);
+/* The same from an image row (in_w × C), padding by the plan's column map. */
+void fm_simd_split_image_row (const FmConvPlan *plan, const FmSimdPlan *sp,
+                              const float *src, float *dst);
+/* An image row padded into dst as the band holds it (padded_w × C). */
+void fm_simd_pad_row (const FmConvPlan *plan, const float *src, float *dst);
 
 /* The activation the vector kernels apply as they store (they set
  * applies_activation): relu, leaky-relu and abs in vector form, this
