@@ -9,8 +9,9 @@
  *    window) when each group has one or two filters and the window is tall
  *    enough to reuse: the shapes it instantiates (3×3, 5×5, 7×7) or kh ≥ 8;
  *    "filters" (several filters share each input vector) otherwise;
- *  - FFT for large windows, where the direct taps cost more than two
- *    transforms of the band (see fft_wins). */
+ *  - FFT (with FFTW) for windows much larger than 31 × 31, where the
+ *    direct taps cost clearly more than the transforms
+ *    (fm_conv_fft_pays in fm-conv-fft.c: on W4 the two measured even). */
 #include "fm-conv-select.h"
 #include "fm-conv-simd.h"
 
