@@ -7,9 +7,10 @@ and the speed-up against the targets of issue 5.
 
 Every tool is timed the same way as `featuremaps bench`: a warm-up, then the
 median of --runs runs, 2 threads, output memory reused between runs.  The
-machine may be shared, so the measurements are interleaved per workload:
-ours, then every other tool, then ours again; our figure is the faster of
-the two medians (both are kept in --json).  glibc
+machine may be shared, so the measurements are interleaved: per workload,
+--rounds rounds of (ours, then every other tool), each a median of --runs
+runs; each tool's figure is the median over the rounds, so ours and theirs
+are taken under the same load (every round is kept in --json).  glibc
 is told to keep freed memory (MALLOC_MMAP_MAX_=0, a large
 MALLOC_TRIM_THRESHOLD_) so that a library that allocates its output on every
 call reuses warm pages, as ours does; the script re-executes itself with that
@@ -67,8 +68,9 @@ TARGETS = {
 }
 
 
-def median_time(fn, runs):
-    fn()  # warm-up: faults pages in, builds plans, spins up threads
+def median_time(fn, runs, warm=True):
+    if warm:
+        fn()  # warm-up: faults pages in, builds plans, spins up threads
     times = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -203,6 +205,7 @@ def main():
                                                           "core", "cli", "featuremaps"))
     ap.add_argument("--only", help="comma-separated workload names")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="also write every measurement here")
     ap.add_argument("--peak", type=float, default=235.0,
@@ -226,20 +229,24 @@ def main():
         else:
             w = rng.uniform(-0.2, 0.2, (K, kh, kw, cg)).astype(np.float32)
         bias = rng.uniform(-0.1, 0.1, K).astype(np.float32)
-        first = run_ours(args, name)
-        machine = first.get("machine")
-        tools = {}
-        tools.update(torch_tools(wl, x, w, bias, args.threads, args.runs))
-        tools.update(opencv_tools(wl, x, w, bias, args.runs))
-        tools.update(scipy_fft_tool(wl, x, w, bias, args.threads, args.runs))
-        second = run_ours(args, name)
-        a, b = first["workloads"][0], second["workloads"][0]
-        mine = a if a["median_s"] <= b["median_s"] else b
-        results.append({"name": name, "ours_s": mine["median_s"], "ours_path": mine["path"],
-                        "ours_runs": [a, b], "tools_s": tools})
-        print(f"{name}: " + ", ".join(f"{t} {s * 1e3:.1f} ms" for t, s in sorted(tools.items(),
-                                                                           key=lambda i: i[1])),
-              flush=True)
+        rounds = []
+        for _ in range(args.rounds):
+            ours = run_ours(args, name)
+            machine = ours.get("machine")
+            tools = {"ours": ours["workloads"][0]["median_s"]}
+            tools.update(torch_tools(wl, x, w, bias, args.threads, args.runs))
+            tools.update(opencv_tools(wl, x, w, bias, args.runs))
+            tools.update(scipy_fft_tool(wl, x, w, bias, args.threads, args.runs))
+            rounds.append({"ours": ours["workloads"][0], "tools_s": tools})
+        med = {t: statistics.median(r["tools_s"][t] for r in rounds) for t in rounds[0]["tools_s"]}
+        ours_s = med.pop("ours")
+        tools = med
+        results.append({"name": name, "ours_s": ours_s, "ours_path": rounds[0]["ours"]["path"],
+                        "rounds": rounds, "tools_s": tools})
+        print(f"{name}: ours {ours_s * 1e3:.1f} ms, "
+              + ", ".join(f"{t} {s * 1e3:.1f} ms" for t, s in sorted(tools.items(),
+                                                                   key=lambda i: i[1]))
+              + f"  (medians of {args.rounds} interleaved rounds)", flush=True)
 
     print()
     print(f"{'workload':8} {'ours ms':>8} {'path':14} {'best other tool':22} {'its ms':>8} "
