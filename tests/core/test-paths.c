@@ -249,8 +249,8 @@ static void
 test_streaming (void)
 {
   static const struct { int c, k, groups, h, w; } shapes[] = {
-    { 1, 4, 1, 2100, 2100 },   /* filters */
-    { 3, 3, 3, 2400, 2400 },   /* rows, per channel */
+    { 1, 4, 1, 1500, 1500 },   /* filters: 36 MB of maps */
+    { 3, 3, 3, 1800, 1800 },   /* rows, per channel: 39 MB */
   };
   GRand *r = g_rand_new_with_seed (64);
   fm_conv_select_set_streaming (TRUE);   /* off by default; keep it checked */
