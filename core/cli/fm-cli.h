@@ -37,7 +37,8 @@ char *fm_cli_apply_help (void);
 void fm_cli_gegl_start (void);
 void fm_cli_gegl_stop (void);
 
-/* Capture stderr (fd 2) around GEGL calls that may print: begin returns
+/* Around every GEGL load or save: capture stderr (fd 2), since the image
+ * libraries print there.  begin returns
  * the saved descriptor for end (-1: nothing captured), end returns what was
  * printed (g_free).  says_error: whether that text reports a failure; its
  * first line then goes to first_line (g_free). */
