@@ -114,7 +114,7 @@ static gboolean
 get_choice (Parser *p, JsonNode *node, const char *what, const char *const *choices,
             int *out, GError **error)
 {
-  const char *s;
+  const char *s = NULL;
   if (!get_string (p, node, what, &s, error))
     return FALSE;
   for (int i = 0; choices[i]; i++)

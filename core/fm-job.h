@@ -51,7 +51,9 @@ FmJob *fm_job_new (const FmBank *bank, const FmOptions *options,
                    const FmImageInfo *image, GError **error);
 void fm_job_free (FmJob *job);
 
-FmInputMode fm_job_input_mode (const FmJob *job);   /* resolved, never AUTO */
+/* The resolved mode; AUTO only for raw N-channel input (a .npy with N ∉ 1..4
+ * channels), which reaches the engine unchanged. */
+FmInputMode fm_job_input_mode (const FmJob *job);
 int fm_job_n_layers (const FmJob *job);             /* K: one per filter */
 int fm_job_layer_channels (const FmJob *job);       /* 1; per-channel: the image's colour channels (3 for RGB) */
 const char *fm_job_layer_name (const FmJob *job, int layer); /* "Line detectors · vertical" */
