@@ -106,4 +106,7 @@ gboolean fm_conv_run_internal (FmConvPlan *plan, FmRowSource source,
                                gpointer sink_data, int band_rows,
                                float *direct_out, GError **error);
 
+/* relu, leaky-relu, abs, sigmoid, tanh in place; none leaves v alone. */
+void fm_conv_activate (FmActivation activation, float *v, int n);
+
 G_END_DECLS

@@ -66,8 +66,10 @@ default_band_rows (const FmConvPlan *plan)
   return (int) CLAMP (rows, 1.0, (double) plan->geo.out_h);
 }
 
-static void
-apply_activation (FmActivation activation, float *v, int n)
+/* The scalar activation every path ends with (vector paths for their
+ * edges); the one place the six functions are written. */
+void
+fm_conv_activate (FmActivation activation, float *v, int n)
 {
   switch (activation)
     {
@@ -127,7 +129,7 @@ run_chunk (Chunk *chunk)
   if (plan->params.activation != FM_ACTIVATION_NONE && !plan->kernel->applies_activation)
     for (int k = 0; k < plan->params.n_filters; k++)
       for (int i = 0; i < t->n_rows; i++)
-        apply_activation (plan->params.activation,
+        fm_conv_activate (plan->params.activation,
                           t->out + k * t->plane_stride + (gsize) i * out_w, out_w);
 }
 

@@ -172,10 +172,10 @@ FN (flush_row) (float *dst, const float *src, int n, FmActivation act)
   /* Scalar head and tail: activate them here. */
   if (act != FM_ACTIVATION_NONE)
     {
-      fm_simd_activate_scalar (act, dst, MIN (head, n));
+      fm_conv_activate (act, dst, MIN (head, n));
       int tail = head + (n - head) / VL * VL;
       if (tail < n)
-        fm_simd_activate_scalar (act, dst + tail, n - tail);
+        fm_conv_activate (act, dst + tail, n - tail);
     }
 }
 
@@ -476,7 +476,7 @@ FN (channels_rows) (FN (Ctx) *cx0)
           for (; x < out_w; x++)
             o[x] = t[(gsize) x * K];
           if (!FN (vector_activation) (cx.act))
-            fm_simd_activate_scalar (cx.act, o, out_w);
+            fm_conv_activate (cx.act, o, out_w);
         }
     }
 }
@@ -526,7 +526,7 @@ FN (filters_rows) (FN (Ctx) *cx0, gboolean stream)
                               + (gsize) i * out_w, outp[k], out_w, cx.act);
           else if (!FN (vector_activation) (act))
             for (int k = 0; k < bl->nk; k++)
-              fm_simd_activate_scalar (act, outp[k], out_w);
+              fm_conv_activate (act, outp[k], out_w);
         }
     }
 }
@@ -582,7 +582,7 @@ FN (rows_rows) (FN (Ctx) *cx0, gboolean stream)
                               outp[r], out_w, cx.act);
           else if (!FN (vector_activation) (act))
             for (int r = 0; r < R; r++)
-              fm_simd_activate_scalar (act, outp[r], out_w);
+              fm_conv_activate (act, outp[r], out_w);
         }
       i += R;
     }

@@ -264,33 +264,3 @@ fm_simd_pad_row (const FmConvPlan *plan, const float *src, float *dst)
     }
 }
 
-void
-fm_simd_activate_scalar (FmActivation activation, float *v, int n)
-{
-  switch (activation)
-    {
-    case FM_ACTIVATION_RELU:
-      for (int i = 0; i < n; i++)
-        v[i] = v[i] > 0.0f ? v[i] : 0.0f;
-      break;
-    case FM_ACTIVATION_LEAKY_RELU:
-      for (int i = 0; i < n; i++)
-        v[i] = v[i] >= 0.0f ? v[i] : 0.01f * v[i];
-      break;
-    case FM_ACTIVATION_ABS:
-      for (int i = 0; i < n; i++)
-        v[i] = fabsf (v[i]);
-      break;
-    case FM_ACTIVATION_SIGMOID:
-      for (int i = 0; i < n; i++)
-        v[i] = 1.0f / (1.0f + expf (-v[i]));
-      break;
-    case FM_ACTIVATION_TANH:
-      for (int i = 0; i < n; i++)
-        v[i] = tanhf (v[i]);
-      break;
-    case FM_ACTIVATION_NONE:
-    default:
-      break;
-    }
-}

@@ -112,7 +112,6 @@ void fm_simd_pad_row (const FmConvPlan *plan, const float *src, float *dst);
 /* The activation the vector kernels apply as they store (they set
  * applies_activation): relu, leaky-relu and abs in vector form, this
  * scalar form for sigmoid and tanh, on each row while it is in cache. */
-void fm_simd_activate_scalar (FmActivation activation, float *v, int n);
 
 /* Floats per staging row (a multiple of 16, so rows stay 64-byte aligned). */
 gsize fm_simd_stage_stride (const FmConvPlan *plan);
