@@ -161,6 +161,37 @@ shape_text (const FmArray *a)
   return g_string_free (s, FALSE);
 }
 
+/* Filters (K) a 3-D / 4-D array holds when read in a layout. */
+static gsize
+filters_in (const FmArray *w, FmWeightsLayout layout)
+{
+  return layout == FM_LAYOUT_OIHW ? w->shape[0] : w->shape[w->ndim - 1];
+}
+
+/* AUTO inside an .npz has more to go on than the shape: the member's name
+ * says which framework saved it (PyTorch's state_dict calls it "weight",
+ * Keras "kernel"), and a bias has one value per filter.  Only when neither
+ * speaks does the shape rule decide. */
+static FmWeightsLayout
+npz_layout (const FmArray *kernel, const FmArray *bias)
+{
+  if (kernel->ndim != 3 && kernel->ndim != 4)
+    return FM_LAYOUT_AUTO;
+  gsize n = strlen (kernel->name);
+  if (n >= 6 && g_ascii_strcasecmp (kernel->name + n - 6, "weight") == 0)
+    return FM_LAYOUT_OIHW;
+  if (n >= 6 && g_ascii_strcasecmp (kernel->name + n - 6, "kernel") == 0)
+    return FM_LAYOUT_HWIO;
+  if (bias)
+    {
+      gboolean hwio = filters_in (kernel, FM_LAYOUT_HWIO) == bias->size;
+      gboolean oihw = filters_in (kernel, FM_LAYOUT_OIHW) == bias->size;
+      if (hwio != oihw)
+        return hwio ? FM_LAYOUT_HWIO : FM_LAYOUT_OIHW;
+    }
+  return FM_LAYOUT_AUTO;
+}
+
 static FmBank *
 bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout,
                   const char *path, const char *where, GError **error)
@@ -278,6 +309,8 @@ fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **er
       FmArray *kernel, *bias;
       if (!pick_members (arrays, where, &kernel, &bias, error))
         return NULL;
+      if (layout == FM_LAYOUT_AUTO)
+        layout = npz_layout (kernel, bias);
       return bank_from_arrays (kernel, bias, layout, path, where, error);
     }
   else

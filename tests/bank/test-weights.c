@@ -100,6 +100,24 @@ test_npz (void)
   assert_lines (torch, 0.5f, -1.0f);
   g_autoptr (FmBank) sd = load_ok ("lines-statedict.npz", ":oihw");
   assert_lines (sd, 2.0f, 3.0f);
+
+  /* (3, 1, 5, 1) reads as HWIO by shape alone; the member name "weight",
+   * or else the 3-value bias, says PyTorch: three 5 × 1 filters. */
+  const char *tall[] = { "tall-torch.npz", "tall-weights-bias.npz" };
+  for (guint i = 0; i < G_N_ELEMENTS (tall); i++)
+    {
+      g_autoptr (FmBank) t = load_ok (tall[i], "");
+      g_assert_cmpint (t->n_filters, ==, 3);
+      g_assert_cmpint (t->channels, ==, 1);
+      g_assert_cmpint (t->kh, ==, 5);
+      g_assert_cmpint (t->kw, ==, 1);
+      for (int k = 0; k < 3; k++)
+        {
+          g_assert_cmpfloat (t->filters[k].bias, ==, (float) (k + 1));
+          for (int y = 0; y < 5; y++)
+            g_assert_cmpfloat (t->filters[k].weights[y], ==, (float) (5 * k + y));
+        }
+    }
 }
 
 static void

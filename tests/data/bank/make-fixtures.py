@@ -35,6 +35,12 @@ np.savez('lines-torch.npz', weight=oihw, bias=np.array([0.5, -1], np.float64))
 np.savez('lines-statedict.npz', **{'conv1.weight': oihw, 'conv1.bias': np.array([2, 3], np.float32)})
 np.savez('no-kernel.npz', bias=np.array([1], np.float32), other=np.zeros(3))
 np.savez('two-kernels.npz', **{'a.weight': oihw, 'b.weight': oihw})
+# Shapes the shape rule alone reads as HWIO, though PyTorch saved them: a
+# (3, 1, 5, 1) OIHW kernel (three 5 × 1 filters).  The member name says
+# OIHW in the first, the bias length (3 filters) in the second.
+tall = np.arange(15, dtype=np.float32).reshape(3, 1, 5, 1)
+np.savez('tall-torch.npz', **{'conv.weight': tall, 'conv.bias': np.array([1, 2, 3], np.float32)})
+np.savez('tall-weights-bias.npz', weights=tall, bias=np.array([1, 2, 3], np.float32))
 np.savez('bias-mismatch.npz', kernel=hwio, bias=np.zeros(3, np.float32))
 np.save('nan-weight.npy', np.array([[0, 1], [np.nan, 0]], np.float32).reshape(2, 2))
 np.save('object.npy', np.array([1, 'a'], dtype=object), allow_pickle=True)
