@@ -81,6 +81,46 @@ split3 (const float *src, float *dst, gsize plane, int n)
 }
 #define SPLIT3 split3
 
+/* 16 × 16 floats: dst[j·dstride + i] = src[i·sstride + j]. */
+static inline void
+transpose16 (const float *src, gsize sstride, float *dst, gsize dstride)
+{
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; i++)
+    r[i] = _mm512_loadu_ps (src + i * sstride);
+  for (int i = 0; i < 16; i += 2)
+    {
+      t[i] = _mm512_unpacklo_ps (r[i], r[i + 1]);
+      t[i + 1] = _mm512_unpackhi_ps (r[i], r[i + 1]);
+    }
+  for (int i = 0; i < 16; i += 4)
+    {
+      __m512d a = _mm512_castps_pd (t[i]), b = _mm512_castps_pd (t[i + 2]);
+      __m512d c = _mm512_castps_pd (t[i + 1]), d = _mm512_castps_pd (t[i + 3]);
+      r[i] = _mm512_castpd_ps (_mm512_unpacklo_pd (a, b));
+      r[i + 1] = _mm512_castpd_ps (_mm512_unpackhi_pd (a, b));
+      r[i + 2] = _mm512_castpd_ps (_mm512_unpacklo_pd (c, d));
+      r[i + 3] = _mm512_castpd_ps (_mm512_unpackhi_pd (c, d));
+    }
+  /* r[4q + m] holds, in 128-bit lane L, element m of rows 4q..4q+3 at
+   * columns 4L + m: now gather the lanes. */
+  for (int i = 0; i < 4; i++)
+    {
+      t[i] = _mm512_shuffle_f32x4 (r[i], r[i + 4], 0x88);
+      t[i + 4] = _mm512_shuffle_f32x4 (r[i], r[i + 4], 0xdd);
+      t[i + 8] = _mm512_shuffle_f32x4 (r[i + 8], r[i + 12], 0x88);
+      t[i + 12] = _mm512_shuffle_f32x4 (r[i + 8], r[i + 12], 0xdd);
+    }
+  for (int i = 0; i < 8; i++)
+    {
+      r[i] = _mm512_shuffle_f32x4 (t[i], t[i + 8], 0x88);
+      r[i + 8] = _mm512_shuffle_f32x4 (t[i], t[i + 8], 0xdd);
+    }
+  for (int i = 0; i < 16; i++)
+    _mm512_storeu_ps (dst + i * dstride, r[i]);
+}
+#define TRANSPOSE16 transpose16
+
 /* Accumulators: NK × NX ≤ 24 leaves room for NX inputs and a weight. */
 #define FILTERS_NX(nk) ((nk) >= 12 ? 2 : (nk) >= 8 ? 3 : (nk) >= 6 ? 4 : (nk) >= 4 ? 6 : (nk) >= 3 ? 7 : 8)
 #define FILTERS_NK_CASES                                                        \

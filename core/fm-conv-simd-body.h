@@ -377,7 +377,9 @@ FN (rows_row) (FN (Ctx) *cx, const float *const *rowp, int k, float *const *outp
  * rowp[a]: padded row a of the window; q walks one tap's NP pixels; the
  * results go to the pixel-major tile (pixel x at tile + x·K). */
 #define CH_DECL_W(f) VEC wv##f = vset1 (0.0f);
-#define CH_INIT(p, f) if (p < NP && f < NF) acc##p##_##f = vload (bias + f * VL);
+#define CH_INIT(p, f)                                                           \
+  if (p < NP && f < NF && (!EDGE || p < np))                                    \
+    acc##p##_##f = first ? vload (bias + f * VL) : vload (tile + (gsize) p * K + f * VL);
 #define CH_LOADW(f) if (f < NF) wv##f = vload (wc + f * VL);
 #define CH_FMA_PF(p, f) if (f < NF) acc##p##_##f = vfma (wv##f, xb, acc##p##_##f);
 #define CH_FMA_P(p)                                                             \
@@ -388,12 +390,17 @@ FN (rows_row) (FN (Ctx) *cx, const float *const *rowp, int k, float *const *outp
     }
 #define CH_STORE(p, f)                                                          \
   if (p < NP && f < NF && (!EDGE || p < np))                                    \
-    vstore (tile + (gsize) p * K + f * VL, FN (activate) (acc##p##_##f, act));
+    vstore (tile + (gsize) p * K + f * VL,                                      \
+            last ? FN (activate) (acc##p##_##f, act) : acc##p##_##f);
 
+/* Channels c0 .. c0 + cn − 1 of NP pixels × NF vectors of filters: start
+ * from the bias (first block) or the tile's partial sums, leave the sums in
+ * the tile (activated after the last block).  w: the block's weights,
+ * kh × kw × cn × NF·VL. */
 ALWAYS_INLINE void
-FN (channels_block) (const float *const *rowp, int C, int kh, int kw, int dx,
-                     gsize pstep, const float *w, const float *bias, int x0, int np,
-                     float *tile, int K, FmActivation act,
+FN (channels_block) (const float *const *rowp, int C, int c0, int cn, int kh, int kw,
+                     int dx, gsize pstep, const float *w, const float *bias, int x0,
+                     int np, float *tile, int K, FmActivation act, int first, int last,
                      const int NP, const int NF, const int EDGE)
 {
   REP_KV (DECL_ACC)
@@ -406,8 +413,8 @@ FN (channels_block) (const float *const *rowp, int C, int kh, int kw, int dx,
   for (int a = 0; a < kh; a++)
     for (int b = 0; b < kw; b++)
       {
-        const float *q = rowp[a] + (gsize) x0 * pstep + (gsize) b * dx * C;
-        for (int c = 0; c < C; c++, wc += wstep)
+        const float *q = rowp[a] + (gsize) x0 * pstep + (gsize) b * dx * C + c0;
+        for (int c = 0; c < cn; c++, wc += wstep)
           {
             REP_1 (CH_LOADW)
             REP_K (CH_FMA_P)
@@ -418,6 +425,8 @@ FN (channels_block) (const float *const *rowp, int C, int kh, int kw, int dx,
 
 #define CHANNELS_NP(nf) ((nf) >= 4 ? CHANNELS_NP4 : (nf) >= 2 ? CHANNELS_NP2 : CHANNELS_NP1)
 
+/* One pass of NF·VL filters over the row: channel block after channel
+ * block, each over every pixel of the row while its weights sit in L1. */
 ALWAYS_INLINE void
 FN (channels_pass) (FN (Ctx) *cx, const float *const *rowp, int k0, float *tile,
                     const int NF)
@@ -429,15 +438,22 @@ FN (channels_pass) (FN (Ctx) *cx, const float *const *rowp, int k0, float *tile,
   const gsize pstep = (gsize) p->stride_x * C;
   const int NP = CHANNELS_NP (NF);
   const float *w = sp->w_ch + (gsize) p->kh * p->kw * C * k0;
-  int x0 = 0;
-  for (; x0 + NP <= out_w; x0 += NP)
-    FN (channels_block) (rowp, C, p->kh, p->kw, p->dilation_x, pstep, w,
-                         sp->bias_ch + k0, x0, NP, tile + (gsize) x0 * K + k0, K,
-                         cx->act, NP, NF, 0);
-  if (x0 < out_w)
-    FN (channels_block) (rowp, C, p->kh, p->kw, p->dilation_x, pstep, w,
-                         sp->bias_ch + k0, x0, out_w - x0, tile + (gsize) x0 * K + k0, K,
-                         cx->act, NP, NF, 1);
+  for (int c0 = 0; c0 < C; c0 += sp->cb)
+    {
+      const int cn = MIN (sp->cb, C - c0);
+      const int first = c0 == 0, last = c0 + cn == C;
+      int x0 = 0;
+      for (; x0 + NP <= out_w; x0 += NP)
+        FN (channels_block) (rowp, C, c0, cn, p->kh, p->kw, p->dilation_x, pstep, w,
+                             sp->bias_ch + k0, x0, NP, tile + (gsize) x0 * K + k0, K,
+                             cx->act, first, last, NP, NF, 0);
+      if (x0 < out_w)
+        FN (channels_block) (rowp, C, c0, cn, p->kh, p->kw, p->dilation_x, pstep, w,
+                             sp->bias_ch + k0, x0, out_w - x0,
+                             tile + (gsize) x0 * K + k0, K, cx->act, first, last,
+                             NP, NF, 1);
+      w += (gsize) p->kh * p->kw * cn * NF * VL;
+    }
 }
 
 static void
@@ -465,12 +481,22 @@ FN (channels_rows) (FN (Ctx) *cx0)
           }
       /* Pixel-major tile → one plane per filter, a vector of pixels per
        * strided gather. */
+      int x_done = 0;
+#if defined(TRANSPOSE16) && VL == 16
+      /* 16 pixels × 16 filters at a time, in registers (K is a multiple
+       * of 16 here): no gathers. */
+      for (; x_done + 16 <= out_w; x_done += 16)
+        for (int k = 0; k < K; k += 16)
+          TRANSPOSE16 (tile + (gsize) x_done * K + k, K,
+                       task->out + k * task->plane_stride + (gsize) i * out_w + x_done,
+                       task->plane_stride);
+#endif
       const VIDX stride_idx = vindex (K);
       for (int k = 0; k < K; k++)
         {
           float *o = task->out + k * task->plane_stride + (gsize) i * out_w;
           const float *t = tile + k;
-          int x = 0;
+          int x = x_done;
           for (; x + VL <= out_w; x += VL)
             vstore (o + x, vgather (t + (gsize) x * K, stride_idx));
           for (; x < out_w; x++)

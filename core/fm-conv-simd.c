@@ -5,6 +5,7 @@
 #include "fm-conv-select.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ROUND_UP(n, m) (((n) + (m) - 1) / (m) * (m))
@@ -101,8 +102,10 @@ fm_simd_channels_possible (const FmConvPlan *plan, int vl)
 }
 
 /* Weights as the "channels" loop reads them: per pass of nf·vl filters,
- * for each tap and channel, the pass's filters side by side (one aligned
- * vector load per nf). */
+ * per block of cb channels, for each tap and channel of the block, the
+ * pass's filters side by side (one aligned vector load per nf).  A block
+ * is contiguous (kh × kw × cb × nf·vl floats, ≤ ~20 KB) so it stays in L1
+ * without set conflicts while a whole row of pixels runs through it. */
 static gboolean
 pack_channels (FmConvPlan *plan, FmSimdPlan *sp, int nf)
 {
@@ -112,21 +115,30 @@ pack_channels (FmConvPlan *plan, FmSimdPlan *sp, int nf)
   const int nv = K / vl;
   const int per_pass = (nf >= 4 && nv % 4 == 0 ? 4 : nf >= 2 && nv % 2 == 0 ? 2 : 1) * vl;
   const gsize taps = (gsize) p->kh * p->kw * C;
+  const gsize block_budget = 20 * 1024;
+  int cb = (int) (block_budget / ((gsize) p->kh * p->kw * per_pass * sizeof (float)));
+  const char *env = g_getenv ("FEATUREMAPS_CHANNEL_BLOCK");   /* for tuning */
+  if (env && atoi (env) > 0)
+    cb = atoi (env);
+  cb = CLAMP (cb, 1, C);
 
   sp->nf = per_pass / vl;
+  sp->cb = cb;
   sp->w_ch = g_try_new (float, taps * K);
   sp->bias_ch = g_new (float, K);
   if (!sp->w_ch)
     return FALSE;
+  float *dst = sp->w_ch;
   for (int k0 = 0; k0 < K; k0 += per_pass)
-    {
-      float *dst = sp->w_ch + taps * k0;
-      for (int a = 0; a < p->kh; a++)
-        for (int b = 0; b < p->kw; b++)
-          for (int c = 0; c < C; c++)
-            for (int j = 0; j < per_pass; j++)
-              *dst++ = weight (plan, k0 + j, a, b, c);
-    }
+    for (int c0 = 0; c0 < C; c0 += cb)
+      {
+        const int c1 = MIN (C, c0 + cb);
+        for (int a = 0; a < p->kh; a++)
+          for (int b = 0; b < p->kw; b++)
+            for (int c = c0; c < c1; c++)
+              for (int j = 0; j < per_pass; j++)
+                *dst++ = weight (plan, k0 + j, a, b, c);
+      }
   memcpy (sp->bias_ch, plan->bias, K * sizeof (float));
   return TRUE;
 }

@@ -73,6 +73,9 @@ typedef struct {
   /* "channels": nf vectors of filters per pass; weights per pass of
    * nf·vl filters as kh × kw × C × (nf·vl); bias padded likewise. */
   int nf;
+  int cb;                /* channels per block: a block's weights (kh × kw ×
+                            cb × nf·vl) stay in L1 while a whole row of
+                            pixels runs through them */
   float *w_ch;
   float *bias_ch;
 } FmSimdPlan;
