@@ -51,6 +51,16 @@ struct _Run {
   int pending;
   GCond built;         /* the barrier between building and computing */
   int building;        /* workers still building this band's rows */
+
+  /* Whole-image runs of kernels that read the image (no band to build):
+   * the workers take chunks of chunk_rows output rows from next_chunk
+   * until none are left, so a worker slowed by other load on the machine
+   * leaves more of the image to the other, with no barrier per band. */
+  gboolean dynamic;
+  int chunk_rows;
+  volatile gint next_chunk;
+  const int *image_row_map;  /* padded row → image row, the whole image */
+  float *direct_out;
 };
 
 static int
@@ -134,12 +144,47 @@ run_chunk (Chunk *chunk)
 }
 
 static void
+dynamic_worker (Chunk *chunk)
+{
+  Run *run = chunk->run;
+  const FmConvPlan *plan = run->plan;
+  const int out_h = plan->geo.out_h, out_w = plan->geo.out_w;
+
+  for (;;)
+    {
+      const int r0 = g_atomic_int_add (&run->next_chunk, 1) * run->chunk_rows;
+      if (r0 >= out_h)
+        break;
+      chunk->task = (FmConvTask) {
+        .band = NULL,
+        .n_rows = MIN (run->chunk_rows, out_h - r0),
+        .out = run->direct_out + (gsize) r0 * out_w,
+        .plane_stride = (gsize) out_h * out_w,
+        .scratch = run->scratch[chunk - run->chunks],
+        .image = run->image,
+        .row_map = run->image_row_map + (gsize) r0 * plan->params.stride_y,
+      };
+      chunk->build_lo = chunk->build_hi = 0;
+      const FmConvTask *t = &chunk->task;
+      plan->kernel->rows (plan, t);
+      if (plan->params.activation != FM_ACTIVATION_NONE && !plan->kernel->applies_activation)
+        for (int k = 0; k < plan->params.n_filters; k++)
+          for (int i = 0; i < t->n_rows; i++)
+            fm_conv_activate (plan->params.activation,
+                              t->out + k * t->plane_stride + (gsize) i * out_w, out_w);
+    }
+}
+
+static void
 pool_func (gpointer data, gpointer user_data)
 {
   Chunk *chunk = data;
   Run *run = user_data;
 
-  run_chunk (chunk);
+  if (run->dynamic)
+    dynamic_worker (chunk);
+  else
+    run_chunk (chunk);
   g_mutex_lock (&run->lock);
   if (--run->pending == 0)
     g_cond_signal (&run->done);
@@ -393,6 +438,44 @@ typedef struct {
   gsize row_floats;
 } ImageSource;
 
+/* The whole image at once, for kernels that read it (nothing to build):
+ * chunks of rows handed out to whichever worker is free.  Chunks are
+ * large enough that the kh − stride_y rows each re-reads at its top stay
+ * a few per cent, and small enough for ~8 per worker. */
+static void
+run_dynamic (Run *run, float *direct_out)
+{
+  const FmConvPlan *plan = run->plan;
+  const FmConvGeometry *geo = &plan->geo;
+  const int n_in = (geo->out_h - 1) * plan->params.stride_y + plan->dkh;
+  int *row_map = g_new (int, n_in);
+  for (int t = 0; t < n_in; t++)
+    row_map[t] = fm_conv_border_index (plan->params.border, t - geo->pad_top, geo->in_h);
+
+  int rows = geo->out_h / (run->n_workers * 8);
+  rows = CLAMP (rows, 16, 128);
+  rows = (rows + 3) / 4 * 4;
+  if (plan->kernel->scratch_size
+      && plan->kernel->scratch_size (plan, rows) > plan->kernel->scratch_size (plan, run->band_rows))
+    rows = run->band_rows;   /* scratch was sized for band_rows */
+  run->chunk_rows = MAX (rows, 1);
+  run->image_row_map = row_map;
+  run->direct_out = direct_out;
+  run->next_chunk = 0;
+  run->dynamic = TRUE;
+
+  run->pending = run->n_workers - 1;
+  for (int w = 1; w < run->n_workers; w++)
+    g_thread_pool_push (run->pool, &run->chunks[w], NULL);
+  dynamic_worker (&run->chunks[0]);
+  g_mutex_lock (&run->lock);
+  while (run->pending > 0)
+    g_cond_wait (&run->done, &run->lock);
+  g_mutex_unlock (&run->lock);
+  run->dynamic = FALSE;
+  g_free (row_map);
+}
+
 static gboolean image_source (gpointer user_data, int y0, int n_rows, float *dst,
                               GError **error);
 
@@ -406,6 +489,13 @@ fm_conv_run_internal (FmConvPlan *plan, FmRowSource source, gpointer source_data
   gboolean ok = run_init (&run, plan, band_rows, direct_out != NULL, error);
   if (source == image_source)
     run.image = ((const ImageSource *) source_data)->in;
+  if (ok && direct_out && run.image && plan->kernel->reads_image
+      && g_getenv ("FEATUREMAPS_NO_DYNAMIC") == NULL)
+    {
+      run_dynamic (&run, direct_out);
+      run_clear (&run);
+      return TRUE;
+    }
 
   for (int r0 = 0; ok && r0 < geo->out_h; r0 += run.band_rows)
     {
