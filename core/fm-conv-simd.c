@@ -18,7 +18,7 @@ simd_plan_free (gpointer data)
   g_free (sp->blocks);
   g_free (sp->w_rows);
   g_free (sp->packed);
-  g_free (sp->w_ch);
+  free (sp->w_ch);       /* posix_memalign */
   g_free (sp->bias_ch);
   g_free (sp);
 }
@@ -124,7 +124,12 @@ pack_channels (FmConvPlan *plan, FmSimdPlan *sp, int nf)
 
   sp->nf = per_pass / vl;
   sp->cb = cb;
-  sp->w_ch = g_try_new (float, taps * K);
+  /* On a cache line: every weight vector load is one line, not two (a
+   * plain malloc of this size lands 16 bytes past a page boundary). */
+  void *mem = NULL;
+  if (posix_memalign (&mem, 64, taps * K * sizeof (float)) != 0)
+    mem = NULL;
+  sp->w_ch = mem;
   sp->bias_ch = g_new (float, K);
   if (!sp->w_ch)
     return FALSE;
