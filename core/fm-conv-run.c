@@ -127,20 +127,25 @@ build_share (Chunk *chunk)
   g_mutex_unlock (&run->lock);
 }
 
+/* The kernel's rows, then the activation unless the kernel applied it as it
+ * stored (the vector paths do). */
 static void
-run_chunk (Chunk *chunk)
+compute_rows (const FmConvPlan *plan, const FmConvTask *t)
 {
-  const FmConvPlan *plan = chunk->run->plan;
-  const FmConvTask *t = &chunk->task;
   const int out_w = plan->geo.out_w;
-
-  build_share (chunk);
   plan->kernel->rows (plan, t);
   if (plan->params.activation != FM_ACTIVATION_NONE && !plan->kernel->applies_activation)
     for (int k = 0; k < plan->params.n_filters; k++)
       for (int i = 0; i < t->n_rows; i++)
         fm_conv_activate (plan->params.activation,
                           t->out + k * t->plane_stride + (gsize) i * out_w, out_w);
+}
+
+static void
+run_chunk (Chunk *chunk)
+{
+  build_share (chunk);
+  compute_rows (chunk->run->plan, &chunk->task);
 }
 
 static void
@@ -165,13 +170,7 @@ dynamic_worker (Chunk *chunk)
         .row_map = run->image_row_map + (gsize) r0 * plan->params.stride_y,
       };
       chunk->build_lo = chunk->build_hi = 0;
-      const FmConvTask *t = &chunk->task;
-      plan->kernel->rows (plan, t);
-      if (plan->params.activation != FM_ACTIVATION_NONE && !plan->kernel->applies_activation)
-        for (int k = 0; k < plan->params.n_filters; k++)
-          for (int i = 0; i < t->n_rows; i++)
-            fm_conv_activate (plan->params.activation,
-                              t->out + k * t->plane_stride + (gsize) i * out_w, out_w);
+      compute_rows (plan, &chunk->task);
     }
 }
 
