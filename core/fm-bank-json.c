@@ -812,27 +812,10 @@ fm_bank_from_json_data (const char *data, gssize length, const char *origin,
 FmBank *
 fm_bank_from_json_file (const char *path, GError **error)
 {
-  g_autofree char *display = g_filename_display_name (path);
-  GStatBuf st;
-  if (g_stat (path, &st) == 0 && (guint64) st.st_size > FM_BANK_MAX_FILE_SIZE)
-    {
-      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_TOO_LARGE,
-                   "%s: %" G_GUINT64_FORMAT " bytes is too large for a bank file", display,
-                   (guint64) st.st_size);
-      return NULL;
-    }
   g_autofree char *data = NULL;
   gsize length = 0;
-  GError *local = NULL;
-  if (!g_file_get_contents (path, &data, &length, &local))
-    {
-      g_set_error (error, FM_BANK_ERROR,
-                   g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-                   ? FM_BANK_ERROR_NOT_FOUND : FM_BANK_ERROR_PARSE,
-                   "%s", local->message);
-      g_error_free (local);
-      return NULL;
-    }
+  if (!fm_bank_read_file (path, "bank file", &data, &length, error))
+    return NULL;
   return fm_bank_from_json_data (data, (gssize) length, path, error);
 }
 

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 /* Text files larger than this are not hand-written banks. */
 #define FM_BANK_MAX_FILE_SIZE ((gsize) 256 << 20)
 
+/* A whole bank / kernel file, size-checked first (fm-bank.c). */
+gboolean fm_bank_read_file (const char *path, const char *what, char **data,
+                            gsize *length, GError **error);
+
 /* Checks kh, kw, channels, n_filters against the limits (and their product
  * against FM_BANK_MAX_WEIGHTS).  where prefixes the message ("" or "x.npy: "). */
 gboolean fm_bank_check_shape (const char *where, gsize kh, gsize kw,

@@ -375,28 +375,43 @@ looks_inline (const char *spec)
     }
 }
 
-/* A text file holding an inline matrix ("kernel.txt"): handy for scripts. */
-static FmBank *
-load_inline_file (const char *path, GError **error)
+/* The whole of a bank or kernel file, refused before reading when larger
+ * than any bank can be; what names the file in messages ("bank file"). */
+gboolean
+fm_bank_read_file (const char *path, const char *what, char **data, gsize *length,
+                   GError **error)
 {
   g_autofree char *display = g_filename_display_name (path);
   GStatBuf st;
   if (g_stat (path, &st) == 0 && (guint64) st.st_size > FM_BANK_MAX_FILE_SIZE)
     {
       g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_TOO_LARGE,
-                   "%s: %" G_GUINT64_FORMAT " bytes is too large for a kernel file", display,
-                   (guint64) st.st_size);
-      return NULL;
+                   "%s: %" G_GUINT64_FORMAT " bytes is too large for a %s", display,
+                   (guint64) st.st_size, what);
+      return FALSE;
     }
+  GError *local = NULL;
+  if (!g_file_get_contents (path, data, length, &local))
+    {
+      g_set_error (error, FM_BANK_ERROR,
+                   g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                   ? FM_BANK_ERROR_NOT_FOUND : FM_BANK_ERROR_PARSE,
+                   "%s", local->message);
+      g_error_free (local);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A text file holding an inline matrix ("kernel.txt"): handy for scripts. */
+static FmBank *
+load_inline_file (const char *path, GError **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
   g_autofree char *text = NULL;
   gsize length = 0;
-  GError *local = NULL;
-  if (!g_file_get_contents (path, &text, &length, &local))
-    {
-      g_set_error_literal (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE, local->message);
-      g_error_free (local);
-      return NULL;
-    }
+  if (!fm_bank_read_file (path, "kernel file", &text, &length, error))
+    return NULL;
   if (memchr (text, '\0', length) || !g_utf8_validate (text, length, NULL))
     {
       g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE,
