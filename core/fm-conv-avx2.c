@@ -20,6 +20,8 @@
 #define vfma(a, b, c) _mm256_fmadd_ps ((a), (b), (c))
 #define vmax(a, b) _mm256_max_ps ((a), (b))
 #define vmul(a, b) _mm256_mul_ps ((a), (b))
+#define vadd(a, b) _mm256_add_ps ((a), (b))
+#define vsub(a, b) _mm256_sub_ps ((a), (b))
 #define vabs(a) _mm256_and_ps ((a), _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff)))
 #define vfence() _mm_sfence ()
 #define VIDX __m256i
@@ -116,6 +118,29 @@ const FmConvKernel fm_conv_kernel_rows_avx2 = {
   .name = "rows-avx2",
   .supports = rows_supports,
   .prepare = rows_prepare,
+  .scratch_size = fm_simd_scratch_size,
+  .rows = fm_avx2_run_rows,
+  .applies_activation = TRUE,
+  .reads_image = TRUE,
+};
+
+static gboolean
+winograd_supports (const FmConvPlan *plan)
+{
+  return fm_conv_cpu_has_avx2 () && fm_simd_winograd_possible (plan, VL)
+         && fm_conv_select_prefers (plan, "winograd-avx2");
+}
+
+static gboolean
+winograd_prepare (FmConvPlan *plan, GError **error)
+{
+  return fm_simd_plan_prepare (plan, FM_SIMD_WINOGRAD, VL, 4, 0, 1, error);
+}
+
+const FmConvKernel fm_conv_kernel_winograd_avx2 = {
+  .name = "winograd-avx2",
+  .supports = winograd_supports,
+  .prepare = winograd_prepare,
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx2_run_rows,
   .applies_activation = TRUE,

@@ -21,6 +21,8 @@
 #define vfma(a, b, c) _mm512_fmadd_ps ((a), (b), (c))
 #define vmax(a, b) _mm512_max_ps ((a), (b))
 #define vmul(a, b) _mm512_mul_ps ((a), (b))
+#define vadd(a, b) _mm512_add_ps ((a), (b))
+#define vsub(a, b) _mm512_sub_ps ((a), (b))
 #define vabs(a) _mm512_abs_ps (a)
 #define vfence() _mm_sfence ()
 #define VIDX __m512i
@@ -202,6 +204,29 @@ const FmConvKernel fm_conv_kernel_rows_avx512 = {
   .name = "rows-avx512",
   .supports = rows_supports,
   .prepare = rows_prepare,
+  .scratch_size = fm_simd_scratch_size,
+  .rows = fm_avx512_run_rows,
+  .applies_activation = TRUE,
+  .reads_image = TRUE,
+};
+
+static gboolean
+winograd_supports (const FmConvPlan *plan)
+{
+  return fm_conv_cpu_has_avx512 () && fm_simd_winograd_possible (plan, VL)
+         && fm_conv_select_prefers (plan, "winograd-avx512");
+}
+
+static gboolean
+winograd_prepare (FmConvPlan *plan, GError **error)
+{
+  return fm_simd_plan_prepare (plan, FM_SIMD_WINOGRAD, VL, 4, 0, 1, error);
+}
+
+const FmConvKernel fm_conv_kernel_winograd_avx512 = {
+  .name = "winograd-avx512",
+  .supports = winograd_supports,
+  .prepare = winograd_prepare,
   .scratch_size = fm_simd_scratch_size,
   .rows = fm_avx512_run_rows,
   .applies_activation = TRUE,

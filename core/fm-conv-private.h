@@ -55,6 +55,10 @@ struct _FmConvPlan {
 typedef struct {
   const float *band;     /* first padded row this chunk needs */
   int n_rows;            /* output rows to compute */
+  int row0;              /* the image's output row that chunk row 0 is:
+                            kernels that tile rows (winograd) align their
+                            tiles to it so results never depend on where
+                            bands and chunks happen to split */
   float *out;            /* map k, chunk row i: out + k·plane_stride + i·out_w */
   gsize plane_stride;
   gpointer scratch;      /* scratch_size() bytes, private to this worker */

@@ -163,6 +163,7 @@ dynamic_worker (Chunk *chunk)
       chunk->task = (FmConvTask) {
         .band = NULL,
         .n_rows = MIN (run->chunk_rows, out_h - r0),
+        .row0 = r0,
         .out = run->direct_out + (gsize) r0 * out_w,
         .plane_stride = (gsize) out_h * out_w,
         .scratch = run->scratch[chunk - run->chunks],
@@ -396,7 +397,7 @@ build_rows (Run *run, int t0, int t1)
 
 /* Split the band's rows between the workers; the caller does chunk 0. */
 static void
-compute_band (Run *run, int n_rows, float *out, gsize plane_stride)
+compute_band (Run *run, int row0, int n_rows, float *out, gsize plane_stride)
 {
   const FmConvPlan *plan = run->plan;
   const int n_chunks = MIN (run->n_workers, n_rows);
@@ -413,6 +414,7 @@ compute_band (Run *run, int n_rows, float *out, gsize plane_stride)
         .band = from_image ? NULL
                 : run->band + (gsize) a * plan->params.stride_y * plan->band_stride,
         .n_rows = b - a,
+        .row0 = row0 + a,
         .out = out + (gsize) a * plan->geo.out_w,
         .plane_stride = plane_stride,
         .scratch = run->scratch[w],
@@ -504,11 +506,11 @@ fm_conv_run_internal (FmConvPlan *plan, FmRowSource source, gpointer source_data
         break;
       if (direct_out)
         {
-          compute_band (&run, n_rows, direct_out + (gsize) r0 * geo->out_w,
+          compute_band (&run, r0, n_rows, direct_out + (gsize) r0 * geo->out_w,
                         (gsize) geo->out_h * geo->out_w);
           continue;
         }
-      compute_band (&run, n_rows, run.out, run.out_plane);
+      compute_band (&run, r0, n_rows, run.out, run.out_plane);
       ok = !stopped (sink (sink_data, r0, n_rows, run.out, run.out_plane, error),
                      error, "band sink");
     }

@@ -56,6 +56,16 @@ channels_shape_pays (const FmConvPlan *plan, int vl)
   return fm_simd_channels_possible (plan, vl) && plan->params.channels >= 16;
 }
 
+/* 3 × 3, stride 1, many channels and filters: F(2 × 2, 3 × 3) does 2.25 ×
+ * fewer multiply-adds than "channels" and its transforms cost a few per
+ * cent at 16 channels or more. */
+static gboolean
+winograd_pays (const FmConvPlan *plan, int vl)
+{
+  return fm_simd_winograd_possible (plan, vl) && plan->params.channels >= 16
+         && plan->params.n_filters >= 16;
+}
+
 #ifndef FM_HAVE_FFTW
 gboolean
 fm_conv_fft_pays (const FmConvPlan *plan)
@@ -70,11 +80,17 @@ fm_conv_select_best (const FmConvPlan *plan)
 {
   if (fm_conv_fft_pays (plan))
     return "fft";
+  if (fm_conv_separable_pays (plan))
+    return "separable";
+  if (fm_conv_sparse_pays (plan))
+    return "sparse";
   if (fm_conv_cpu_has_avx512 ())
-    return channels_shape_pays (plan, 16) ? "channels-avx512"
+    return winograd_pays (plan, 16) ? "winograd-avx512"
+           : channels_shape_pays (plan, 16) ? "channels-avx512"
            : rows_shape_pays (plan) ? "rows-avx512" : "direct-avx512";
   if (fm_conv_cpu_has_avx2 ())
-    return channels_shape_pays (plan, 8) ? "channels-avx2"
+    return winograd_pays (plan, 8) ? "winograd-avx2"
+           : channels_shape_pays (plan, 8) ? "channels-avx2"
            : rows_shape_pays (plan) ? "rows-avx2" : "direct-avx2";
   return "direct-c";
 }

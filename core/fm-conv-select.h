@@ -37,6 +37,14 @@ void fm_conv_select_set_streaming (gboolean on);
  * a large window, few filters × channels)?  FALSE without FFTW. */
 gboolean fm_conv_fft_pays (const FmConvPlan *plan);
 
+/* Is every filter rank 1 (col ⊗ row) in a window of 3 × 3 or more, so two
+ * 1-D passes do the work (fm-conv-separable.c)? */
+gboolean fm_conv_separable_pays (const FmConvPlan *plan);
+
+/* Are ~40 % or more of the bank's taps exactly zero, and the bank not
+ * separable, so skipping the zeros pays (fm-conv-sparse.c)? */
+gboolean fm_conv_sparse_pays (const FmConvPlan *plan);
+
 /* CPU features, checked once. */
 gboolean fm_conv_cpu_has_avx512 (void);
 gboolean fm_conv_cpu_has_avx2 (void);
@@ -47,6 +55,10 @@ extern const FmConvKernel fm_conv_kernel_avx2;        /* "direct-avx2" */
 extern const FmConvKernel fm_conv_kernel_rows_avx2;   /* "rows-avx2" */
 extern const FmConvKernel fm_conv_kernel_channels_avx512; /* "channels-avx512" */
 extern const FmConvKernel fm_conv_kernel_channels_avx2;   /* "channels-avx2" */
+extern const FmConvKernel fm_conv_kernel_winograd_avx512; /* "winograd-avx512" */
+extern const FmConvKernel fm_conv_kernel_winograd_avx2;   /* "winograd-avx2" */
 extern const FmConvKernel fm_conv_kernel_fft;         /* "fft" (with FFTW) */
+extern const FmConvKernel fm_conv_kernel_separable;   /* "separable" (portable C) */
+extern const FmConvKernel fm_conv_kernel_sparse;      /* "sparse" (portable C) */
 
 G_END_DECLS

@@ -456,6 +456,39 @@ FN (channels_pass) (FN (Ctx) *cx, const float *const *rowp, int k0, float *tile,
     }
 }
 
+/* Pixel-major tile of output row i (pixel x, filter k at tile + x·K + k)
+ * → one plane per filter, activated unless the tile already is. */
+static void
+FN (tile_to_planes) (FN (Ctx) *cx, const float *tile, int i)
+{
+  const FmConvTask *task = cx->task;
+  const int out_w = cx->plan->geo.out_w, K = cx->plan->params.n_filters;
+  int x_done = 0;
+#if defined(TRANSPOSE16) && VL == 16
+  /* 16 pixels × 16 filters at a time, in registers (K is a multiple of 16
+   * here): no gathers. */
+  for (; x_done + 16 <= out_w; x_done += 16)
+    for (int k = 0; k < K; k += 16)
+      TRANSPOSE16 (tile + (gsize) x_done * K + k, K,
+                   task->out + k * task->plane_stride + (gsize) i * out_w + x_done,
+                   task->plane_stride);
+#endif
+  /* The rest a vector of pixels per strided gather. */
+  const VIDX stride_idx = vindex (K);
+  for (int k = 0; k < K; k++)
+    {
+      float *o = task->out + k * task->plane_stride + (gsize) i * out_w;
+      const float *t = tile + k;
+      int x = x_done;
+      for (; x + VL <= out_w; x += VL)
+        vstore (o + x, vgather (t + (gsize) x * K, stride_idx));
+      for (; x < out_w; x++)
+        o[x] = t[(gsize) x * K];
+      if (!FN (vector_activation) (cx->act))
+        fm_conv_activate (cx->act, o, out_w);
+    }
+}
+
 static void
 FN (channels_rows) (FN (Ctx) *cx0)
 {
@@ -464,7 +497,7 @@ FN (channels_rows) (FN (Ctx) *cx0)
   const FmSimdPlan *sp = cx.sp;
   const FmConvTask *task = cx.task;
   const FmConvParams *p = &plan->params;
-  const int out_w = plan->geo.out_w, K = p->n_filters;
+  const int K = p->n_filters;
   const float *rowp[FM_CONV_MAX_KERNEL];
   float *tile = cx.stage;
 
@@ -479,33 +512,11 @@ FN (channels_rows) (FN (Ctx) *cx0)
           case 2: FN (channels_pass) (&cx, rowp, k0, tile, 2); break;
           default: FN (channels_pass) (&cx, rowp, k0, tile, 1); break;
           }
-      /* Pixel-major tile → one plane per filter, a vector of pixels per
-       * strided gather. */
-      int x_done = 0;
-#if defined(TRANSPOSE16) && VL == 16
-      /* 16 pixels × 16 filters at a time, in registers (K is a multiple
-       * of 16 here): no gathers. */
-      for (; x_done + 16 <= out_w; x_done += 16)
-        for (int k = 0; k < K; k += 16)
-          TRANSPOSE16 (tile + (gsize) x_done * K + k, K,
-                       task->out + k * task->plane_stride + (gsize) i * out_w + x_done,
-                       task->plane_stride);
-#endif
-      const VIDX stride_idx = vindex (K);
-      for (int k = 0; k < K; k++)
-        {
-          float *o = task->out + k * task->plane_stride + (gsize) i * out_w;
-          const float *t = tile + k;
-          int x = x_done;
-          for (; x + VL <= out_w; x += VL)
-            vstore (o + x, vgather (t + (gsize) x * K, stride_idx));
-          for (; x < out_w; x++)
-            o[x] = t[(gsize) x * K];
-          if (!FN (vector_activation) (cx.act))
-            fm_conv_activate (cx.act, o, out_w);
-        }
+      FN (tile_to_planes) (&cx, tile, i);
     }
 }
+
+#include "fm-conv-winograd-body.h"
 
 /* ------------------------------------------------------------------------
  * The kernel's rows() entry: walk the chunk's output rows, fetch (split)
@@ -643,6 +654,9 @@ FN (run_rows) (const FmConvPlan *plan, const FmConvTask *task)
                     && FN (vector_activation) (plan->params.activation);
   if (sp->shape == FM_SIMD_CHANNELS)
     FN (channels_rows) (&cx);
+  else if (sp->shape == FM_SIMD_WINOGRAD)
+    FN (winograd_rows) (&cx, (float *) (scratch + layout.wino_v),
+                        (float *) (scratch + layout.wino_m));
   else if (sp->shape == FM_SIMD_FILTERS)
     FN (filters_rows) (&cx, stream);
   else

@@ -19,7 +19,9 @@ simd_plan_free (gpointer data)
   g_free (sp->w_rows);
   g_free (sp->packed);
   free (sp->w_ch);       /* posix_memalign */
+  free (sp->w_wino);
   g_free (sp->bias_ch);
+  g_free (sp->zeros);
   g_free (sp);
 }
 
@@ -101,6 +103,79 @@ fm_simd_channels_possible (const FmConvPlan *plan, int vl)
   return plan->groups == 1 && plan->params.n_filters % vl == 0;
 }
 
+/* Filters per pass of the "channels" loops: 4, 2 or 1 vectors, whichever
+ * divides K / vl. */
+static int
+pass_width (int K, int vl, int nf)
+{
+  const int nv = K / vl;
+  return (nf >= 4 && nv % 4 == 0 ? 4 : nf >= 2 && nv % 2 == 0 ? 2 : 1) * vl;
+}
+
+static float *
+aligned_floats (gsize n)
+{
+  void *mem = NULL;
+  return posix_memalign (&mem, 64, n * sizeof (float)) == 0 ? mem : NULL;
+}
+
+gboolean
+fm_simd_winograd_possible (const FmConvPlan *plan, int vl)
+{
+  const FmConvParams *p = &plan->params;
+  return fm_simd_channels_possible (plan, vl) && p->channels % vl == 0
+         && p->kh == 3 && p->kw == 3 && p->stride_x == 1 && p->stride_y == 1
+         && p->dilation_x == 1 && p->dilation_y == 1;
+}
+
+/* U = G·g·Gᵀ per filter and channel, in double so the transform adds no
+ * rounding of its own; G's rows are 1, ½, ½, 1 times (g0, g1, g2) combos:
+ * G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]. */
+static gboolean
+pack_winograd (FmConvPlan *plan, FmSimdPlan *sp, int nf)
+{
+  static const double G[4][3] = {
+    { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 },
+  };
+  const FmConvParams *p = &plan->params;
+  const int C = p->channels, K = p->n_filters;
+  const int per_pass = pass_width (K, sp->vl, nf);
+
+  sp->nf = per_pass / sp->vl;
+  sp->cb = CLAMP ((int) (20 * 1024 / (per_pass * sizeof (float))), 1, C);
+  sp->wino_tiles = 24;   /* a multiple of every pixel blocking NP */
+  sp->w_wino = aligned_floats ((gsize) 16 * C * K);
+  sp->bias_ch = g_new (float, K);
+  sp->zeros = g_new0 (float, MAX (plan->band_stride, (gsize) K));
+  if (!sp->w_wino)
+    return FALSE;
+  memcpy (sp->bias_ch, plan->bias, K * sizeof (float));
+  for (int k = 0; k < K; k++)
+    for (int c = 0; c < C; c++)
+      {
+        double gg[4][3];   /* G·g */
+        for (int i = 0; i < 4; i++)
+          for (int b = 0; b < 3; b++)
+            {
+              gg[i][b] = 0;
+              for (int a = 0; a < 3; a++)
+                gg[i][b] += G[i][a] * weight (plan, k, a, b, c);
+            }
+        const int pass = k / per_pass, j = k % per_pass;
+        for (int i = 0; i < 4; i++)
+          for (int jj = 0; jj < 4; jj++)
+            {
+              double u = 0;
+              for (int b = 0; b < 3; b++)
+                u += gg[i][b] * G[jj][b];
+              const int xi = 4 * i + jj;
+              sp->w_wino[((gsize) xi * K + (gsize) pass * per_pass) * C + (gsize) c * per_pass + j]
+                = (float) u;
+            }
+      }
+  return TRUE;
+}
+
 /* Weights as the "channels" loop reads them: per pass of nf·vl filters,
  * per block of cb channels, for each tap and channel of the block, the
  * pass's filters side by side (one aligned vector load per nf).  A block
@@ -111,9 +186,7 @@ pack_channels (FmConvPlan *plan, FmSimdPlan *sp, int nf)
 {
   const FmConvParams *p = &plan->params;
   const int C = p->channels, K = p->n_filters, vl = sp->vl;
-  /* Passes of 4, 2 or 1 vectors of filters, whichever divides K / vl. */
-  const int nv = K / vl;
-  const int per_pass = (nf >= 4 && nv % 4 == 0 ? 4 : nf >= 2 && nv % 2 == 0 ? 2 : 1) * vl;
+  const int per_pass = pass_width (K, vl, nf);
   const gsize taps = (gsize) p->kh * p->kw * C;
   const gsize block_budget = 20 * 1024;
   int cb = (int) (block_budget / ((gsize) p->kh * p->kw * per_pass * sizeof (float)));
@@ -126,10 +199,7 @@ pack_channels (FmConvPlan *plan, FmSimdPlan *sp, int nf)
   sp->cb = cb;
   /* On a cache line: every weight vector load is one line, not two (a
    * plain malloc of this size lands 16 bytes past a page boundary). */
-  void *mem = NULL;
-  if (posix_memalign (&mem, 64, taps * K * sizeof (float)) != 0)
-    mem = NULL;
-  sp->w_ch = mem;
+  sp->w_ch = aligned_floats (taps * K);
   sp->bias_ch = g_new (float, K);
   if (!sp->w_ch)
     return FALSE;
@@ -178,8 +248,11 @@ fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl, int nk_max,
 
   gboolean ok = shape == FM_SIMD_FILTERS ? pack_filters (plan, sp, nk_max)
                : shape == FM_SIMD_ROWS ? pack_rows (plan, sp)
+               : shape == FM_SIMD_WINOGRAD ? pack_winograd (plan, sp, nk_max)
                : pack_channels (plan, sp, nk_max);
-  if (shape == FM_SIMD_CHANNELS)
+  if (shape == FM_SIMD_WINOGRAD)
+    sp->n_slots = 4;   /* the 4 padded rows of a row of tiles */
+  if (shape == FM_SIMD_CHANNELS || shape == FM_SIMD_WINOGRAD)
     {
       sp->direct_band = TRUE;   /* reads the HWC band as it is */
       sp->stream = FALSE;
@@ -213,13 +286,19 @@ fm_simd_scratch_layout (const FmConvPlan *plan, int max_rows, FmSimdScratch *s)
   (void) max_rows;
   if (sp->shape == FM_SIMD_CHANNELS)   /* the pixel-major row tile */
     stage_rows = plan->params.n_filters;
+  if (sp->shape == FM_SIMD_WINOGRAD)   /* two of them */
+    stage_rows = 2 * plan->params.n_filters;
   for (int n = 0; n < sp->n_blocks; n++)
     stage_rows = MAX (stage_rows, sp->blocks[n].nk);
 
   /* Offsets from the first 64-byte boundary of the scratch. */
   s->slots = 0;
   s->stage = ROUND_UP (sp->n_slots * sp->slot_floats * sizeof (float), 64);
-  s->slot_row = s->stage + ROUND_UP (stage_rows * fm_simd_stage_stride (plan) * sizeof (float), 64);
+  s->wino_v = s->stage + ROUND_UP (stage_rows * fm_simd_stage_stride (plan) * sizeof (float), 64);
+  s->wino_m = s->wino_v + ROUND_UP ((gsize) 16 * sp->wino_tiles * plan->params.channels
+                                    * sizeof (float), 64);
+  s->slot_row = s->wino_m + ROUND_UP ((gsize) 16 * sp->wino_tiles * plan->params.n_filters
+                                      * sizeof (float), 64);
   s->total = s->slot_row + (gsize) MAX (sp->n_slots, 1) * sizeof (int) + 64;
 }
 

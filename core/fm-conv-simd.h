@@ -36,7 +36,7 @@
 
 G_BEGIN_DECLS
 
-typedef enum { FM_SIMD_FILTERS, FM_SIMD_ROWS, FM_SIMD_CHANNELS } FmSimdShape;
+typedef enum { FM_SIMD_FILTERS, FM_SIMD_ROWS, FM_SIMD_CHANNELS, FM_SIMD_WINOGRAD } FmSimdShape;
 
 /* One register block of filters in the "filters" shape. */
 typedef struct {
@@ -78,6 +78,18 @@ typedef struct {
                             pixels runs through them */
   float *w_ch;
   float *bias_ch;
+
+  /* "winograd" (fm-conv-winograd-body.h): 3 × 3, stride and dilation 1,
+   * F(2 × 2, 3 × 3).  w_wino holds U = G·g·Gᵀ for the 16 points ξ of the
+   * 4 × 4 tile as [ξ][pass of nf·vl filters][channel][filter of the pass]
+   * (the "channels" loop's layout with a 1 × 1 window); the bias rides on
+   * ξ = 5, the one point Aᵀ·M·A adds to every output once.  Tiles go
+   * through in blocks of wino_tiles. */
+  float *w_wino;
+  int wino_tiles;
+  /* band_stride zeros (at least K): the rows below a chunk's last odd
+   * output row, and the start value of every other ξ. */
+  float *zeros;
 } FmSimdPlan;
 
 /* Outputs at least this large (all maps) are written with streaming
@@ -89,6 +101,8 @@ typedef struct {
   gsize slots;           /* n_slots × slot_floats floats, 64-byte aligned */
   gsize slot_row;        /* n_slots ints: which padded row each slot holds */
   gsize stage;           /* staging rows for streaming stores */
+  gsize wino_v;          /* "winograd": 16 × wino_tiles × C transformed inputs */
+  gsize wino_m;          /*             16 × wino_tiles × K products */
   gsize total;
 } FmSimdScratch;
 
@@ -100,6 +114,9 @@ gboolean fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl,
 /* Can the "channels" shape run this plan (dense, filters a multiple of the
  * vector width)? */
 gboolean fm_simd_channels_possible (const FmConvPlan *plan, int vl);
+/* Can "winograd" (3 × 3, stride and dilation 1, dense, channels and
+ * filters whole vectors)? */
+gboolean fm_simd_winograd_possible (const FmConvPlan *plan, int vl);
 void fm_simd_scratch_layout (const FmConvPlan *plan, int max_rows, FmSimdScratch *s);
 gsize fm_simd_scratch_size (const FmConvPlan *plan, int max_rows);
 

@@ -17,13 +17,15 @@
 
 #define N_CASES 1500
 
-typedef enum { ANY, ROWS, CHANNELS } Shape;
+typedef enum { ANY, ROWS, CHANNELS, WINOGRAD } Shape;
 
 typedef struct {
   const char *name;
   gboolean (*available) (void);
   Shape shape;   /* ROWS: vertical stride and dilation 1, few filters per
-                    group; CHANNELS: dense, filters a multiple of 16 */
+                    group; CHANNELS: dense, filters a multiple of 16;
+                    WINOGRAD: that, 3 × 3, stride and dilation 1, channels
+                    a multiple of 16 */
 } Path;
 
 static gboolean
@@ -49,6 +51,8 @@ static const Path paths[] = {
   { "direct-avx2", fm_conv_cpu_has_avx2, ANY },
   { "channels-avx2", fm_conv_cpu_has_avx2, CHANNELS },
   { "rows-avx2", fm_conv_cpu_has_avx2, ROWS },
+  { "winograd-avx512", fm_conv_cpu_has_avx512, WINOGRAD },
+  { "winograd-avx2", fm_conv_cpu_has_avx2, WINOGRAD },
   { "fft", have_fft, ANY },
 };
 
@@ -143,6 +147,19 @@ case_random (Case *c, GRand *r, Shape shape)
   p->n_threads = g_rand_int_range (r, 1, 3);
   c->in_h = g_rand_int_range (r, 1, shape == CHANNELS ? 10 : 24);
   c->in_w = g_rand_int_range (r, 1, 140);
+  if (shape == WINOGRAD)
+    {
+      /* Odd and even heights and widths (a tile is 2 × 2), rows longer
+       * than one block of 24 tiles, a pass of 1, 2 or 4 vectors of
+       * filters. */
+      p->groups = 1;
+      p->channels = 16 * g_rand_int_range (r, 1, 3);
+      p->n_filters = 16 * g_rand_int_range (r, 1, 5);
+      p->kh = p->kw = 3;
+      p->stride_y = p->stride_x = p->dilation_y = p->dilation_x = 1;
+      c->in_h = g_rand_int_range (r, 1, 10);
+      c->in_w = g_rand_int_range (r, 1, 110);
+    }
 }
 
 static gboolean
@@ -221,7 +238,8 @@ test_random (void)
     {
       Case c = { 0 };
       RefGeometry rg;
-      case_random (&c, r, i % 3 == 0 ? ROWS : i % 3 == 1 ? CHANNELS : ANY);
+      static const Shape rotation[] = { ROWS, CHANNELS, ANY, WINOGRAD };
+      case_random (&c, r, rotation[i % G_N_ELEMENTS (rotation)]);
       if (!ref_geometry (&c.p, c.in_h, c.in_w, &rg))
         continue;
       case_fill (&c, r);
