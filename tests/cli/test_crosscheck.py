@@ -209,6 +209,46 @@ def make_case(i, fmt, padding, border, activation, rng):
     return c
 
 
+# Paths for deep layers (maps of maps: many channels, whole vectors of
+# filters).  A path this CPU lacks falls back to plain C, which is checked
+# the same way.
+DEEP_PATHS = [None, "winograd-avx512", "winograd-avx2", "channels-avx512",
+              "channels-avx2", "direct-c"]
+
+
+def deep_layers(exe, tmp, rng, f):
+    """3 x 3 layers over 16-64 channels (W5's shape), each path forced in
+    turn, against PyTorch: Winograd's transforms must stay within the
+    tolerance of conv2d for every padding and border."""
+    for i, (padding, border) in enumerate(itertools.product(PADDINGS, BORDERS)):
+        C = int(rng.choice([16, 32, 48, 64]))
+        K = int(rng.choice([16, 32, 48, 64]))
+        H, W = (int(v) for v in rng.integers(5, 40, 2))
+        activation = ACTIVATIONS[i % len(ACTIVATIONS)]
+        c = {"padding": padding, "border": border, "activation": activation, "stride": 1,
+             "dilation": 1, "convolve": False, "groups": 1, "mode": None}
+        w = rng.normal(0, 0.2, (K, 3, 3, C)).astype(np.float32)
+        b = rng.normal(0, 0.5, K).astype(np.float32)
+        x = rng.normal(0, 1, (H, W, C)).astype(np.float32)
+        bank = os.path.join(tmp, "deep%02d.npz" % i)
+        np.savez(bank, weight=w.transpose(0, 3, 1, 2), bias=b)
+        inp = fmtest.save_npy(os.path.join(tmp, "deep-in%02d.npy" % i), x)
+        want = reference(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), c)
+        for path in DEEP_PATHS:
+            out = os.path.join(tmp, "deep-out%02d.npy" % i)
+            desc = "deep case %d [C=%d K=%d img %dx%d %s %s %s, path %s]" % (
+                i, C, K, H, W, padding, border, activation, path or "chosen")
+            status, _, err = fmtest.run(exe, "apply", "-k", bank + ":oihw", "-i", inp, "-o", out,
+                                        "--padding", padding, "--border", border,
+                                        "--activation", activation,
+                                        env={"FEATUREMAPS_CONV_PATH": path or ""})
+            if not f.check(status == 0, "%s: exit %d: %s" % (desc, status, " ".join(err))):
+                continue
+            ok, why = fmtest.close_enough(np.load(out), want)
+            f.check(ok, "%s: %s" % (desc, why))
+            os.unlink(out)
+
+
 def main():
     exe = fmtest.binary()
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 360
@@ -254,6 +294,7 @@ def main():
         ok, why = fmtest.close_enough(got, want)
         f.check(ok, "%s: %s" % (desc, why))
         os.unlink(out)
+    deep_layers(exe, tmp, rng, f)
     formats = {s[0] for s in seen}
     f.check(formats == set(FORMATS), "formats covered: %s" % sorted(formats))
     f.check(len({s[1:4] for s in seen}) == len(combos), "padding x border x activation covered")
