@@ -448,7 +448,7 @@ print_result (const Result *r)
   char pct[16] = "   -";
   if (r->pct_peak >= 0.0)
     g_snprintf (pct, sizeof pct, "%4.0f%%", r->pct_peak);
-  printf ("%-4s %10.2f %9.2f %9.2f %9.2f %8.1f %5s %8.0f  %-14s",
+  printf ("%-4s %10.2f %9.2f %9.2f %9.2f %8.1f %5s %8.0f  %-16s",
           r->wl->name, r->median * 1e3, r->min * 1e3, r->max * 1e3,
           r->cpu_median * 1e3, r->gflops, pct, r->rss_mb, r->path);
   if (r->max_diff >= 0.0)
@@ -542,7 +542,7 @@ fm_cli_bench (int argc, char **argv, GError **error)
   printf ("featuremaps bench: %d thread%s, median of %d runs after a warm-up%s; "
           "peak %.0f GFLOP/s (%s)\n", n_threads, n_threads == 1 ? "" : "s", n_runs,
           quick ? ", quick sizes" : "", peak, peak_source);
-  printf ("%-4s %10s %9s %9s %9s %8s %5s %8s  %-14s%s\n", "name", "median_ms", "min_ms",
+  printf ("%-4s %10s %9s %9s %9s %8s %5s %8s  %-16s%s\n", "name", "median_ms", "min_ms",
           "max_ms", "cpu_ms", "GFLOP/s", "peak", "rss_MB", "path",
           check ? " rel_diff" : "");
 
