@@ -467,11 +467,13 @@ FN (tile_to_planes) (FN (Ctx) *cx, const float *tile, int i)
 #if defined(TRANSPOSE16) && VL == 16
   /* 16 pixels × 16 filters at a time, in registers (K is a multiple of 16
    * here): no gathers. */
-  for (; x_done + 16 <= out_w; x_done += 16)
-    for (int k = 0; k < K; k += 16)
-      TRANSPOSE16 (tile + (gsize) x_done * K + k, K,
-                   task->out + k * task->plane_stride + (gsize) i * out_w + x_done,
+  const int x_end = out_w / 16 * 16;
+  for (int k = 0; k < K; k += 16)
+    for (int x = 0; x < x_end; x += 16)
+      TRANSPOSE16 (tile + (gsize) x * K + k, K,
+                   task->out + k * task->plane_stride + (gsize) i * out_w + x,
                    task->plane_stride);
+  x_done = x_end;
 #endif
   /* The rest a vector of pixels per strided gather. */
   const VIDX stride_idx = vindex (K);
