@@ -11,7 +11,13 @@
  *    "filters" (several filters share each input vector) otherwise;
  *  - FFT (with FFTW) for windows much larger than 31 × 31, where the
  *    direct taps cost clearly more than the transforms
- *    (fm_conv_fft_pays in fm-conv-fft.c: on W4 the two measured even). */
+ *    (fm_conv_fft_pays in fm-conv-fft.c: on W4 the two measured even);
+ *  - then, for designer banks, "separable" when every filter is rank 1 and
+ *    the two 1-D passes do 3 × fewer multiply-adds (7 × 7 and up, or
+ *    5 × 5 over 3 channels), "sparse" when 60 % of the taps are zero
+ *    (fm-conv-separable.c, fm-conv-sparse.c: the vector kernels are at
+ *    the memory's pace on 3 × 3 and 5 × 5 single-channel windows, so
+ *    halving the arithmetic there gains nothing). */
 #include "fm-conv-select.h"
 #include "fm-conv-simd.h"
 

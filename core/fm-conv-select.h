@@ -37,12 +37,13 @@ void fm_conv_select_set_streaming (gboolean on);
  * a large window, few filters × channels)?  FALSE without FFTW. */
 gboolean fm_conv_fft_pays (const FmConvPlan *plan);
 
-/* Is every filter rank 1 (col ⊗ row) in a window of 3 × 3 or more, so two
- * 1-D passes do the work (fm-conv-separable.c)? */
+/* Is every filter rank 1 (col ⊗ row) in a window of 3 × 3 or more, with
+ * two 1-D passes clearly cheaper than the window (fm-conv-separable.c)? */
 gboolean fm_conv_separable_pays (const FmConvPlan *plan);
 
-/* Are ~40 % or more of the bank's taps exactly zero, and the bank not
- * separable, so skipping the zeros pays (fm-conv-sparse.c)? */
+/* Are enough of the bank's taps exactly zero (60 % against the vector
+ * kernels, 40 % against plain C), and the bank not separable, so skipping
+ * the zeros pays (fm-conv-sparse.c)? */
 gboolean fm_conv_sparse_pays (const FmConvPlan *plan);
 
 /* CPU features, checked once. */

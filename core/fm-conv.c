@@ -17,6 +17,8 @@ const FmConvKernel *const fm_conv_kernels[] = {
 #ifdef FM_HAVE_FFTW
   &fm_conv_kernel_fft,
 #endif
+  &fm_conv_kernel_separable,
+  &fm_conv_kernel_sparse,
 #ifdef FM_HAVE_X86_KERNELS
   &fm_conv_kernel_channels_avx512,
   &fm_conv_kernel_rows_avx512,
