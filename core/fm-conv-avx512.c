@@ -138,97 +138,11 @@ transpose16 (const float *src, gsize sstride, float *dst, gsize dstride)
 #define CHANNELS_NP2 12
 #define CHANNELS_NP1 12
 
+#define ISA_NAME "avx512"
+#define ISA_SUPPORTED fm_conv_cpu_has_avx512
 #include "fm-conv-simd-body.h"
 
-#define avx512_supported fm_conv_cpu_has_avx512
-
-static gboolean
-filters_supports (const FmConvPlan *plan)
-{
-  return avx512_supported () && fm_conv_select_prefers (plan, "direct-avx512");
-}
-
-static gboolean
-filters_prepare (FmConvPlan *plan, GError **error)
-{
-  return fm_simd_plan_prepare (plan, FM_SIMD_FILTERS, VL, FILTERS_NK_MAX, 0, 1, error);
-}
-
-static gboolean
-rows_supports (const FmConvPlan *plan)
-{
-  return avx512_supported () && fm_simd_rows_possible (plan)
-         && fm_conv_select_prefers (plan, "rows-avx512");
-}
-
-static gboolean
-rows_prepare (FmConvPlan *plan, GError **error)
-{
-  return fm_simd_plan_prepare (plan, FM_SIMD_ROWS, VL, 1, ROWS_NX, ROWS_R, error);
-}
-
-const FmConvKernel fm_conv_kernel_avx512 = {
-  .name = "direct-avx512",
-  .supports = filters_supports,
-  .prepare = filters_prepare,
-  .scratch_size = fm_simd_scratch_size,
-  .rows = fm_avx512_run_rows,
-  .applies_activation = TRUE,
-  .reads_image = TRUE,
-};
-
-static gboolean
-channels_supports (const FmConvPlan *plan)
-{
-  return fm_conv_cpu_has_avx512 () && fm_simd_channels_possible (plan, VL)
-         && fm_conv_select_prefers (plan, "channels-avx512");
-}
-
-static gboolean
-channels_prepare (FmConvPlan *plan, GError **error)
-{
-  return fm_simd_plan_prepare (plan, FM_SIMD_CHANNELS, VL, 4, 0, 1, error);
-}
-
-const FmConvKernel fm_conv_kernel_channels_avx512 = {
-  .name = "channels-avx512",
-  .supports = channels_supports,
-  .prepare = channels_prepare,
-  .scratch_size = fm_simd_scratch_size,
-  .rows = fm_avx512_run_rows,
-  .applies_activation = TRUE,
-  .reads_image = TRUE,
-};
-
-const FmConvKernel fm_conv_kernel_rows_avx512 = {
-  .name = "rows-avx512",
-  .supports = rows_supports,
-  .prepare = rows_prepare,
-  .scratch_size = fm_simd_scratch_size,
-  .rows = fm_avx512_run_rows,
-  .applies_activation = TRUE,
-  .reads_image = TRUE,
-};
-
-static gboolean
-winograd_supports (const FmConvPlan *plan)
-{
-  return fm_conv_cpu_has_avx512 () && fm_simd_winograd_possible (plan, VL)
-         && fm_conv_select_prefers (plan, "winograd-avx512");
-}
-
-static gboolean
-winograd_prepare (FmConvPlan *plan, GError **error)
-{
-  return fm_simd_plan_prepare (plan, FM_SIMD_WINOGRAD, VL, 4, 0, 1, error);
-}
-
-const FmConvKernel fm_conv_kernel_winograd_avx512 = {
-  .name = "winograd-avx512",
-  .supports = winograd_supports,
-  .prepare = winograd_prepare,
-  .scratch_size = fm_simd_scratch_size,
-  .rows = fm_avx512_run_rows,
-  .applies_activation = TRUE,
-  .reads_image = TRUE,
-};
+FM_SIMD_KERNEL (fm_conv_kernel_avx512, direct, FM_SIMD_FILTERS, FILTERS_NK_MAX, 0, 1)
+FM_SIMD_KERNEL (fm_conv_kernel_rows_avx512, rows, FM_SIMD_ROWS, 1, ROWS_NX, ROWS_R)
+FM_SIMD_KERNEL (fm_conv_kernel_channels_avx512, channels, FM_SIMD_CHANNELS, 4, 0, 1)
+FM_SIMD_KERNEL (fm_conv_kernel_winograd_avx512, winograd, FM_SIMD_WINOGRAD, 4, 0, 1)

@@ -8,6 +8,8 @@
  *   vmask(x, n)        lanes whose column x + lane lies in [0, n)
  *   vfence()           orders streaming stores before the sink reads them
  *   FN(name)           the ISA-suffixed name
+ *   ISA_NAME           "avx512", the suffix of the kernels' path names
+ *   ISA_SUPPORTED()    does this CPU run it?
  *
  * Masked loads matter: a vector at the image's right edge may reach past
  * the end of the band, and a masked-off lane never faults.  Interior blocks
@@ -666,3 +668,26 @@ FN (run_rows) (const FmConvPlan *plan, const FmConvTask *task)
   if (stream)
     vfence ();
 }
+
+/* One FmConvKernel per shape: "<shape>-<ISA>" runs when the CPU has the
+ * ISA, the shape can run the plan and the cost model (or a forced path)
+ * names it.  NK, NX, R: fm_simd_plan_prepare's register blocking. */
+#define FM_SIMD_KERNEL(var, shape, SHAPE, NK, NX, R)                            \
+  static gboolean FN (shape##_supports) (const FmConvPlan *plan)                \
+  {                                                                             \
+    return ISA_SUPPORTED () && fm_simd_shape_possible (plan, SHAPE, VL)         \
+           && fm_conv_select_prefers (plan, #shape "-" ISA_NAME);               \
+  }                                                                             \
+  static gboolean FN (shape##_prepare) (FmConvPlan *plan, GError **error)       \
+  {                                                                             \
+    return fm_simd_plan_prepare (plan, SHAPE, VL, NK, NX, R, error);            \
+  }                                                                             \
+  const FmConvKernel var = {                                                    \
+    .name = #shape "-" ISA_NAME,                                                \
+    .supports = FN (shape##_supports),                                          \
+    .prepare = FN (shape##_prepare),                                            \
+    .scratch_size = fm_simd_scratch_size,                                       \
+    .rows = FN (run_rows),                                                      \
+    .applies_activation = TRUE,                                                 \
+    .reads_image = TRUE,                                                        \
+  };

@@ -103,6 +103,22 @@ fm_simd_channels_possible (const FmConvPlan *plan, int vl)
   return plan->groups == 1 && plan->params.n_filters % vl == 0;
 }
 
+gboolean
+fm_simd_shape_possible (const FmConvPlan *plan, FmSimdShape shape, int vl)
+{
+  switch (shape)
+    {
+    case FM_SIMD_ROWS:
+      return fm_simd_rows_possible (plan);
+    case FM_SIMD_CHANNELS:
+      return fm_simd_channels_possible (plan, vl);
+    case FM_SIMD_WINOGRAD:
+      return fm_simd_winograd_possible (plan, vl);
+    default:
+      return TRUE;
+    }
+}
+
 /* Filters per pass of the "channels" loops: 4, 2 or 1 vectors, whichever
  * divides K / vl. */
 static int

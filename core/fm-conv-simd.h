@@ -114,6 +114,8 @@ gboolean fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl,
 /* Can the "channels" shape run this plan (dense, filters a multiple of the
  * vector width)? */
 gboolean fm_simd_channels_possible (const FmConvPlan *plan, int vl);
+/* Can `shape` run this plan with vectors of vl floats? */
+gboolean fm_simd_shape_possible (const FmConvPlan *plan, FmSimdShape shape, int vl);
 /* Can "winograd" (3 × 3, stride and dilation 1, dense, channels and
  * filters whole vectors)? */
 gboolean fm_simd_winograd_possible (const FmConvPlan *plan, int vl);
