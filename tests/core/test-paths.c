@@ -5,7 +5,8 @@
  * every instantiated kernel size (3×3, 5×5, 7×7) and generic ones, the
  * "rows" shape's leftover rows, strides and dilations (planes split by
  * phase), every padding, border and activation, and outputs large enough
- * to be written with streaming stores.
+ * to be written with streaming stores.  "separable" and "sparse" get the
+ * same cases with their weights made rank 1 per filter, or half zero.
  *
  * A path that this CPU or build lacks is skipped; a path it has must run
  * a good share of the cases (so a kernel that silently stopped accepting
@@ -27,6 +28,18 @@ typedef struct {
                     WINOGRAD: that, 3 × 3, stride and dilation 1, channels
                     a multiple of 16 */
 } Path;
+
+/* The weights a path is tested with: random, every filter rank 1 in its
+ * spatial part (col ⊗ row per filter: what "separable" takes), or about
+ * half of the weights zero (what "sparse" is for). */
+typedef enum { DENSE, RANK1, HALF_ZERO, N_WEIGHTS } Weights;
+
+static Weights
+path_weights (const char *name)
+{
+  return strcmp (name, "separable") == 0 ? RANK1
+         : strcmp (name, "sparse") == 0 ? HALF_ZERO : DENSE;
+}
 
 static gboolean
 always (void)
@@ -54,6 +67,8 @@ static const Path paths[] = {
   { "winograd-avx512", fm_conv_cpu_has_avx512, WINOGRAD },
   { "winograd-avx2", fm_conv_cpu_has_avx2, WINOGRAD },
   { "fft", have_fft, ANY },
+  { "separable", always, ANY },
+  { "sparse", always, ANY },
 };
 
 static const int kernel_set[][2] = {
@@ -99,6 +114,36 @@ case_fill (Case *c, GRand *r)
     c->bias[k] = (float) g_rand_double_range (r, -0.5, 0.5);
   p->weights = c->weights;
   p->bias = g_rand_boolean (r) ? c->bias : NULL;
+}
+
+/* Rewrite the random weights as `kind`: per filter W[a][(b, c)] =
+ * col[a] · row[(b, c)] from random factors, or each weight zeroed with
+ * probability 1/2. */
+static void
+case_weights (Case *c, GRand *r, Weights kind)
+{
+  FmConvParams *p = &c->p;
+  const int cols = p->kw * (p->channels / MAX (p->groups, 1));
+  float *col = g_new (float, p->kh), *row = g_new (float, cols);
+  for (int k = 0; k < p->n_filters; k++)
+    {
+      float *w = c->weights + (gsize) k * p->kh * cols;
+      for (int a = 0; a < p->kh; a++)
+        col[a] = (float) g_rand_double_range (r, -1, 1);
+      for (int j = 0; j < cols; j++)
+        row[j] = (float) g_rand_double_range (r, -1, 1);
+      for (int a = 0; a < p->kh; a++)
+        for (int j = 0; j < cols; j++)
+          {
+            gsize i = (gsize) a * cols + j;
+            if (kind == RANK1)
+              w[i] = col[a] * row[j];
+            else if (kind == HALF_ZERO && g_rand_boolean (r))
+              w[i] = 0.0f;
+          }
+    }
+  g_free (col);
+  g_free (row);
 }
 
 static void
@@ -248,10 +293,20 @@ test_random (void)
       case_fill (&c, r);
       gsize n = (gsize) c.p.n_filters * rg.out_h * rg.out_w;
       float *want = g_new (float, n);
-      ref_conv (&c.p, c.in_h, c.in_w, c.in, want);
-      for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
-        if (paths[k].available () && check_path (&c, paths[k].name, want, n))
-          ran[k]++;
+      /* The same case again with its weights rewritten: rank 1 or half
+       * zero in turn (one of the two per case keeps the test quick). */
+      for (Weights kind = DENSE; kind < N_WEIGHTS; kind++)
+        {
+          if (kind != DENSE && kind != (i % 2 ? HALF_ZERO : RANK1))
+            continue;
+          if (kind != DENSE)
+            case_weights (&c, r, kind);
+          ref_conv (&c.p, c.in_h, c.in_w, c.in, want);
+          for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
+            if (path_weights (paths[k].name) == kind && paths[k].available ()
+                && check_path (&c, paths[k].name, want, n))
+              ran[k]++;
+        }
       g_free (want);
       case_clear (&c);
     }
@@ -303,6 +358,65 @@ test_streaming (void)
   g_rand_free (r);
 }
 
+/* Designer banks, unforced: the cost model sends a 9 × 9 binomial blur to
+ * "separable" and line detectors and a 7 × 7 cross to "sparse", leaves a
+ * dense 8-neighbour Laplacian to the others; forcing "separable" on a bank
+ * that is not rank 1 falls back.  Results checked as above. */
+static void
+test_designer (void)
+{
+  static const float binomial9[9] = { 1, 8, 28, 56, 70, 56, 28, 8, 1 };
+  static const float lines[2][9] = { { 0, 1, 0, 0, 1, 0, 0, 1, 0 },
+                                     { 0, 0, 0, 1, 1, 1, 0, 0, 0 } };
+  static const float laplacian8[9] = { 1, 1, 1, 1, -8, 1, 1, 1, 1 };
+  GRand *r = g_rand_new_with_seed (9);
+
+  for (int bank = 0; bank < 4; bank++)
+    {
+      Case c = { 0 };
+      fm_conv_params_init (&c.p);
+      c.p.channels = 1;
+      c.p.n_filters = bank == 1 ? 2 : 1;
+      c.p.kh = c.p.kw = bank == 0 ? 9 : bank == 2 ? 7 : 3;
+      c.p.padding = FM_PADDING_SAME;
+      c.p.border = FM_BORDER_CLAMP;
+      c.p.n_threads = 2;
+      c.in_h = 61;
+      c.in_w = 150;
+      case_fill (&c, r);
+      const int taps = c.p.kh * c.p.kw;
+      for (int k = 0; k < c.p.n_filters; k++)
+        for (int i = 0; i < taps; i++)
+          c.weights[k * taps + i] = bank == 0 ? binomial9[i / 9] * binomial9[i % 9] / 65536.0f
+                                    : bank == 1 ? lines[k][i]
+                                    : bank == 2 ? (i / 7 == 3 || i % 7 == 3)
+                                    : laplacian8[i];
+      const char *want_path = bank == 0 ? "separable" : bank == 3 ? NULL : "sparse";
+
+      GError *error = NULL;
+      FmConvPlan *plan = fm_conv_plan_new (&c.p, c.in_h, c.in_w, &error);
+      g_assert_no_error (error);
+      const char *got = fm_conv_plan_path (plan);
+      if (want_path)
+        g_assert_cmpstr (got, ==, want_path);
+      else
+        g_assert_true (strcmp (got, "separable") != 0 && strcmp (got, "sparse") != 0);
+      fm_conv_plan_free (plan);
+
+      RefGeometry rg;
+      g_assert_true (ref_geometry (&c.p, c.in_h, c.in_w, &rg));
+      gsize n = (gsize) c.p.n_filters * rg.out_h * rg.out_w;
+      float *want = g_new (float, n);
+      ref_conv (&c.p, c.in_h, c.in_w, c.in, want);
+      g_assert_true (check_path (&c, got, want, n));
+      if (bank == 3)   /* not rank 1: forcing must not take it */
+        g_assert_false (check_path (&c, "separable", want, n));
+      g_free (want);
+      case_clear (&c);
+    }
+  g_rand_free (r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -310,5 +424,6 @@ main (int argc, char **argv)
   g_unsetenv ("FEATUREMAPS_CONV_PATH");   /* it would override the forcing */
   g_test_add_func ("/conv/paths/random", test_random);
   g_test_add_func ("/conv/paths/streaming", test_streaming);
+  g_test_add_func ("/conv/paths/designer", test_designer);
   return g_test_run ();
 }
