@@ -20,6 +20,8 @@ const FmConvKernel *const fm_conv_kernels[] = {
   &fm_conv_kernel_separable,
   &fm_conv_kernel_sparse,
 #ifdef FM_HAVE_X86_KERNELS
+  &fm_conv_kernel_winograd_avx512,
+  &fm_conv_kernel_winograd_avx2,
   &fm_conv_kernel_channels_avx512,
   &fm_conv_kernel_rows_avx512,
   &fm_conv_kernel_avx512,
