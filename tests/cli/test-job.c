@@ -1,8 +1,10 @@
 /* fm-job through its C API: progress, cancel, two passes, per-channel
  * layers, layer names.  (The numbers themselves are checked against PyTorch
  * through the command line; this checks the pipeline's plumbing.) */
+#include <math.h>
 #include <string.h>
 #include "featuremaps.h"
+#include "fm-map.h"
 
 typedef struct {
   int calls;
@@ -188,11 +190,43 @@ test_raw_channels (void)
   g_free (img.pixels);
 }
 
+/* The mappings' clip to 0..1 (vectorised): NaN lands on 0, infinities on
+ * the ends, values inside pass unchanged; scale and shift are applied
+ * before the clip.  Long enough for the vector loop and its tail. */
+static void
+test_map_clip (void)
+{
+  const float in[] = { NAN, INFINITY, -INFINITY, -0.5f, 0.0f, 0.25f, 1.0f, 1.5f,
+                       0.75f, -2.0f, 0.5f };
+  const float clamp[] = { 0, 1, 0, 0, 0, 0.25f, 1, 1, 0.75f, 0, 0.5f };
+  const float affine[] = { 0, 1, 0, 0, 0.5f, 1, 1, 1, 1, 0, 1 };   /* 2v + 0.5 */
+  const float absn[] = { 0, 1, 1, 0.25f, 0, 0.125f, 0.5f, 0.75f, 0.375f, 1, 0.25f }; /* |v|/2 */
+  const struct { FmMapping m; float scale, shift; const float *want; } cases[] = {
+    { FM_MAPPING_CLAMP, 1, 0, clamp },
+    { FM_MAPPING_NORMALIZE, 2, 0.5f, affine },
+    { FM_MAPPING_ABS_NORMALIZE, 0.5f, 0, absn },
+  };
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    for (int rep = 1; rep <= 3; rep++)   /* 11, 22, 33 values */
+      {
+        const gsize n = G_N_ELEMENTS (in) * rep;
+        float *v = g_new (float, n);
+        for (gsize i = 0; i < n; i++)
+          v[i] = in[i % G_N_ELEMENTS (in)];
+        FmMapTransform t = { cases[c].m, cases[c].scale, cases[c].shift };
+        fm_map_apply (&t, v, n);
+        for (gsize i = 0; i < n; i++)
+          g_assert_cmpfloat (v[i], ==, cases[c].want[i % G_N_ELEMENTS (in)]);
+        g_free (v);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/job/normalize-two-passes", test_normalize_two_passes);
+  g_test_add_func ("/job/map-clip", test_map_clip);
   g_test_add_func ("/job/per-channel", test_per_channel);
   g_test_add_func ("/job/raw-channels", test_raw_channels);
   return g_test_run ();
