@@ -3,6 +3,7 @@
  * scratch layout, and the scalar helpers.  No ISA-specific code here. */
 #include "fm-conv-simd.h"
 #include "fm-conv-select.h"
+#include "fm-conv-taps.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -326,37 +327,29 @@ fm_simd_scratch_size (const FmConvPlan *plan, int max_rows)
   return s.total;
 }
 
+/* The split itself is the one the portable "separable" and "sparse"
+ * kernels use (fm-conv-taps.h), on this plan's plane layout. */
+static FmTapsLayout
+split_layout (const FmSimdPlan *sp)
+{
+  return (FmTapsLayout) { .pw = sp->pw, .plane_c = sp->plane_c,
+                          .row_floats = sp->slot_floats, .in_place = FALSE };
+}
+
 void
 fm_simd_split_row (const FmConvPlan *plan, const FmSimdPlan *sp, const float *src,
                    float *dst)
 {
-  const int C = plan->params.channels, sx = plan->params.stride_x;
-  const int pw = plan->padded_w;
-
-  for (int c = 0; c < C; c++)
-    for (int ph = 0; ph < sx; ph++)
-      {
-        float *d = dst + c * sp->plane_c + (gsize) ph * sp->pw;
-        int n = ph < pw ? (pw - ph + sx - 1) / sx : 0;
-        const float *s = src + (gsize) ph * C + c;
-        const gsize step = (gsize) sx * C;
-        for (int q = 0; q < n; q++)
-          d[q] = s[q * step];
-      }
+  const FmTapsLayout l = split_layout (sp);
+  fm_taps_split (plan, &l, src, 0, plan->padded_w, dst);
 }
 
 void
 fm_simd_split_image_row (const FmConvPlan *plan, const FmSimdPlan *sp, const float *src,
                          float *dst)
 {
-  const int C = plan->params.channels, sx = plan->params.stride_x;
-  for (int x = 0; x < plan->padded_w; x++)
-    {
-      int from = plan->col_map[x];
-      float *d = dst + (gsize) (x % sx) * sp->pw + x / sx;
-      for (int c = 0; c < C; c++)
-        d[c * sp->plane_c] = from < 0 ? 0.0f : src[(gsize) from * C + c];
-    }
+  const FmTapsLayout l = split_layout (sp);
+  fm_taps_split_image_row (plan, &l, src, dst);
 }
 
 void

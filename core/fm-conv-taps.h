@@ -7,7 +7,8 @@
  * vectorises on its own.  For every tap to be such a run whatever the
  * stride and the channel count, a padded row is first split into planes,
  * one per channel and per phase of the horizontal stride (padded column x
- * goes to phase x mod sx, at x / sx), as fm-conv-simd.c does: tap column
+ * goes to phase x mod sx, at x / sx; the vector kernels split with these
+ * too, fm-conv-simd.c): tap column
  * b·dx of output x then sits at phase (b·dx) mod sx, index x + (b·dx)/sx.
  * One channel at stride 1 needs no split: the band's row is its own plane.
  *
@@ -98,15 +99,38 @@ fm_taps_split (const FmConvPlan *plan, const FmTapsLayout *l, const float *restr
       }
 }
 
+/* An image row (in_w × C interleaved) padded by the plan's column map as
+ * it is split: the interior in one split (image column x is padded column
+ * x + pad_left), the border columns one by one. */
+FM_TAPS_INLINE void
+fm_taps_split_image_row (const FmConvPlan *plan, const FmTapsLayout *l,
+                         const float *restrict src, float *restrict dst)
+{
+  const int C = plan->params.channels, sx = plan->params.stride_x;
+  const int pl = plan->geo.pad_left, in_w = plan->geo.in_w;
+
+  fm_taps_split (plan, l, src, pl, in_w, dst);
+  for (int x = 0; x < plan->padded_w; x++)
+    {
+      if (x == pl)
+        x += in_w;
+      if (x >= plan->padded_w)
+        break;
+      const int from = plan->col_map[x];
+      float *d = dst + (gsize) (x % sx) * l->pw + x / sx;
+      for (int c = 0; c < C; c++)
+        d[c * l->plane_c] = from < 0 ? 0.0f : src[(gsize) from * C + c];
+    }
+}
+
 /* Padded row t of the task's chunk in split form: the band's row split
- * into `slot`, or (no band) the image row padded by the plan's column map
- * as it is split.  In place when the row already is its plane. */
+ * into `slot`, or (no band) the image row padded and split.  In place when
+ * the row already is its plane. */
 FM_TAPS_INLINE const float *
 fm_taps_get_row (const FmConvPlan *plan, const FmTapsLayout *l, const FmConvTask *task,
                  int t, float *restrict slot)
 {
-  const int C = plan->params.channels, sx = plan->params.stride_x;
-  const int pl = plan->geo.pad_left, in_w = plan->geo.in_w;
+  const int in_w = plan->geo.in_w;
 
   if (!task->image)
     {
@@ -122,21 +146,10 @@ fm_taps_get_row (const FmConvPlan *plan, const FmTapsLayout *l, const FmConvTask
       memset (slot, 0, l->row_floats * sizeof (float));
       return slot;
     }
-  const float *src = task->image + (gsize) r * in_w * C;
+  const float *src = task->image + (gsize) r * in_w * plan->params.channels;
   if (l->in_place && plan->padded_w == in_w)
     return src;
-  fm_taps_split (plan, l, src, pl, in_w, slot);
-  for (int x = 0; x < plan->padded_w; x++)
-    {
-      if (x == pl)
-        x += in_w;
-      if (x >= plan->padded_w)
-        break;
-      const int from = plan->col_map[x];
-      float *d = slot + (gsize) (x % sx) * l->pw + x / sx;
-      for (int c = 0; c < C; c++)
-        d[c * l->plane_c] = from < 0 ? 0.0f : src[(gsize) from * C + c];
-    }
+  fm_taps_split_image_row (plan, l, src, slot);
   return slot;
 }
 
