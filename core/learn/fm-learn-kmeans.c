@@ -1,0 +1,165 @@
+/* fm-learn-kmeans: spherical (gain-shape) k-means on whitened patches, as
+ * Coates and Ng learn features: patches contrast-normalised and ZCA-whitened
+ * (fm-learn-whiten.c), then, with unit centroids d_j,
+ *
+ *     s_i = d_jᵀ x_i for j = argmax_l |d_lᵀ x_i|   (one code per patch)
+ *     d_j ← normalise (d_j + Σ_{i → j} s_i x_i)
+ *
+ * until the objective, the mean squared error of the 1-sparse code
+ * (1/n) Σ_i ‖x_i − s_i d_j‖² = (1/n) Σ_i (‖x_i‖² − s_i²), stops falling.  Adding
+ * the old centroid keeps a centroid no patch picked alive.  Centroids start
+ * at K distinct patches drawn with the seed.  The products are BLAS dgemm.
+ *
+ * A centroid d in whitened space is the filter W d on the (normalised)
+ * pixels, W the symmetric ZCA matrix; it is stored at unit norm, its sign
+ * fixed, bias 0 (it answers to contrast, not to the mean). */
+#include "fm-learn-private.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#define MAX_ITERATIONS 300
+#define TOLERANCE 1e-7
+
+/* codes: best centroid per patch and its coefficient; returns the objective. */
+static double
+assign (const double *Xw, const double *D, int n, int dim, int K, double *proj,
+        int *best, double *coef)
+{
+  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, K, dim, 1.0, Xw, dim, D, dim,
+               0.0, proj, K);
+  double obj = 0;
+  for (int i = 0; i < n; i++)
+    {
+      const double *pr = proj + (gsize) i * K;
+      int j = 0;
+      for (int l = 1; l < K; l++)
+        if (fabs (pr[l]) > fabs (pr[j]))
+          j = l;
+      best[i] = j;
+      coef[i] = pr[j];
+      const double *x = Xw + (gsize) i * dim;
+      double norm2 = 0;
+      for (int d = 0; d < dim; d++)
+        norm2 += x[d] * x[d];
+      obj += norm2 - pr[j] * pr[j];
+    }
+  return obj / n;
+}
+
+static void
+normalise_rows (double *D, const double *fallback, int K, int dim)
+{
+  for (int j = 0; j < K; j++)
+    {
+      double *d = D + (gsize) j * dim, norm = 0;
+      for (int k = 0; k < dim; k++)
+        norm += d[k] * d[k];
+      norm = sqrt (norm);
+      if (norm > 0)
+        for (int k = 0; k < dim; k++)
+          d[k] /= norm;
+      else
+        memcpy (d, fallback + (gsize) j * dim, dim * sizeof (double));
+    }
+}
+
+gboolean
+fm_learn_kmeans (const FmLearnPatches *p, int K, guint32 seed, FmLearnFilters *out,
+                 FmLearnPatchReport *report, GError **error)
+{
+  FmLearnWhite w;
+  if (!fm_learn_white_prepare (p, &w, error))
+    return FALSE;
+  const int n = w.n, dim = w.dim;
+
+  /* ZCA: V diag(1/√(λ + ε)) Vᵀ */
+  double *Z = g_new0 (double, (gsize) dim * dim);
+  double *VS = g_new (double, (gsize) dim * dim);
+  for (int u = 0; u < dim; u++)
+    for (int k = 0; k < dim; k++)
+      VS[(gsize) u * dim + k] = w.V[(gsize) u * dim + k] / sqrt (MAX (w.ev[k], 0.0) + FM_LEARN_ZCA_EPS);
+  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, dim, dim, dim, 1.0, VS, dim, w.V, dim,
+               0.0, Z, dim);
+  double *Xw = g_new (double, (gsize) n * dim);
+  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, dim, dim, 1.0, w.X, dim, Z, dim,
+               0.0, Xw, dim);
+
+  /* K distinct patches to start from */
+  double *D = g_new (double, (gsize) K * dim);
+  double *Dold = g_new (double, (gsize) K * dim);
+  GRand *rand = g_rand_new_with_seed (seed);
+  int *order = g_new (int, n);
+  for (int i = 0; i < n; i++)
+    order[i] = i;
+  for (int j = 0; j < K; j++)
+    {
+      const int pick = g_rand_int_range (rand, j, n);
+      const int t = order[j];
+      order[j] = order[pick];
+      order[pick] = t;
+      memcpy (D + (gsize) j * dim, Xw + (gsize) order[j] * dim, dim * sizeof (double));
+      double norm = 0;
+      for (int k = 0; k < dim; k++)
+        norm += D[(gsize) j * dim + k] * D[(gsize) j * dim + k];
+      if (!(norm > 1e-20))
+        for (int k = 0; k < dim; k++)
+          D[(gsize) j * dim + k] = fm_learn_gauss (rand);
+    }
+  g_free (order);
+  g_rand_free (rand);
+  normalise_rows (D, D, K, dim);
+
+  double *proj = g_new (double, (gsize) n * K);
+  int *best = g_new (int, n);
+  double *coef = g_new (double, n);
+  double obj = assign (Xw, D, n, dim, K, proj, best, coef), prev = INFINITY;
+  int it = 0;
+  gboolean converged = FALSE;
+  while (it < MAX_ITERATIONS)
+    {
+      memcpy (Dold, D, (gsize) K * dim * sizeof (double));
+      for (int i = 0; i < n; i++)
+        cblas_daxpy (dim, coef[i], Xw + (gsize) i * dim, 1, D + (gsize) best[i] * dim, 1);
+      normalise_rows (D, Dold, K, dim);
+      it++;
+      prev = obj;
+      obj = assign (Xw, D, n, dim, K, proj, best, coef);
+      if (fabs (prev - obj) <= TOLERANCE * MAX (fabs (obj), 1e-30))
+        {
+          converged = TRUE;
+          break;
+        }
+    }
+
+  out->filters = g_new (double, (gsize) K * dim);
+  out->bias = g_new0 (double, K);
+  out->score = g_new0 (double, K);
+  for (int i = 0; i < n; i++)
+    out->score[best[i]] += 1.0 / n;
+  for (int j = 0; j < K; j++)
+    {
+      double *f = out->filters + (gsize) j * dim;
+      cblas_dgemv (CblasRowMajor, CblasNoTrans, dim, dim, 1.0, Z, dim, D + (gsize) j * dim, 1,
+                   0.0, f, 1);
+      const double norm = cblas_dnrm2 (dim, f, 1);
+      if (norm > 0)
+        cblas_dscal (dim, 1.0 / norm, f, 1);
+      fm_learn_fix_sign (f, dim);
+    }
+  report->objective = obj;
+  report->iterations = it;
+  report->converged = converged;
+
+  g_free (Z);
+  g_free (VS);
+  g_free (Xw);
+  g_free (D);
+  g_free (Dold);
+  g_free (proj);
+  g_free (best);
+  g_free (coef);
+  fm_learn_white_clear (&w);
+  return TRUE;
+}
