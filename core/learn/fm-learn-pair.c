@@ -262,17 +262,12 @@ max_change (const FmLearnSolution *a, const FmLearnSolution *b, int n, double *s
 
 static FmBank *
 make_bank (const FmLearnProblem *pb, const FmLearnSolution *sol,
-           const FmLearnPairOptions *opt, double psnr, gint64 n_windows)
+           const FmLearnPairOptions *opt)
 {
   const char *name = opt->name && *opt->name ? opt->name : "Learned";
   FmBank *bank = fm_bank_new (name, pb->kh, pb->kw, pb->CF, pb->O);
   g_free (bank->kind);
   bank->kind = g_strdup ("learned");
-  g_free (bank->description);
-  bank->description = g_strdup_printf (
-    "Learned from a before/after pair: %d × %d %s kernel, %" G_GINT64_FORMAT
-    " windows, reproduction at %.1f dB PSNR.", pb->kh, pb->kw,
-    fm_learn_mode_name (pb->mode), n_windows, psnr);
   bank->input = pb->input;
   bank->def_padding = FM_PADDING_SAME;
   bank->def_border = FM_BORDER_CLAMP;
@@ -505,31 +500,44 @@ fm_learn_pair (const FmLearnImage *before, const FmLearnImage *after,
         }
     }
 
-  /* The quality of the final fit, over the fitted windows. */
-  FmLearnPass last = { .sol = &sol, .weighting = FM_LEARN_WEIGHT_NONE };
-  if (!fm_learn_pass (&pb, &last, NULL, progress, progress_data, 0.9, 1.0, error))
-    goto out;
-  q.n_windows = last.n_fit;
-  q.n_filters = pb.O;
-  q.n_weights = pb.P;
-  q.condition = sol.condition;
-  q.dropped = sol.dropped;
-  const double nvals = (double) last.n_fit * pb.O;
-  const double mse = nvals > 0 ? last.sum_r2 / nvals : 0;
-  q.rms = sqrt (mse);
-  q.psnr = mse > 0 ? -10.0 * log10 (mse) : INFINITY;
-  double var = 0;
-  for (int o = 0; o < pb.O; o++)
-    var += last.sum_y2[o] - last.sum_y[o] * last.sum_y[o] / MAX (1, last.n_fit);
-  q.explained = var > 0 ? 1.0 - last.sum_r2 / var : (last.sum_r2 == 0 ? 1.0 : 0.0);
-
-  bank = make_bank (&pb, &sol, opt, q.psnr, q.n_windows);
+  /* The bank, then its quality as `apply` will reproduce the effect. */
+  bank = make_bank (&pb, &sol, opt);
   if (!fm_bank_validate (bank, error))
     {
       g_clear_pointer (&bank, fm_bank_free);
       goto out;
     }
-  add_warnings (warnings, &pb, &q, opt, last.n_clipped, (gint64) nvals);
+  FmLearnQualityStats st;
+  if (!fm_learn_quality_measure (&pb, bank, &st, error))
+    {
+      g_clear_pointer (&bank, fm_bank_free);
+      goto out;
+    }
+  if (progress && !progress (progress_data, 1.0))
+    {
+      g_set_error_literal (error, FM_LEARN_ERROR, FM_LEARN_ERROR_CANCELLED, "cancelled");
+      g_clear_pointer (&bank, fm_bank_free);
+      goto out;
+    }
+  q.n_windows = st.n_fit;
+  q.n_filters = pb.O;
+  q.n_weights = pb.P;
+  q.condition = sol.condition;
+  q.dropped = sol.dropped;
+  const double nvals = (double) st.n_fit * pb.O;
+  const double mse = nvals > 0 ? st.sum_r2 / nvals : 0;
+  q.rms = sqrt (mse);
+  q.psnr = mse > 0 ? -10.0 * log10 (mse) : INFINITY;
+  double var = 0;
+  for (int c = 0; c < pb.nch; c++)
+    var += st.sum_y2[c] - st.sum_y[c] * st.sum_y[c] / MAX (1, st.n_fit / pb.S);
+  q.explained = var > 0 ? 1.0 - st.sum_r2 / var : (st.sum_r2 == 0 ? 1.0 : 0.0);
+  g_free (bank->description);
+  bank->description = g_strdup_printf (
+    "Learned from a before/after pair: %d × %d %s kernel, %" G_GINT64_FORMAT
+    " windows, reproduction at %.1f dB PSNR.", pb.kh, pb.kw,
+    fm_learn_mode_name (pb.mode), q.n_windows, q.psnr);
+  add_warnings (warnings, &pb, &q, opt, st.n_clipped, (gint64) nvals);
 
 out:
   g_ptr_array_add (warnings, NULL);

@@ -173,6 +173,17 @@ gboolean fm_learn_pass (const FmLearnProblem *pb, FmLearnPass *pass, double *M,
                         double p0, double p1, GError **error);
 void fm_learn_pass_clear (FmLearnPass *pass);
 
+/* fm-learn-quality.c: the bank run through the engine (fm_job, as `apply`
+ * runs it) and compared with the after image inside the fitted region. */
+typedef struct {
+  double sum_r2, sum_y[FM_LEARN_MAX_PLANES], sum_y2[FM_LEARN_MAX_PLANES];
+  gint64 n_fit;                 /* values compared per output channel (windows × stacks) */
+  gint64 n_clipped;             /* after values at exactly 0 or 1 */
+} FmLearnQualityStats;
+
+gboolean fm_learn_quality_measure (const FmLearnProblem *pb, const FmBank *bank,
+                                   FmLearnQualityStats *st, GError **error);
+
 /* Huber's weight at t = |r| / σ, with the usual 1.345 (95 % efficiency). */
 #define FM_LEARN_HUBER_K 1.345
 static inline double

@@ -203,8 +203,16 @@ fm_learn_pass (const FmLearnProblem *pb, FmLearnPass *pass, double *M,
         }
     }
 
+  /* Each worker calls dsyrk on its own blocks: OpenBLAS's own threads on top
+   * would only fight ours for the cores (measured: a third of the time went
+   * to their yielding), so it runs single-threaded meanwhile. */
+  const int blas_threads = openblas_get_num_threads ();
+  if (weighted && n_workers > 1)
+    openblas_set_num_threads (1);
   gboolean ok = fm_learn_run_bands (n_bands, n_workers, band_func, &job, progress,
                                     progress_data, p0, p1, error);
+  if (weighted && n_workers > 1)
+    openblas_set_num_threads (blas_threads);
 
   pass->sum_r2 = 0;
   memset (pass->sum_y, 0, sizeof pass->sum_y);
