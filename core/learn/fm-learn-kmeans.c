@@ -8,7 +8,9 @@
  * until the objective, the mean squared error of the 1-sparse code
  * (1/n) Σ_i ‖x_i − s_i d_j‖² = (1/n) Σ_i (‖x_i‖² − s_i²), stops falling.  Adding
  * the old centroid keeps a centroid no patch picked alive.  Centroids start
- * at K distinct patches drawn with the seed.  The products are BLAS dgemm.
+ * at K distinct patches drawn with the seed; FM_LEARN_RESTARTS starts, the
+ * best kept, make the result depend less on the draw.  The products are
+ * BLAS dgemm.
  *
  * A centroid d in whitened space is the filter W d on the (normalised)
  * pixels, W the symmetric ZCA matrix; it is stored at unit norm, its sign
@@ -65,6 +67,66 @@ normalise_rows (double *D, const double *fallback, int K, int dim)
     }
 }
 
+typedef struct {
+  double *D;                    /* K × dim */
+  double obj;
+  int iterations;
+  gboolean converged;
+} Run;
+
+static void
+one_run (const double *Xw, int n, int dim, int K, GRand *rand, double *proj, int *best,
+         double *coef, Run *run)
+{
+  /* K distinct patches to start from */
+  double *D = g_new (double, (gsize) K * dim);
+  double *Dold = g_new (double, (gsize) K * dim);
+  int *order = g_new (int, n);
+  for (int i = 0; i < n; i++)
+    order[i] = i;
+  for (int j = 0; j < K; j++)
+    {
+      const int pick = g_rand_int_range (rand, j, n);
+      const int t = order[j];
+      order[j] = order[pick];
+      order[pick] = t;
+      memcpy (D + (gsize) j * dim, Xw + (gsize) order[j] * dim, dim * sizeof (double));
+      double norm = 0;
+      for (int k = 0; k < dim; k++)
+        norm += D[(gsize) j * dim + k] * D[(gsize) j * dim + k];
+      if (!(norm > 1e-20))
+        for (int k = 0; k < dim; k++)
+          D[(gsize) j * dim + k] = fm_learn_gauss (rand);
+    }
+  g_free (order);
+  normalise_rows (D, D, K, dim);
+
+  double obj = assign (Xw, D, n, dim, K, proj, best, coef), prev = INFINITY;
+  int it = 0;
+  gboolean converged = FALSE;
+  while (it < MAX_ITERATIONS)
+    {
+      memcpy (Dold, D, (gsize) K * dim * sizeof (double));
+      for (int i = 0; i < n; i++)
+        cblas_daxpy (dim, coef[i], Xw + (gsize) i * dim, 1, D + (gsize) best[i] * dim, 1);
+      normalise_rows (D, Dold, K, dim);
+      it++;
+      prev = obj;
+      obj = assign (Xw, D, n, dim, K, proj, best, coef);
+      if (fabs (prev - obj) <= TOLERANCE * MAX (fabs (obj), 1e-30))
+        {
+          converged = TRUE;
+          break;
+        }
+    }
+
+  g_free (Dold);
+  run->D = D;
+  run->obj = obj;
+  run->iterations = it;
+  run->converged = converged;
+}
+
 gboolean
 fm_learn_kmeans (const FmLearnPatches *p, int K, guint32 seed, FmLearnFilters *out,
                  FmLearnPatchReport *report, GError **error)
@@ -86,52 +148,31 @@ fm_learn_kmeans (const FmLearnPatches *p, int K, guint32 seed, FmLearnFilters *o
   cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, dim, dim, 1.0, w.X, dim, Z, dim,
                0.0, Xw, dim);
 
-  /* K distinct patches to start from */
-  double *D = g_new (double, (gsize) K * dim);
-  double *Dold = g_new (double, (gsize) K * dim);
-  GRand *rand = g_rand_new_with_seed (seed);
-  int *order = g_new (int, n);
-  for (int i = 0; i < n; i++)
-    order[i] = i;
-  for (int j = 0; j < K; j++)
-    {
-      const int pick = g_rand_int_range (rand, j, n);
-      const int t = order[j];
-      order[j] = order[pick];
-      order[pick] = t;
-      memcpy (D + (gsize) j * dim, Xw + (gsize) order[j] * dim, dim * sizeof (double));
-      double norm = 0;
-      for (int k = 0; k < dim; k++)
-        norm += D[(gsize) j * dim + k] * D[(gsize) j * dim + k];
-      if (!(norm > 1e-20))
-        for (int k = 0; k < dim; k++)
-          D[(gsize) j * dim + k] = fm_learn_gauss (rand);
-    }
-  g_free (order);
-  g_rand_free (rand);
-  normalise_rows (D, D, K, dim);
-
-  double *proj = g_new (double, (gsize) n * K);
+  double *D = NULL, *proj = g_new (double, (gsize) n * K);
   int *best = g_new (int, n);
   double *coef = g_new (double, n);
-  double obj = assign (Xw, D, n, dim, K, proj, best, coef), prev = INFINITY;
+  double obj = INFINITY;
   int it = 0;
   gboolean converged = FALSE;
-  while (it < MAX_ITERATIONS)
+  GRand *rand = g_rand_new_with_seed (seed);
+  for (int r = 0; r < FM_LEARN_RESTARTS; r++)
     {
-      memcpy (Dold, D, (gsize) K * dim * sizeof (double));
-      for (int i = 0; i < n; i++)
-        cblas_daxpy (dim, coef[i], Xw + (gsize) i * dim, 1, D + (gsize) best[i] * dim, 1);
-      normalise_rows (D, Dold, K, dim);
-      it++;
-      prev = obj;
-      obj = assign (Xw, D, n, dim, K, proj, best, coef);
-      if (fabs (prev - obj) <= TOLERANCE * MAX (fabs (obj), 1e-30))
+      Run run = { 0 };
+      one_run (Xw, n, dim, K, rand, proj, best, coef, &run);
+      if (run.obj < obj)
         {
-          converged = TRUE;
-          break;
+          g_free (D);
+          D = run.D;
+          obj = run.obj;
+          it = run.iterations;
+          converged = run.converged;
         }
+      else
+        g_free (run.D);
     }
+  g_rand_free (rand);
+  /* the winner's codes, for the shares */
+  assign (Xw, D, n, dim, K, proj, best, coef);
 
   out->filters = g_new (double, (gsize) K * dim);
   out->bias = g_new0 (double, K);
@@ -156,7 +197,6 @@ fm_learn_kmeans (const FmLearnPatches *p, int K, guint32 seed, FmLearnFilters *o
   g_free (VS);
   g_free (Xw);
   g_free (D);
-  g_free (Dold);
   g_free (proj);
   g_free (best);
   g_free (coef);

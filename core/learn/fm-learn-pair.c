@@ -474,12 +474,18 @@ fm_learn_pair (const FmLearnImage *before, const FmLearnImage *after,
           sample.row_step = MAX (1, (int) ((gint64) pb.Hv * pb.Wv * pb.S / (4 * ROBUST_SAMPLE)));
           gboolean ok = fm_learn_pass (&pb, &sample, NULL, NULL, NULL, 0, 0, error);
           const double scale = 1.4826 * median (sample.sample, sample.n_sample);
-          const double rms = sample.n_fit ? sqrt (sample.sum_r2 / (sample.n_fit * pb.O)) : 0;
+          const double n_s = MAX (1.0, (double) sample.n_fit * pb.O);
+          const double rms = sqrt (sample.sum_r2 / n_s);
+          double sy = 0, sy2 = 0;
+          for (int o = 0; o < pb.O; o++)
+            sy += sample.sum_y[o], sy2 += sample.sum_y2[o];
+          const double spread = sqrt (MAX (0.0, sy2 / n_s - (sy / n_s) * (sy / n_s)));
           fm_learn_pass_clear (&sample);
           if (!ok)
             goto out;
-          if (!(scale > 1e-9) || !(rms > 1e-9))
-            break; /* an exact fit: nothing to down-weight */
+          /* an exact fit (residuals at rounding level): nothing to down-weight */
+          if (!(scale > 1e-6 * spread) || !(rms > 1e-6 * spread))
+            break;
 
           memcpy (M, M0, QQ * sizeof (double));
           FmLearnPass rw = { .sol = &sol, .weighting = FM_LEARN_WEIGHT_CORRECT,

@@ -225,6 +225,10 @@ gboolean fm_learn_ica (const FmLearnPatches *p, int K, guint32 seed,
 
 /* Contrast normalisation: eps = 10 / 255² on 0..1 values (Coates and Ng's 10
  * on 0..255); ZCA: eigenvalues + 0.1 (theirs, for normalised patches). */
+/* k-means and ICA start this many times from the seed's draws; the best
+ * objective is kept. */
+#define FM_LEARN_RESTARTS 3
+
 #define FM_LEARN_CN_EPS (10.0 / (255.0 * 255.0))
 #define FM_LEARN_ZCA_EPS 0.1
 
