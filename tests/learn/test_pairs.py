@@ -131,10 +131,37 @@ def main():
         f.check(rep is not None and abs(rep - own) < 0.05,
                 "%s: reported PSNR %s, numpy measures %.3f" % (label, rep, own))
 
+    check_small_images(exe, tmp, rng, f)
     check_mask(exe, tmp, rng, f)
     check_robust(exe, tmp, rng, f)
     check_ridge_and_warnings(exe, tmp, rng, f)
     f.finish()
+
+
+def check_small_images(exe, tmp, rng, f):
+    """Kernels more than half the image's size, where the window regions of
+    different taps share no core rows or columns: the learned kernel equals
+    numpy's least-squares solution (np.linalg.lstsq on the explicit windows)."""
+    for (H, W), (kh, kw) in (((9, 11), (7, 5)), ((12, 8), (3, 7)), ((8, 8), (5, 5))):
+        b = lt.texture(rng, H, W, 3)
+        a = rng.random((H, W, 3)).astype(np.float32)      # any after image
+        p_b, p_a = os.path.join(tmp, "tb.npy"), os.path.join(tmp, "ta.npy")
+        np.save(p_b, b), np.save(p_a, a)
+        rc, out, err, bank = learn(exe, tmp, p_b, p_a, kh, kw, "per-channel", tag="tiny")
+        if not f.check(rc == 0, "small %dx%d image, %dx%d kernel: %s" % (H, W, kh, kw, err)):
+            continue
+        pt, pl = (kh - 1) // 2, (kw - 1) // 2
+        Hv, Wv = H - kh + 1, W - kw + 1
+        X = np.concatenate([np.stack([b[i:i + Hv, j:j + Wv, c].astype(np.float64).ravel()
+                                      for i in range(kh) for j in range(kw)] + [np.ones(Hv * Wv)], axis=1)
+                            for c in range(3)])
+        y = np.concatenate([a[pt:pt + Hv, pl:pl + Wv, c].astype(np.float64).ravel() for c in range(3)])
+        sol, *_ = np.linalg.lstsq(X, y, rcond=None)
+        W_, b_, _ = lt.bank_filters(bank)
+        got = np.concatenate([W_[0], b_])
+        err_w = np.max(np.abs(got - sol)) / np.max(np.abs(sol))
+        f.check(err_w < 1e-4, "small %dx%d image, %dx%d kernel: differs from numpy lstsq by %.2g"
+                % (H, W, kh, kw, err_w))
 
 
 def check_mask(exe, tmp, rng, f):
