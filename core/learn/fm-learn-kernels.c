@@ -5,7 +5,11 @@
  * two image rows at a handful of consecutive lags.  Four lags share each
  * load of a, so a vector of a is loaded once for four fused multiply-adds;
  * the b loads are unaligned, one per lag (eight doubles a vector, so the
- * AVX-512 clone does one load and one FMA a lag, AVX2 two of each). */
+ * AVX-512 clone does one load and one FMA a lag, AVX2 two of each).
+ *
+ * fm_learn_dot_rows is the prediction of a row of windows (robust passes):
+ * 32 outputs kept in registers across all taps, so each tap costs loads and
+ * fused multiply-adds but no store. */
 #include "fm-learn-private.h"
 
 #include <string.h>
@@ -58,8 +62,32 @@ fm_learn_lagdot (const double *restrict a, const double *restrict b, int n,
 }
 
 FM_LEARN_CLONES void
-fm_learn_axpy (double *restrict y, double alpha, const double *restrict x, int n)
+fm_learn_dot_rows (double *restrict dst, double init, const double *restrict w,
+                   const double *const *restrict src, int n_taps, int n)
 {
-  for (int i = 0; i < n; i++)
-    y[i] += alpha * x[i];
+  int x = 0;
+  for (; x + 32 <= n; x += 32)
+    {
+      v8d a0 = (v8d) { 0 } + init, a1 = a0, a2 = a0, a3 = a0;
+      for (int t = 0; t < n_taps; t++)
+        {
+          const v8d wv = (v8d) { 0 } + w[t];
+          const double *s = src[t] + x;
+          a0 += wv * load8 (s);
+          a1 += wv * load8 (s + 8);
+          a2 += wv * load8 (s + 16);
+          a3 += wv * load8 (s + 24);
+        }
+      memcpy (dst + x, &a0, sizeof a0);
+      memcpy (dst + x + 8, &a1, sizeof a1);
+      memcpy (dst + x + 16, &a2, sizeof a2);
+      memcpy (dst + x + 24, &a3, sizeof a3);
+    }
+  for (; x < n; x++)
+    {
+      double v = init;
+      for (int t = 0; t < n_taps; t++)
+        v += w[t] * src[t][x];
+      dst[x] = v;
+    }
 }

@@ -43,8 +43,9 @@ G_BEGIN_DECLS
 /* out[k] += Σ_{i<n} a[i] · b[i + k]  for k < nk.  b must be readable up to
  * index n + nk + 3 (FM_LEARN_ROW_PAD). */
 void fm_learn_lagdot (const double *a, const double *b, int n, int nk, double *out);
-/* y[i] += alpha · x[i] */
-void fm_learn_axpy (double *y, double alpha, const double *x, int n);
+/* dst[x] = init + Σ_t w[t] · src[t][x]  for x < n */
+void fm_learn_dot_rows (double *dst, double init, const double *w,
+                        const double *const *src, int n_taps, int n);
 
 /* ---- bands on every core (fm-learn-bands.c) -------------------------------- */
 

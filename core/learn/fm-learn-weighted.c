@@ -19,6 +19,7 @@
 typedef struct {
   FmLearnBand band;
   double *pred;                 /* O × Wv */
+  const double **src;           /* P: where each tap's inputs start in a window row */
   double *Z;                    /* BLOCK_ROWS × Q */
   int nz;
   double *Mw;                   /* Q × Q, upper triangle */
@@ -78,22 +79,20 @@ window_row (const Job *job, Worker *wk, int py)
 
   for (int s = 0; s < pb->S; s++)
     {
+      for (int ai = 0; ai < pb->kh; ai++)
+        for (int cf = 0; cf < CF; cf++)
+          {
+            const double *row = fm_learn_band_brow (&wk->band, s * CF + cf, py + ai);
+            for (int aj = 0; aj < pb->kw; aj++)
+              wk->src[fm_learn_tap (pb, ai, aj, cf)] = row + aj;
+          }
       for (int o = 0; o < O; o++)
         {
           double *pred = wk->pred + (gsize) o * Wv;
-          const double b = sol ? sol->bias[o] : 0.0;
-          for (int x = 0; x < Wv; x++)
-            pred[x] = b;
-          if (!sol)
-            continue;
-          for (int ai = 0; ai < pb->kh; ai++)
-            for (int cf = 0; cf < CF; cf++)
-              {
-                const double *row = fm_learn_band_brow (&wk->band, s * CF + cf, py + ai);
-                for (int aj = 0; aj < pb->kw; aj++)
-                  fm_learn_axpy (pred, sol->w[(gsize) o * pb->P + fm_learn_tap (pb, ai, aj, cf)],
-                                 row + aj, Wv);
-              }
+          if (sol)
+            fm_learn_dot_rows (pred, sol->bias[o], sol->w + (gsize) o * pb->P, wk->src, pb->P, Wv);
+          else
+            memset (pred, 0, Wv * sizeof (double));
         }
 
       for (int x = 0; x < Wv; x++)
@@ -191,6 +190,7 @@ fm_learn_pass (const FmLearnProblem *pb, FmLearnPass *pass, double *M,
       Worker *wk = &job.workers[w];
       fm_learn_band_init (&wk->band, pb);
       wk->pred = g_new (double, (gsize) pb->O * pb->Wv);
+      wk->src = g_new (const double *, pb->P);
       if (weighted)
         {
           wk->Z = g_new (double, (gsize) BLOCK_ROWS * pb->Q);
@@ -252,6 +252,7 @@ fm_learn_pass (const FmLearnProblem *pb, FmLearnPass *pass, double *M,
         }
       fm_learn_band_clear (&wk->band);
       g_free (wk->pred);
+      g_free (wk->src);
       g_free (wk->Z);
       g_free (wk->Mw);
       g_free (wk->sample);
