@@ -14,25 +14,12 @@
 
 #include <string.h>
 
-/* The helpers below take and return 64-byte vectors; they are always inlined
- * into each clone, so no call ever passes one across an ABI boundary. */
-#pragma GCC diagnostic ignored "-Wpsabi"
-
 typedef double v8d __attribute__ ((vector_size (64)));
 
-static inline __attribute__ ((always_inline)) v8d
-load8 (const double *p)
-{
-  v8d v;
-  memcpy (&v, p, sizeof v);
-  return v;
-}
-
-static inline __attribute__ ((always_inline)) double
-hsum (v8d v)
-{
-  return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
-}
+/* Macros, not functions: a 64-byte vector never crosses a call (GCC warns
+ * about that ABI), whatever each clone inlines. */
+#define LOAD8(p) ({ v8d v_; memcpy (&v_, (p), sizeof v_); v_; })
+#define HSUM(v) ((((v)[0] + (v)[4]) + ((v)[1] + (v)[5])) + (((v)[2] + (v)[6]) + ((v)[3] + (v)[7])))
 
 FM_LEARN_CLONES void
 fm_learn_lagdot (const double *restrict a, const double *restrict b, int n,
@@ -45,13 +32,13 @@ fm_learn_lagdot (const double *restrict a, const double *restrict b, int n,
       int i = 0;
       for (; i + 8 <= n; i += 8)
         {
-          const v8d va = load8 (a + i);
-          s0 += va * load8 (bb + i);
-          s1 += va * load8 (bb + i + 1);
-          s2 += va * load8 (bb + i + 2);
-          s3 += va * load8 (bb + i + 3);
+          const v8d va = LOAD8 (a + i);
+          s0 += va * LOAD8 (bb + i);
+          s1 += va * LOAD8 (bb + i + 1);
+          s2 += va * LOAD8 (bb + i + 2);
+          s3 += va * LOAD8 (bb + i + 3);
         }
-      double t[4] = { hsum (s0), hsum (s1), hsum (s2), hsum (s3) };
+      double t[4] = { HSUM (s0), HSUM (s1), HSUM (s2), HSUM (s3) };
       for (; i < n; i++)
         for (int j = 0; j < 4; j++)
           t[j] += a[i] * bb[i + j];
@@ -73,10 +60,10 @@ fm_learn_dot_rows (double *restrict dst, double init, const double *restrict w,
         {
           const v8d wv = (v8d) { 0 } + w[t];
           const double *s = src[t] + x;
-          a0 += wv * load8 (s);
-          a1 += wv * load8 (s + 8);
-          a2 += wv * load8 (s + 16);
-          a3 += wv * load8 (s + 24);
+          a0 += wv * LOAD8 (s);
+          a1 += wv * LOAD8 (s + 8);
+          a2 += wv * LOAD8 (s + 16);
+          a3 += wv * LOAD8 (s + 24);
         }
       memcpy (dst + x, &a0, sizeof a0);
       memcpy (dst + x + 8, &a1, sizeof a1);
