@@ -181,7 +181,7 @@ def spherical_kmeans(Xw, K, seed, iterations=300):
         j = np.argmax(np.abs(P), axis=1)
         s = P[np.arange(len(Xw)), j]
         obj = np.mean(np.sum(Xw * Xw, axis=1) - s * s)
-        if abs(prev - obj) <= 1e-7 * obj:
+        if abs(prev - obj) <= 1e-6 * obj:
             break
         prev = obj
         for k in range(K):
