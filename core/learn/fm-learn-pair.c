@@ -1,16 +1,16 @@
 /* fm-learn-pair: the kernel that turns a before image into an after image.
  *
- * The steps, each in its own file: check the inputs (here), centre the
- * planes (here), accumulate the normal equations from correlations
- * (fm-learn-normal.c) or, for a small mask, from the windows inside it
- * (fm-learn-weighted.c), solve them (fm-learn-solve.c), re-weight and solve
- * again for --robust, then one last pass for the quality report.  The bank
+ * The steps, each in its own file: check the inputs (fm-learn-checks.c),
+ * centre the planes (here), accumulate the normal equations from
+ * correlations (fm-learn-normal.c) or, for a small mask, from the windows
+ * inside it (fm-learn-weighted.c), solve them (fm-learn-solve.c), re-weight
+ * and solve again for --robust (fm-learn-robust.c), then measure the saved
+ * bank as `apply` runs it (fm-learn-quality.c).  The bank
  * carries the weights and what reproduces the effect: input mode, padding
  * same, mapping raw. */
 #include "fm-learn-private.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Below this PSNR the effect is not reproduced by any convolution: warn. */
@@ -18,8 +18,6 @@
 /* The smallest eigenvalue of the per-pixel normal matrix below 1e-7 of the
  * largest: the before image barely determines some directions of the kernel. */
 #define CONDITION_WARN 1e7
-#define ROBUST_MAX_ITERATIONS 12
-#define ROBUST_SAMPLE 65536
 /* Doubles a band of one plane may hold (keeps a worker's rows in L2). */
 #define BAND_TARGET_DOUBLES (1 << 17)
 
@@ -38,58 +36,6 @@ fm_learn_quality_clear (FmLearnQuality *quality)
     return;
   g_strfreev (quality->warnings);
   memset (quality, 0, sizeof *quality);
-}
-
-/* ---- checks ------------------------------------------------------------------ */
-
-static gboolean
-check_image (const FmLearnImage *img, const char *what, GError **error)
-{
-  if (!img || !img->pixels || img->width < 1 || img->height < 1
-      || img->channels < 1 || img->channels > FM_LEARN_MAX_PLANES)
-    {
-      g_set_error (error, FM_LEARN_ERROR, FM_LEARN_ERROR_INVALID,
-                   "%s: no image (or one with %d channels)", what, img ? img->channels : 0);
-      return FALSE;
-    }
-  const gsize n = (gsize) img->width * img->height * img->channels;
-  for (gsize i = 0; i < n; i++)
-    if (!isfinite (img->pixels[i]))
-      {
-        const gsize px = i / img->channels;
-        g_set_error (error, FM_LEARN_ERROR, FM_LEARN_ERROR_NOT_FINITE,
-                     "%s: pixel (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") channel %d "
-                     "is %s: every value must be a finite number", what,
-                     px % img->width, px / img->width, (int) (i % img->channels),
-                     isnan (img->pixels[i]) ? "NaN" : "infinite");
-        return FALSE;
-      }
-  return TRUE;
-}
-
-/* TRUE when every colour channel holds one value everywhere. */
-static gboolean
-is_flat (const FmLearnImage *img, double *value)
-{
-  const int C = img->channels, colour = fm_input_colour_channels (C);
-  const gsize n = (gsize) img->width * img->height;
-  for (int c = 0; c < colour; c++)
-    {
-      const float v0 = img->pixels[c];
-      for (gsize i = 1; i < n; i++)
-        if (img->pixels[i * C + c] != v0)
-          return FALSE;
-    }
-  *value = img->pixels[0];
-  return TRUE;
-}
-
-static FmInput *
-make_input (FmInputMode mode, int bank_channels, int image_channels, GError **error)
-{
-  g_autoptr (FmBank) bank = fm_bank_new ("learn", 1, 1, bank_channels, 1);
-  bank->input = mode;
-  return fm_input_new (bank, mode, image_channels, error);
 }
 
 /* ---- the problem ------------------------------------------------------------ */
@@ -140,10 +86,10 @@ problem_init (FmLearnProblem *pb, const FmLearnImage *before, const FmLearnImage
       bank_channels = colour;
       break;
     }
-  if (!(pb->in_before = make_input (pb->input, bank_channels, before->channels, error))
-      || !(pb->in_after = make_input (pb->input, bank_channels, after->channels, error)))
+  if (!(pb->in_before = fm_learn_input_new (pb->input, bank_channels, before->channels, error))
+      || !(pb->in_after = fm_learn_input_new (pb->input, bank_channels, after->channels, error)))
     return FALSE;
-  if (mask && !(pb->in_mask = make_input (FM_INPUT_LUMINANCE, 1, mask->channels, error)))
+  if (mask && !(pb->in_mask = fm_learn_input_new (FM_INPUT_LUMINANCE, 1, mask->channels, error)))
     return FALSE;
 
   pb->nch = fm_input_channels (pb->in_before);
@@ -227,35 +173,6 @@ count_inside (const FmLearnProblem *pb)
     }
   g_free (tmp);
   return n;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  const double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *v, int n)
-{
-  if (n == 0)
-    return 0;
-  qsort (v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static double
-max_change (const FmLearnSolution *a, const FmLearnSolution *b, int n, double *scale)
-{
-  double d = 0, m = 0;
-  for (int i = 0; i < n; i++)
-    {
-      d = MAX (d, fabs (a->w[i] - b->w[i]));
-      m = MAX (m, fabs (b->w[i]));
-    }
-  *scale = m;
-  return d;
 }
 
 /* ---- the bank ----------------------------------------------------------------- */
@@ -363,8 +280,9 @@ fm_learn_pair (const FmLearnImage *before, const FmLearnImage *after,
                    "ridge %g: must be a number ≥ 0", opt->ridge);
       return NULL;
     }
-  if (!check_image (before, "before", error) || !check_image (after, "after", error)
-      || (mask && !check_image (mask, "mask", error)))
+  if (!fm_learn_check_pixels (before, "before", error)
+      || !fm_learn_check_pixels (after, "after", error)
+      || (mask && !fm_learn_check_pixels (mask, "mask", error)))
     return NULL;
   if (before->width != after->width || before->height != after->height)
     {
@@ -403,7 +321,7 @@ fm_learn_pair (const FmLearnImage *before, const FmLearnImage *after,
       return NULL;
     }
   double flat_value;
-  if (is_flat (before, &flat_value))
+  if (fm_learn_image_is_flat (before, &flat_value))
     {
       g_set_error (error, FM_LEARN_ERROR, FM_LEARN_ERROR_FLAT,
                    "the before image is flat (every pixel %g): there is no texture to "
@@ -420,9 +338,9 @@ fm_learn_pair (const FmLearnImage *before, const FmLearnImage *after,
   centre (&pb);
 
   FmBank *bank = NULL;
-  FmLearnSolution sol = { 0 }, prev = { 0 };
+  FmLearnSolution sol = { 0 };
   FmLearnPass pass = { 0 };
-  double *M = NULL, *M0 = NULL;
+  double *M = NULL;
   GPtrArray *warnings = g_ptr_array_new ();
   FmLearnQuality q = { 0 };
 
@@ -461,50 +379,9 @@ fm_learn_pair (const FmLearnImage *before, const FmLearnImage *after,
     goto out;
 
   q.iterations = 1;
-  if (opt->robust)
-    {
-      M0 = g_memdup2 (M, QQ * sizeof (double));
-      for (int it = 0; it < ROBUST_MAX_ITERATIONS; it++)
-        {
-          const double f0 = 0.7 + 0.2 * it / ROBUST_MAX_ITERATIONS;
-          const double f1 = 0.7 + 0.2 * (it + 1) / ROBUST_MAX_ITERATIONS;
-          /* the scale, from a sample of the residuals */
-          FmLearnPass sample = { .sol = &sol, .weighting = FM_LEARN_WEIGHT_NONE,
-                                 .max_sample = ROBUST_SAMPLE };
-          sample.row_step = MAX (1, (int) ((gint64) pb.Hv * pb.Wv * pb.S / (4 * ROBUST_SAMPLE)));
-          gboolean ok = fm_learn_pass (&pb, &sample, NULL, NULL, NULL, 0, 0, error);
-          const double scale = 1.4826 * median (sample.sample, sample.n_sample);
-          const double n_s = MAX (1.0, (double) sample.n_fit * pb.O);
-          const double rms = sqrt (sample.sum_r2 / n_s);
-          double sy = 0, sy2 = 0;
-          for (int o = 0; o < pb.O; o++)
-            sy += sample.sum_y[o], sy2 += sample.sum_y2[o];
-          const double spread = sqrt (MAX (0.0, sy2 / n_s - (sy / n_s) * (sy / n_s)));
-          fm_learn_pass_clear (&sample);
-          if (!ok)
-            goto out;
-          /* an exact fit (residuals at rounding level): nothing to down-weight */
-          if (!(scale > 1e-6 * spread) || !(rms > 1e-6 * spread))
-            break;
-
-          memcpy (M, M0, QQ * sizeof (double));
-          FmLearnPass rw = { .sol = &sol, .weighting = FM_LEARN_WEIGHT_CORRECT,
-                             .base_masked = mask != NULL, .huber = TRUE, .scale = scale };
-          if (!fm_learn_pass (&pb, &rw, M, progress, progress_data, f0, f1, error))
-            goto out;
-          q.downweighted = rw.n_fit ? (double) rw.n_down / rw.n_fit : 0;
-          fm_learn_solution_clear (&prev);
-          prev = sol;
-          memset (&sol, 0, sizeof sol);
-          if (!fm_learn_solve (M, pb.P, pb.O, opt->ridge, &sol, error))
-            goto out;
-          q.iterations = it + 2;
-          double wscale;
-          const double change = max_change (&prev, &sol, pb.O * pb.P, &wscale);
-          if (change <= 1e-6 * MAX (1.0, wscale))
-            break;
-        }
-    }
+  if (opt->robust && !fm_learn_robust (&pb, M, &sol, opt->ridge, &q, progress, progress_data,
+                                       0.7, 0.9, error))
+    goto out;
 
   /* The bank, then its quality as `apply` will reproduce the effect. */
   bank = make_bank (&pb, &sol, opt);
@@ -554,9 +431,7 @@ out:
     g_strfreev (q.warnings);
   fm_learn_pass_clear (&pass);
   fm_learn_solution_clear (&sol);
-  fm_learn_solution_clear (&prev);
   g_free (M);
-  g_free (M0);
   problem_clear (&pb);
   return bank;
 }

@@ -174,6 +174,22 @@ gboolean fm_learn_pass (const FmLearnProblem *pb, FmLearnPass *pass, double *M,
                         double p0, double p1, GError **error);
 void fm_learn_pass_clear (FmLearnPass *pass);
 
+/* fm-learn-robust.c: --robust rounds on top of the solved M (sol is
+ * replaced by the re-weighted solution; q gets iterations and the share of
+ * down-weighted windows). */
+gboolean fm_learn_robust (const FmLearnProblem *pb, double *M, FmLearnSolution *sol,
+                          double ridge, FmLearnQuality *q, FmLearnProgress progress,
+                          gpointer progress_data, double p0, double p1, GError **error);
+
+/* fm-learn-checks.c */
+/* Shape, channel count and finite values; messages start with what. */
+gboolean fm_learn_check_pixels (const FmLearnImage *img, const char *what, GError **error);
+/* TRUE when every colour channel holds one value everywhere (value: the first). */
+gboolean fm_learn_image_is_flat (const FmLearnImage *img, double *value);
+/* The conversion `apply` will use for a bank of bank_channels declaring mode. */
+FmInput *fm_learn_input_new (FmInputMode mode, int bank_channels, int image_channels,
+                             GError **error);
+
 /* fm-learn-quality.c: the bank run through the engine (fm_job, as `apply`
  * runs it) and compared with the after image inside the fitted region. */
 typedef struct {
