@@ -7,9 +7,10 @@ numpy and sklearn on exactly the patches featuremaps sampled
           up to sign within 1e-4, biases −f·mean, the explained fraction;
   kmeans  the 1-sparse code objective of the learned centroids (recovered
           from the filters through the ZCA matrix numpy builds itself),
-          computed by sklearn's OMP coder, is within 2 % of the median of
-          three runs of an independent numpy implementation of Coates and
-          Ng's algorithm (sklearn has no spherical k-means);
+          computed by sklearn's OMP coder, is within 2 % of the best of five
+          runs of an independent numpy implementation of Coates and Ng's
+          algorithm (sklearn has no spherical k-means; featuremaps keeps the
+          best of three starts);
   ica     the summed negentropy of the learned sources is within 2 % of the
           median of five runs of sklearn's FastICA on the same
           contrast-normalised patches (its runs differ by ~2 % among
@@ -88,14 +89,15 @@ def check_kmeans(exe, tmp, f, images, mode, K, size):
     ours = kmeans_objective(Xw, D)
     f.check(abs(ours - objective) <= 2e-3 * objective,
             "kmeans %s: reported objective %.6g, sklearn measures %.6g" % (mode, objective, ours))
-    refs = [kmeans_objective(Xw, lt.spherical_kmeans(Xw, K, seed)) for seed in (11, 12, 13)]
-    ref = float(np.median(refs))
+    # featuremaps keeps the best of three starts: so does the reference, of five
+    refs = [kmeans_objective(Xw, lt.spherical_kmeans(Xw, K, seed)) for seed in range(11, 16)]
+    ref = float(np.min(refs))
     f.check(abs(ours - ref) <= 0.02 * ref,
             "kmeans %s: objective %.5g, reference %.5g (%+.2f %%)" % (mode, ours, ref, 100 * (ours / ref - 1)))
     shares = [float(re.search(r"\(([0-9.]+) %", fl["name"]).group(1)) for fl in doc["filters"]]
     f.check(shares == sorted(shares, reverse=True) and abs(sum(shares) - 100) < 0.1 * K,
             "kmeans %s: shares %s not sorted or not summing to 100" % (mode, shares))
-    print("kmeans %-11s %2d filters: objective %.5g, numpy Coates-Ng median of 3 %.5g (%+.2f %%; %s)"
+    print("kmeans %-11s %2d filters: objective %.5g, numpy Coates-Ng best of 5 %.5g (%+.2f %%; %s)"
           % (mode, K, ours, ref, 100 * (ours / ref - 1), " ".join("%.5g" % r for r in refs)))
     return ours
 
