@@ -3,6 +3,8 @@
 
 #include "fm-bank.h"
 #include "fm-conv.h"
+#include "fm-file.h"
+#include "fm-text.h"
 
 G_BEGIN_DECLS
 
@@ -28,19 +30,5 @@ gboolean fm_bank_check_shape (const char *where, gsize kh, gsize kw,
 
 /* "filter 2 'blur'" — how every message names a filter (index from 1). */
 char *fm_bank_filter_label (int index, const char *name);
-
-/* The candidate closest to word (edit distance), or NULL when none is close
- * enough to be a plausible typo. */
-const char *fm_bank_closest (const char *word, const char *const *candidates);
-
-/* Levenshtein distance, case-insensitive (ASCII). */
-int fm_bank_edit_distance (const char *a, const char *b);
-
-/* "sobel" for "/x/y/sobel.json" — the default bank name. */
-char *fm_bank_path_stem (const char *path);
-
-/* Shortest text that reads back as the same float / double (C locale). */
-void fm_bank_format_float (GString *out, float value);
-void fm_bank_format_double (GString *out, double value);
 
 G_END_DECLS

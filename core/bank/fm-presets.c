@@ -115,7 +115,7 @@ suggestions (const char *name, GArray *folders)
         {
           const char *cand = names->pdata[j];
           g_autofree char *lc = g_ascii_strdown (cand, -1), *ln = g_ascii_strdown (name, -1);
-          gboolean near = fm_bank_edit_distance (name, cand) <= limit
+          gboolean near = fm_text_edit_distance (name, cand) <= limit
                           || (strlen (ln) >= 3 && strstr (lc, ln));
           gboolean dup = FALSE;
           for (guint k = 0; k < close->len && !dup; k++)

@@ -26,28 +26,6 @@
 
 #include <string.h>
 
-gboolean
-fm_conv_cpu_has_avx512 (void)
-{
-#ifdef FM_HAVE_X86_KERNELS
-  __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx512f") != 0;
-#else
-  return FALSE;
-#endif
-}
-
-gboolean
-fm_conv_cpu_has_avx2 (void)
-{
-#ifdef FM_HAVE_X86_KERNELS
-  __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
-#else
-  return FALSE;
-#endif
-}
-
 static gboolean
 rows_shape_pays (const FmConvPlan *plan)
 {
@@ -93,11 +71,11 @@ fm_conv_select_best (const FmConvPlan *plan)
     return "separable";
   if (fm_conv_sparse_pays (plan))
     return "sparse";
-  if (fm_conv_cpu_has_avx512 ())
+  if (fm_cpu_has (FM_CPU_AVX512))
     return winograd_pays (plan, 16) ? "winograd-avx512"
            : channels_shape_pays (plan, 16) ? "channels-avx512"
            : rows_shape_pays (plan) ? "rows-avx512" : "direct-avx512";
-  if (fm_conv_cpu_has_avx2 ())
+  if (fm_cpu_has (FM_CPU_AVX2))
     return winograd_pays (plan, 8) ? "winograd-avx2"
            : channels_shape_pays (plan, 8) ? "channels-avx2"
            : rows_shape_pays (plan) ? "rows-avx2" : "direct-avx2";

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "fm-conv-private.h"
+#include "fm-cpu.h"
 
 G_BEGIN_DECLS
 
@@ -46,9 +47,6 @@ gboolean fm_conv_separable_pays (const FmConvPlan *plan);
  * the zeros pays (fm-conv-sparse.c)? */
 gboolean fm_conv_sparse_pays (const FmConvPlan *plan);
 
-/* CPU features, checked once. */
-gboolean fm_conv_cpu_has_avx512 (void);
-gboolean fm_conv_cpu_has_avx2 (void);
 
 extern const FmConvKernel fm_conv_kernel_avx512;      /* "direct-avx512" */
 extern const FmConvKernel fm_conv_kernel_rows_avx512; /* "rows-avx512" */

@@ -148,7 +148,7 @@ fm_conv_separable_pays (const FmConvPlan *plan)
   gsize nonzero = 0;
   for (gsize i = 0; i < n; i++)
     nonzero += plan->weights[i] != 0.0f;
-  const double factor = fm_conv_cpu_has_avx2 () ? 3.0 : 1.0;
+  const double factor = fm_cpu_has (FM_CPU_AVX2) ? 3.0 : 1.0;
   return (double) n >= factor * cost && cost < (double) nonzero;
 }
 

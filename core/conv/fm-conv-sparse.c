@@ -42,7 +42,7 @@ fm_conv_sparse_pays (const FmConvPlan *plan)
 {
   const FmConvParams *p = &plan->params;
   const gsize n = (gsize) p->n_filters * p->kh * p->kw * plan->group_channels;
-  const double zeros = fm_conv_cpu_has_avx2 () ? 0.6 : 0.4;
+  const double zeros = fm_cpu_has (FM_CPU_AVX2) ? 0.6 : 0.4;
   const gsize most_nonzero = n - (gsize) (zeros * (double) n);
   gsize nonzero = 0;
   for (gsize i = 0; i < n; i++)

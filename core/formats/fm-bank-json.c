@@ -124,7 +124,7 @@ get_choice (Parser *p, JsonNode *node, const char *what, const char *const *choi
         return TRUE;
       }
   g_autofree char *list = g_strjoinv (", ", (char **) choices);
-  const char *close = fm_bank_closest (s, choices);
+  const char *close = fm_text_closest (s, choices);
   if (close)
     return fail (p, error, FM_BANK_ERROR_INVALID, "%s '%s': must be one of %s (did you mean '%s'?)",
                  what, s, list, close);
@@ -141,7 +141,7 @@ check_keys (Parser *p, JsonObject *obj, const char *const *known, const char *co
       const char *key = l->data;
       if (g_strv_contains (known, key))
         continue;
-      const char *close = fm_bank_closest (key, known);
+      const char *close = fm_text_closest (key, known);
       if (close)
         return fail (p, error, FM_BANK_ERROR_PARSE, "unknown key '%s' in %s: did you mean '%s'?",
                      key, context, close);
@@ -781,7 +781,7 @@ fm_bank_from_json_data (const char *data, gssize length, const char *origin,
       return NULL;
     }
 
-  g_autofree char *stem = origin ? fm_bank_path_stem (origin) : NULL;
+  g_autofree char *stem = origin ? fm_text_path_stem (origin) : NULL;
   FmBank *bank = g_new0 (FmBank, 1);
   bank->name = g_strdup (stem ? stem : "Untitled bank");
   bank->description = g_strdup ("");
@@ -869,7 +869,7 @@ append_values (GString *out, const char *key, const double *v, int n)
   append_key (out, "  ", key);
   if (n == 1)
     {
-      fm_bank_format_double (out, v[0]);
+      fm_text_append_double (out, v[0]);
       return;
     }
   g_string_append_c (out, '[');
@@ -877,7 +877,7 @@ append_values (GString *out, const char *key, const double *v, int n)
     {
       if (i)
         g_string_append (out, ", ");
-      fm_bank_format_double (out, v[i]);
+      fm_text_append_double (out, v[i]);
     }
   g_string_append_c (out, ']');
 }
@@ -908,7 +908,7 @@ fm_bank_to_json (const FmBank *bank)
   if (bank->range != 1.0)
     {
       append_key (out, "  ", "range");
-      fm_bank_format_double (out, bank->range);
+      fm_text_append_double (out, bank->range);
     }
   append_values (out, "mean", bank->mean, bank->n_mean);
   append_values (out, "std", bank->std, bank->n_std);
@@ -955,7 +955,7 @@ fm_bank_to_json (const FmBank *bank)
                 {
                   if (ch)
                     g_string_append (out, ", ");
-                  fm_bank_format_float (out, cell[ch]);
+                  fm_text_append_float (out, cell[ch]);
                 }
               if (bank->channels > 1)
                 g_string_append_c (out, ']');
@@ -966,17 +966,17 @@ fm_bank_to_json (const FmBank *bank)
       if (f->bias != 0)
         {
           append_key (out, "      ", "bias");
-          fm_bank_format_float (out, f->bias);
+          fm_text_append_float (out, f->bias);
         }
       if (f->divisor != 1.0)
         {
           append_key (out, "      ", "divisor");
-          fm_bank_format_double (out, f->divisor);
+          fm_text_append_double (out, f->divisor);
         }
       if (f->offset != 0)
         {
           append_key (out, "      ", "offset");
-          fm_bank_format_double (out, f->offset);
+          fm_text_append_double (out, f->offset);
         }
       g_string_append (out, "\n    }");
     }

@@ -252,7 +252,7 @@ bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout,
       return NULL;
     }
 
-  g_autofree char *stem = fm_bank_path_stem (path);
+  g_autofree char *stem = fm_text_path_stem (path);
   FmBank *bank = fm_bank_new (stem, (int) kh, (int) kw, (int) C, (int) K);
   g_free (bank->kind);
   bank->kind = g_strdup ("learned");

@@ -8,6 +8,7 @@
  * the file holds before anything is allocated: a header may claim anything.
  */
 #include "fm-npy.h"
+#include "fm-file.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -459,22 +460,17 @@ static gboolean
 fm_npy_load_contents (const char *path, gsize max_size, guint8 **contents,
                       gsize *length, GError **error)
 {
-  g_autofree char *display = g_filename_display_name (path);
-  GStatBuf st;
-  if (g_stat (path, &st) == 0 && (guint64) st.st_size > max_size)
-    {
-      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
-                   "%s: file of %" G_GUINT64_FORMAT " bytes is larger than the %" G_GSIZE_FORMAT " MB limit",
-                   display, (guint64) st.st_size, max_size >> 20);
-      return FALSE;
-    }
   GError *local = NULL;
-  if (!g_file_get_contents (path, (char **) contents, length, &local))
+  if (fm_file_read_capped (path, max_size, "NumPy file", (char **) contents, length, &local))
+    return TRUE;
+  if (g_error_matches (local, FM_FILE_ERROR, FM_FILE_ERROR_TOO_LARGE))
     {
-      g_propagate_error (error, local);
+      g_set_error_literal (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE, local->message);
+      g_error_free (local);
       return FALSE;
     }
-  return TRUE;
+  g_propagate_error (error, local);
+  return FALSE;
 }
 
 FmArray *

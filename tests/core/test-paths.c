@@ -48,6 +48,18 @@ always (void)
 }
 
 static gboolean
+has_avx512 (void)
+{
+  return fm_cpu_has (FM_CPU_AVX512);
+}
+
+static gboolean
+has_avx2 (void)
+{
+  return fm_cpu_has (FM_CPU_AVX2);
+}
+
+static gboolean
 have_fft (void)
 {
   for (int i = 0; fm_conv_kernels[i]; i++)
@@ -58,14 +70,14 @@ have_fft (void)
 
 static const Path paths[] = {
   { "direct-c", always, ANY },
-  { "direct-avx512", fm_conv_cpu_has_avx512, ANY },
-  { "channels-avx512", fm_conv_cpu_has_avx512, CHANNELS },
-  { "rows-avx512", fm_conv_cpu_has_avx512, ROWS },
-  { "direct-avx2", fm_conv_cpu_has_avx2, ANY },
-  { "channels-avx2", fm_conv_cpu_has_avx2, CHANNELS },
-  { "rows-avx2", fm_conv_cpu_has_avx2, ROWS },
-  { "winograd-avx512", fm_conv_cpu_has_avx512, WINOGRAD },
-  { "winograd-avx2", fm_conv_cpu_has_avx2, WINOGRAD },
+  { "direct-avx512", has_avx512, ANY },
+  { "channels-avx512", has_avx512, CHANNELS },
+  { "rows-avx512", has_avx512, ROWS },
+  { "direct-avx2", has_avx2, ANY },
+  { "channels-avx2", has_avx2, CHANNELS },
+  { "rows-avx2", has_avx2, ROWS },
+  { "winograd-avx512", has_avx512, WINOGRAD },
+  { "winograd-avx2", has_avx2, WINOGRAD },
   { "fft", have_fft, ANY },
   { "separable", always, ANY },
   { "sparse", always, ANY },

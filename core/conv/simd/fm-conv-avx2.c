@@ -55,7 +55,7 @@ vmask (int x, int n)
 #define CHANNELS_NP1 12
 
 #define ISA_NAME "avx2"
-#define ISA_SUPPORTED fm_conv_cpu_has_avx2
+#define ISA_SUPPORTED() fm_cpu_has (FM_CPU_AVX2)
 #include "fm-conv-simd-body.h"
 
 FM_SIMD_KERNEL (fm_conv_kernel_avx2, direct, FM_SIMD_FILTERS, FILTERS_NK_MAX, 0, 1)

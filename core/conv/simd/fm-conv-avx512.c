@@ -139,7 +139,7 @@ transpose16 (const float *src, gsize sstride, float *dst, gsize dstride)
 #define CHANNELS_NP1 12
 
 #define ISA_NAME "avx512"
-#define ISA_SUPPORTED fm_conv_cpu_has_avx512
+#define ISA_SUPPORTED() fm_cpu_has (FM_CPU_AVX512)
 #include "fm-conv-simd-body.h"
 
 FM_SIMD_KERNEL (fm_conv_kernel_avx512, direct, FM_SIMD_FILTERS, FILTERS_NK_MAX, 0, 1)
