@@ -1,4 +1,5 @@
-/* fm-bank-private: helpers shared by the bank readers (not installed). */
+/* fm-bank-private: the bank model's limits and helpers, for the code that
+ * builds banks (the readers in core/formats, the edits); not installed. */
 #pragma once
 
 #include "fm-bank.h"
@@ -18,10 +19,6 @@ G_BEGIN_DECLS
 #define FM_BANK_MAX_WEIGHTS  ((gsize) 1 << 24)
 /* Text files larger than this are not hand-written banks. */
 #define FM_BANK_MAX_FILE_SIZE ((gsize) 256 << 20)
-
-/* A whole bank / kernel file, size-checked first (fm-bank.c). */
-gboolean fm_bank_read_file (const char *path, const char *what, char **data,
-                            gsize *length, GError **error);
 
 /* Checks kh, kw, channels, n_filters against the limits (and their product
  * against FM_BANK_MAX_WEIGHTS).  where prefixes the message ("" or "x.npy: "). */

@@ -4,7 +4,7 @@
  * $FEATUREMAPS_PRESET_PATH (how a studio shares one kernel library), then the
  * installed presets.  A preset is <folder>/<name>.json; the first folder that
  * has the name wins, so a user can override a shipped preset by copying it. */
-#include "fm-bank-private.h"
+#include "fm-formats-private.h"
 
 #include <string.h>
 
