@@ -119,7 +119,7 @@ make_context (Args *a, GPtrArray *keep)
     { "samples", 0, 0, G_OPTION_ARG_INT, &a->samples, "--patches: patches drawn (default 10000)", "N" },
     { "dump-patches", 0, 0, G_OPTION_ARG_FILENAME, &a->dump, "--patches: also write the sampled patches (N × kh × kw × C float32)", "FILE.npy" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &a->name, "The bank's name (default: the output's file name)", "NAME" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "Threads (default: every core)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "Threads of a --before/--after fit (default: every core)", "N" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &a->output, "The bank to write (.json)", "BANK.json" },
     { NULL }
   };
@@ -189,14 +189,19 @@ parse (int argc, char **argv, Args *a, GError **error)
     return usage (error, "-o %s: a learned bank is written as JSON: name it NAME.json", a->output);
   if (pair)
     {
-      if (a->method || a->filters >= 0 || a->samples >= 0 || a->dump)
-        return usage (error, "--method, --filters, --samples and --dump-patches belong to "
-                             "--patches, not to a --before/--after pair");
+      const char *patch_only = a->method ? "--method" : a->filters >= 0 ? "--filters"
+                               : a->samples >= 0 ? "--samples" : a->dump ? "--dump-patches" : NULL;
+      if (patch_only)
+        return usage (error, "%s belongs to --patches, not to a --before/--after pair",
+                      patch_only);
     }
   else
     {
-      if (a->mask || a->robust || a->ridge != 0)
-        return usage (error, "--mask, --robust and --ridge belong to a --before/--after pair");
+      const char *pair_only = a->mask ? "--mask" : a->robust ? "--robust"
+                              : a->ridge != 0 ? "--ridge" : a->threads ? "--threads" : NULL;
+      if (pair_only)
+        return usage (error, "%s belongs to a --before/--after pair, not to --patches",
+                      pair_only);
       if (!a->method)
         return usage (error, "missing --method pca|kmeans|ica");
       if (a->filters < 0)
