@@ -15,6 +15,7 @@ static const struct {
   { "apply", fm_cli_apply, "apply -k KERNEL -i INPUT -o OUTPUT [OPTION…]   run a filter bank on an image" },
   { "presets", fm_cli_presets, "presets                                   list the preset banks" },
   { "info", fm_cli_info, "info KERNEL                               describe a bank: shape, filters, sums" },
+  { "learn", fm_cli_learn, "learn --before B --after A --size KHxKW -o BANK.json   learn a bank (also --patches IMAGE…)" },
   { "bench", fm_cli_bench, "bench                                     time the standard workloads" },
 };
 

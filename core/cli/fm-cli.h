@@ -28,6 +28,7 @@ gboolean fm_cli_apply (int argc, char **argv, GError **error);
 gboolean fm_cli_info (int argc, char **argv, GError **error);
 gboolean fm_cli_presets (int argc, char **argv, GError **error);
 gboolean fm_cli_bench (int argc, char **argv, GError **error);
+gboolean fm_cli_learn (int argc, char **argv, GError **error); /* fm-cli-learn.c */
 
 /* The apply options' help (generated from the option table). */
 char *fm_cli_apply_help (void);
