@@ -45,10 +45,7 @@ bank_like (const FmBank *src, int kh, int kw, int n_filters)
   dst->stride_x = src->stride_x;
   dst->dilation_y = src->dilation_y;
   dst->dilation_x = src->dilation_x;
-  dst->def_padding = src->def_padding;
-  dst->def_border = src->def_border;
-  dst->def_activation = src->def_activation;
-  dst->def_mapping = src->def_mapping;
+  memcpy (dst->defaults, src->defaults, sizeof dst->defaults);
   return dst;
 }
 
@@ -203,17 +200,7 @@ fm_dialog_model_add_listener (FmDialogModel *model, FmDialogListener func,
 static void
 apply_defaults (FmDialogModel *model)
 {
-  const FmBank *b = model->bank;
-  const struct { FmOptionId id; int value; } defs[] = {
-    { FM_OPT_PADDING, b->def_padding },
-    { FM_OPT_BORDER, b->def_border },
-    { FM_OPT_ACTIVATION, b->def_activation },
-    { FM_OPT_MAPPING, b->def_mapping },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (defs); i++)
-    if (defs[i].value >= 0)
-      fm_options_set (&model->options, defs[i].id, defs[i].value, NULL);
+  fm_bank_apply_defaults (model->bank, &model->options, NULL, NULL);
 }
 
 gboolean
