@@ -41,6 +41,21 @@ fm_bank_init_fields (FmBank *bank)
     bank->defaults[id] = -1;
 }
 
+void
+fm_bank_input_decl (const FmBank *bank, FmInputDecl *decl)
+{
+  G_STATIC_ASSERT (G_N_ELEMENTS (bank->mean) == FM_INPUT_DECL_MAX_CHANNELS);
+  G_STATIC_ASSERT (G_N_ELEMENTS (bank->std) == FM_INPUT_DECL_MAX_CHANNELS);
+  fm_input_decl_init (decl);
+  decl->linear = bank->linear;
+  decl->bgr = bank->bgr;
+  decl->range = bank->range;
+  decl->n_mean = bank->n_mean;
+  decl->n_std = bank->n_std;
+  memcpy (decl->mean, bank->mean, sizeof decl->mean);
+  memcpy (decl->std, bank->std, sizeof decl->std);
+}
+
 gboolean
 fm_bank_apply_defaults (const FmBank *bank, FmOptions *opts, const gboolean *keep,
                         GError **error)

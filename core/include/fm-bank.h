@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include "fm-options.h"
+#include "fm-input-decl.h"
 
 G_BEGIN_DECLS
 
@@ -47,7 +48,9 @@ typedef struct {
   int n_filters;
   FmFilter *filters;    /* n_filters entries */
 
-  /* Input declaration: how pixels become the C channels the weights expect. */
+  /* Input declaration: how pixels become the C channels the weights expect
+   * (fm_bank_input_decl hands the declaration part to fm-input as an
+   * FmInputDecl, the form networks declare theirs in). */
   FmInputMode input;    /* AUTO when not declared: 1 → luminance, 3 → rgb, 4 → rgba */
   gboolean convolve;    /* "mode": "convolve" */
   gboolean linear;      /* "light": "linear" (default perceptual / sRGB-encoded) */
@@ -70,6 +73,9 @@ FmBank *fm_bank_new (const char *name, int kh, int kw, int channels, int n_filte
 FmBank *fm_bank_copy (const FmBank *bank);
 void fm_bank_free (FmBank *bank);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FmBank, fm_bank_free)
+
+/* The bank's input declaration (light, order, range, mean, std). */
+void fm_bank_input_decl (const FmBank *bank, FmInputDecl *decl);
 
 /* The bank's declared defaults into opts, for the options the user has
  * not chosen: keep (indexed by FmOptionId, may be NULL) marks the options
