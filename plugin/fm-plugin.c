@@ -6,7 +6,7 @@
 #include <string.h>
 #include "fm-apply.h"
 #include "fm-bank.h"
-#include "fm-interactive.h"
+#include "fm-dialog.h"
 #include "fm-pdb-params.h"
 #include "fm-plugin-errors.h"
 
@@ -65,7 +65,7 @@ pick_values (GimpRunMode mode, gint32 image, gint32 drawable, gint n_params,
 
     case GIMP_RUN_INTERACTIVE:
       fm_values_load (values);
-      if (fm_dialog_run && !fm_dialog_run (image, drawable, values))
+      if (!fm_dialog_run (image, drawable, values))
         {
           *status = GIMP_PDB_CANCEL;
           return FALSE;

@@ -150,16 +150,9 @@ resolve_options (const Args *args, const FmBank *bank, gboolean npy,
                  FmOptions *opts, GError **error)
 {
   fm_options_init (opts);
-  const int bank_def[FM_N_OPTIONS] = {
-    [FM_OPT_INPUT_MODE] = -1, [FM_OPT_STRIDE] = -1, [FM_OPT_DILATION] = -1,
-    [FM_OPT_DESTINATION] = -1,
-    [FM_OPT_PADDING] = bank->def_padding, [FM_OPT_BORDER] = bank->def_border,
-    [FM_OPT_ACTIVATION] = bank->def_activation,
-    [FM_OPT_MAPPING] = npy ? -1 : bank->def_mapping,
-  };
-  for (int id = 0; id < FM_N_OPTIONS; id++)
-    if (bank_def[id] >= 0 && !fm_options_set (opts, id, bank_def[id], error))
-      return FALSE;
+  const gboolean keep[FM_N_OPTIONS] = { [FM_OPT_MAPPING] = npy };
+  if (!fm_bank_apply_defaults (bank, opts, keep, error))
+    return FALSE;
   for (int id = 0; id < FM_N_OPTIONS; id++)
     if (args->values[id] && !fm_options_set_string (opts, id, args->values[id], error))
       return FALSE;

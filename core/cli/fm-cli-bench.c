@@ -1,5 +1,5 @@
 /* fm-cli-bench: `featuremaps bench` — the standard workloads of
- * ../shared/bench/workloads.md timed through the public engine API.
+ * docs/workloads.md timed through the public engine API.
  *
  * What is timed is what a user of the library waits for: fm_conv_plan_run_image
  * over the whole image, bias and activation included, into an output buffer
@@ -521,7 +521,7 @@ fm_cli_bench (int argc, char **argv, GError **error)
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- time the standard workloads");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_summary (ctx,
-    "W1–W6d of workloads.md on random float32 data: median of the timed runs\n"
+    "W1–W6d of docs/workloads.md on random float32 data: median of the timed runs\n"
     "after a warm-up, GFLOP/s (2·Hout·Wout·K·kh·kw·C/groups), % of peak,\n"
     "peak resident memory and the inner loop the plan chose.");
   if (!g_option_context_parse (ctx, &argc, &argv, error))

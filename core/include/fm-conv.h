@@ -6,7 +6,7 @@
  * only the input rows it needs (plus the halo the filter needs), so memory
  * never grows with K × H × W.
  *
- * Semantics are those of DESIGN.md: cross-correlation by default (like
+ * Semantics are those of docs/design.md: cross-correlation by default (like
  * torch.nn.functional.conv2d), "convolve" flips the kernel; TensorFlow's
  * "same" rule (the smaller half of the padding on top/left).
  *

@@ -74,6 +74,7 @@ typedef struct {
   int min, max;                    /* hard range (enums: 0 .. n_choices - 1) */
   int def;                         /* default when nothing else decides */
   gboolean cli;                    /* offered on the command line (destination is GIMP-only) */
+  gboolean bank_default;           /* a bank's "defaults" may set it (FmBank.defaults) */
 } FmOptionSpec;
 
 typedef struct {

@@ -2,6 +2,7 @@
 #include "fm-input.h"
 
 #include <math.h>
+#include <string.h>
 
 G_DEFINE_QUARK (fm-input-error-quark, fm_input_error)
 
@@ -47,11 +48,12 @@ plural (int n)
   return n == 1 ? "" : "s";
 }
 
-static const char *
-bank_label (const FmBank *bank)
-{
-  return bank->name && *bank->name ? bank->name : "the bank";
-}
+/* What the weights are, for resolving the mode and for messages. */
+typedef struct {
+  int channels;
+  FmInputMode declared;
+  const char *label;
+} Weights;
 
 /* Channels the bank must have for a mode; 0 = the image's own count. */
 static int
@@ -68,13 +70,13 @@ bank_channels_for (FmInputMode mode, int image_channels)
 }
 
 static gboolean
-resolve (const FmBank *bank, FmInputMode requested, int image_channels,
+resolve (const Weights *bank, FmInputMode requested, int image_channels,
          FmInputMode *mode, GError **error)
 {
   int c = bank->channels;
 
   if (requested == FM_INPUT_AUTO)
-    requested = bank->input;
+    requested = bank->declared;
   if (requested == FM_INPUT_AUTO)
     {
       if (c == 1)
@@ -89,7 +91,7 @@ resolve (const FmBank *bank, FmInputMode requested, int image_channels,
                        "input mode auto: '%s' has %d channel%s but the image "
                        "has %d (a bank needs 1, 3 or 4 channels, or the "
                        "image's own count)",
-                       bank_label (bank), c, plural (c), image_channels);
+                       bank->label, c, plural (c), image_channels);
           return FALSE;
         }
     }
@@ -99,7 +101,7 @@ resolve (const FmBank *bank, FmInputMode requested, int image_channels,
     {
       g_set_error (error, FM_INPUT_ERROR, FM_INPUT_ERROR_MISMATCH,
                    "input mode %s needs a %d-channel bank; '%s' has %d channel%s",
-                   fm_input_mode_name (requested), need, bank_label (bank),
+                   fm_input_mode_name (requested), need, bank->label,
                    c, plural (c));
       return FALSE;
     }
@@ -117,11 +119,32 @@ resolve (const FmBank *bank, FmInputMode requested, int image_channels,
   return TRUE;
 }
 
+void
+fm_input_decl_init (FmInputDecl *decl)
+{
+  memset (decl, 0, sizeof *decl);
+  decl->range = 1.0;
+}
+
 FmInput *
 fm_input_new (const FmBank *bank, FmInputMode mode, int image_channels,
               GError **error)
 {
   g_return_val_if_fail (bank != NULL, NULL);
+  FmInputDecl decl;
+  fm_bank_input_decl (bank, &decl);
+  return fm_input_new_for (&decl, bank->channels, bank->input,
+                           bank->name && *bank->name ? bank->name : "the bank",
+                           mode, image_channels, error);
+}
+
+FmInput *
+fm_input_new_for (const FmInputDecl *decl, int channels, FmInputMode declared,
+                  const char *label, FmInputMode mode, int image_channels,
+                  GError **error)
+{
+  g_return_val_if_fail (decl != NULL && channels > 0, NULL);
+  const Weights bank = { channels, declared, label ? label : "the weights" };
 
   if (image_channels < 1 || image_channels > MAX_CHANNELS)
     {
@@ -132,7 +155,7 @@ fm_input_new (const FmBank *bank, FmInputMode mode, int image_channels,
     }
 
   FmInputMode resolved;
-  if (!resolve (bank, mode, image_channels, &resolved, error))
+  if (!resolve (&bank, mode, image_channels, &resolved, error))
     return NULL;
 
   FmInput *in = g_new0 (FmInput, 1);
@@ -140,24 +163,24 @@ fm_input_new (const FmBank *bank, FmInputMode mode, int image_channels,
   in->image_channels = image_channels;
   in->colour = fm_input_colour_channels (image_channels);
   in->has_alpha = image_channels == 2 || image_channels == 4;
-  in->channels = resolved == FM_INPUT_PER_CHANNEL ? in->colour : bank->channels;
+  in->channels = resolved == FM_INPUT_PER_CHANNEL ? in->colour : channels;
 
   gboolean colour_meaning = resolved != FM_INPUT_AUTO && image_channels <= 4;
-  in->linear = bank->linear && colour_meaning;
-  in->bgr = bank->bgr && colour_meaning
+  in->linear = decl->linear && colour_meaning;
+  in->bgr = decl->bgr && colour_meaning
             && (resolved == FM_INPUT_RGB || resolved == FM_INPUT_RGBA);
 
   in->scale = g_new (float, in->channels);
   in->shift = g_new (float, in->channels);
-  double range = bank->range > 0 ? bank->range : 1.0;
+  double range = decl->range > 0 ? decl->range : 1.0;
+  const int n_mean = CLAMP (decl->n_mean, 0, FM_INPUT_DECL_MAX_CHANNELS);
+  const int n_std = CLAMP (decl->n_std, 0, FM_INPUT_DECL_MAX_CHANNELS);
   for (int c = 0; c < in->channels; c++)
     {
-      /* Per-channel runs a 1-channel bank: its channel 0 for every colour. */
+      /* Per-channel runs 1-channel weights: their channel 0 for every colour. */
       int bc = resolved == FM_INPUT_PER_CHANNEL ? 0 : c;
-      double mean = bank->n_mean == 0 ? 0.0
-                    : bank->mean[MIN (bc, bank->n_mean - 1)];
-      double std = bank->n_std == 0 ? 1.0
-                   : bank->std[MIN (bc, bank->n_std - 1)];
+      double mean = n_mean == 0 ? 0.0 : decl->mean[MIN (bc, n_mean - 1)];
+      double std = n_std == 0 ? 1.0 : decl->std[MIN (bc, n_std - 1)];
       in->scale[c] = (float) (range / std);
       in->shift[c] = (float) (mean / std);
     }

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Run the standard workloads (../shared/bench/workloads.md) through
+"""Run the standard workloads (docs/workloads.md) through
 `featuremaps bench --json` and, in the same run, through PyTorch
 (channels-last and NCHW), OpenCV (filter2D, which switches to a DFT for
 large kernels) and SciPy (FFT), then print our time, the best other tool's
-and the speed-up against the targets of issue 5.
+and the speed-up against the project's speed targets (docs/benchmarks.md).
 
 Every tool is timed the same way as `featuremaps bench`: a warm-up, then the
 median of --runs runs, 2 threads, output memory reused between runs.  The
@@ -55,7 +55,7 @@ WORKLOADS = [
     ("W6d", 4096, 4096, 3, 3, 5, 5, "same", 3, False),
 ]
 
-# Issue 5: (tool the target is measured against, its ms in workloads.md,
+# The speed targets: (tool the target is measured against, its ms in docs/workloads.md,
 # target speed-up).  W4 has two.
 TARGETS = {
     "W1": [("opencv-filter2d", 9.2, 2.0)],
@@ -209,7 +209,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="also write every measurement here")
     ap.add_argument("--peak", type=float, default=235.0,
-                    help="peak GFLOP/s passed to featuremaps bench (workloads.md's figure)")
+                    help="peak GFLOP/s passed to featuremaps bench (docs/workloads.md's figure)")
     args = ap.parse_args()
 
     only = set(args.only.split(",")) if args.only else None
@@ -250,7 +250,7 @@ def main():
 
     print()
     print(f"{'workload':8} {'ours ms':>8} {'path':14} {'best other tool':22} {'its ms':>8} "
-          f"{'speed-up':>8}   targets (issue 5)")
+          f"{'speed-up':>8}   targets")
     for r in results:
         tools = r["tools_s"]
         best = min(tools.items(), key=lambda i: i[1]) if tools else ("-", float("nan"))

@@ -46,3 +46,11 @@ np.save('nan-weight.npy', np.array([[0, 1], [np.nan, 0]], np.float32).reshape(2,
 np.save('object.npy', np.array([1, 'a'], dtype=object), allow_pickle=True)
 np.save('complex.npy', np.zeros(3, np.complex64))
 np.save('scalar.npy', np.float32(3.5))
+
+# A PyTorch checkpoint (torch.save writes a zip: <name>/data.pkl, storages):
+# not an .npz, and the reader must say what it is.  Needs torch.
+try:
+    import torch
+    torch.save({'conv1.weight': torch.from_numpy(oihw)}, 'torch-save.pth')
+except ImportError:
+    pass
