@@ -9,6 +9,7 @@
 
 #include "fm-net-load.h"
 #include "fm-model-file.h"
+#include "fm-net-load-private.h"
 
 typedef enum {
   KIND_UNKNOWN, KIND_ONNX, KIND_SAFETENSORS, KIND_ZIP, KIND_TORCH_ZIP,
@@ -90,7 +91,22 @@ fm_net_graph_load (const char *path, GError **error)
   switch (sniff (head, n, size, path))
     {
     case KIND_ONNX:
-      return fm_net_load_onnx_file (path, error);
+      {
+        g_autoptr (FmNetGraph) graph = fm_net_load_onnx_file (path, error);
+        if (!graph)
+          return NULL;
+        /* preprocessing from model.json beside model.onnx, when there */
+        g_autofree char *sidecar = fm_net_sidecar_path (path);
+        if (strcmp (sidecar, path) != 0 && g_file_test (sidecar, G_FILE_TEST_IS_REGULAR)
+            && !fm_net_apply_onnx_sidecar (graph, sidecar, error))
+          return NULL;
+        return g_steal_pointer (&graph);
+      }
+    case KIND_SAFETENSORS:
+    case KIND_ZIP:
+      return fm_net_load_weights_with_sidecar (path, error);
+    case KIND_JSON:
+      return fm_net_load_stack_file (path, error);
     case KIND_TORCH_ZIP:
     case KIND_PICKLE:
       g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_UNSUPPORTED,
@@ -103,7 +119,7 @@ fm_net_graph_load (const char *path, GError **error)
       break;
     }
   g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_UNSUPPORTED,
-               "%s: not a model file (ONNX, safetensors or a stack description)",
-               display);
+               "%s: not a model file (ONNX, safetensors or .npz with a stack "
+               "description, or a stack description)", display);
   return NULL;
 }

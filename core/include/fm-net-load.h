@@ -31,4 +31,29 @@ FmNetGraph *fm_net_load_onnx_data (const guint8 *data, gsize len,
                                    const char *origin, const char *base_dir,
                                    GError **error);
 
+/* safetensors weights alone: a graph with initializers and no nodes (the
+ * stack description gives the layers). */
+FmNetGraph *fm_net_load_safetensors_weights (const char *path, GError **error);
+FmNetGraph *fm_net_load_safetensors_weights_data (const guint8 *data, gsize len,
+                                                  const char *origin,
+                                                  GError **error);
+
+/* safetensors with its stack description beside it (model.json for
+ * model.safetensors): the graph the description lowers. */
+FmNetGraph *fm_net_load_safetensors_file (const char *path, GError **error);
+
+/* A stack description (docs/kernels.md).  The file API finds its weights
+ * from "weights" (below the description's folder) or, for a sidecar
+ * without it, beside it (model.safetensors, model.npz, or model.onnx whose
+ * input block it holds).  The data API takes the weights as a graph of
+ * initializers (consumed; NULL for none) and reads no file. */
+FmNetGraph *fm_net_load_stack_file (const char *path, GError **error);
+FmNetGraph *fm_net_load_stack_data (const char *json, gsize len,
+                                    const char *origin, FmNetGraph *weights,
+                                    GError **error);
+
+/* "dir/model.json" for "dir/model.onnx" (or .safetensors, .npz): where a
+ * model's sidecar description is looked for. */
+char *fm_net_sidecar_path (const char *model_path);
+
 G_END_DECLS
