@@ -448,7 +448,8 @@ fm_net_load_safetensors_weights_data (const guint8 *data, gsize len,
   const char *file = origin && *origin ? origin : "model.safetensors";
   Source src = { .buf = data, .fd = -1, .size = len };
   GError *local = NULL;
-  return prefixed (read_safetensors (&src, file, &local), file, local, error);
+  FmNetGraph *graph = read_safetensors (&src, file, &local);
+  return prefixed (graph, file, local, error);
 }
 
 FmNetGraph *
@@ -456,7 +457,8 @@ fm_safetensors_read_fd (int fd, gsize size, const char *origin, GError **error)
 {
   Source src = { .buf = NULL, .fd = fd, .size = size };
   GError *local = NULL;
-  return prefixed (read_safetensors (&src, origin, &local), origin, local, error);
+  FmNetGraph *graph = read_safetensors (&src, origin, &local);
+  return prefixed (graph, origin, local, error);
 }
 
 FmNetGraph *

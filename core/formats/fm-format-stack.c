@@ -376,7 +376,8 @@ static FmNetGraph *
 build (JsonObject *root, const char *origin, FmNetGraph *weights, GError **error)
 {
   g_autoptr (FmNetGraph) graph = weights;
-  g_free (graph->origin);
+  /* messages name the weights file as it was read */
+  g_autofree char *weights_name = graph->origin;
   graph->origin = g_strdup (origin);
   graph->opset = FM_STACK_OPSET;
   g_free (graph->producer);
@@ -411,7 +412,7 @@ build (JsonObject *root, const char *origin, FmNetGraph *weights, GError **error
     }
   FmStack s = {
     .graph = graph,
-    .weights_name = weights->origin,
+    .weights_name = weights_name,
     .outputs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
     .layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
     .prev = g_strdup ("input"),

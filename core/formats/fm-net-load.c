@@ -16,6 +16,12 @@ typedef enum {
   KIND_PICKLE, KIND_JSON
 } Kind;
 
+static gboolean
+ends_with_pickle (const guint8 *name, gsize len)
+{
+  return len >= 8 && memcmp (name + len - 8, "data.pkl", 8) == 0;
+}
+
 /* What the first bytes say.  head holds up to 512 bytes of the file. */
 static Kind
 sniff (const guint8 *head, gsize n, guint64 file_size, const char *path)
@@ -30,7 +36,7 @@ sniff (const guint8 *head, gsize n, guint64 file_size, const char *path)
           if (30 + name_len <= n)
             {
               const char *name = (const char *) head + 30;
-              if (name_len >= 8 && memcmp (name + name_len - 8, "data.pkl", 8) == 0)
+              if (ends_with_pickle ((const guint8 *) name, name_len))
                 return KIND_TORCH_ZIP;
             }
         }
@@ -60,6 +66,46 @@ sniff (const guint8 *head, gsize n, guint64 file_size, const char *path)
   return KIND_UNKNOWN;
 }
 
+
+/* torch.save's zip holds "<name>/data.pkl" among its first entries;
+ * numpy's .npz never does.  The local header was checked by sniff;
+ * this finds the central directory from the end record, for zips whose
+ * first local entry is something else. */
+static gboolean
+zip_is_torch (int fd, guint64 size)
+{
+  guint8 tail[22 + 1024];
+  gsize n = (gsize) MIN (size, (guint64) sizeof tail);
+  if (n < 22 || !fm_model_pread (fd, tail, n, size - n, "zip", NULL))
+    return FALSE;
+  for (gsize at = n - 22 + 1; at-- > 0;)
+    {
+      if (memcmp (tail + at, "PK\x05\x06", 4) != 0)
+        continue;
+      guint64 cd = tail[at + 16] | (tail[at + 17] << 8) | ((guint64) tail[at + 18] << 16)
+                   | ((guint64) tail[at + 19] << 24);
+      /* the first entries of the central directory (torch writes a few
+       * small records around data.pkl; the tensors come after) */
+      for (int k = 0; k < 16; k++)
+        {
+          guint8 entry[46 + 256];
+          if (cd + 46 > size || !fm_model_pread (fd, entry, 46, cd, "zip", NULL)
+              || memcmp (entry, "PK\x01\x02", 4) != 0)
+            return FALSE;
+          gsize name_len = entry[28] | (entry[29] << 8);
+          gsize extra = entry[30] | (entry[31] << 8);
+          gsize comment = entry[32] | (entry[33] << 8);
+          if (name_len <= 256 && cd + 46 + name_len <= size
+              && fm_model_pread (fd, entry + 46, name_len, cd + 46, "zip", NULL)
+              && ends_with_pickle (entry + 46, name_len))
+            return TRUE;
+          cd += 46 + name_len + extra + comment;
+        }
+      return FALSE;
+    }
+  return FALSE;
+}
+
 FmNetGraph *
 fm_net_graph_load (const char *path, GError **error)
 {
@@ -68,6 +114,7 @@ fm_net_graph_load (const char *path, GError **error)
   guint8 head[512];
   gsize n = 0;
   guint64 size = 0;
+  Kind kind;
   {
     GStatBuf st;
     int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
@@ -84,11 +131,14 @@ fm_net_graph_load (const char *path, GError **error)
       }
     size = (guint64) st.st_size;
     ssize_t got = read (fd, head, sizeof head);
-    close (fd);
     n = got > 0 ? (gsize) got : 0;
+    kind = sniff (head, n, size, path);
+    if (kind == KIND_ZIP && zip_is_torch (fd, size))
+      kind = KIND_TORCH_ZIP;
+    close (fd);
   }
 
-  switch (sniff (head, n, size, path))
+  switch (kind)
     {
     case KIND_ONNX:
       {

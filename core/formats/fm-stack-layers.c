@@ -248,6 +248,11 @@ vector (FmStack *s, JsonObject *o, const char *key, gint64 k, GError **error)
   const char *name;
   if (!get_string (o, key, &name, error))
     return NULL;
+  if (!name)
+    {
+      g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_INVALID, "no %s (a tensor name)", key);
+      return NULL;
+    }
   FmTensor *t = weight (s, key, name, error);
   if (!t)
     return NULL;
