@@ -87,7 +87,15 @@ fm_json_parse_strict (const char *data, gsize len, int max_depth, GError **error
   g_hash_table_unref (d.seen);
   if (!ok)
     {
-      g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_PARSE, "%s", local->message);
+      /* json-glib quotes the offending text, newlines and all: one line */
+      GString *line = g_string_new (NULL);
+      for (const char *c = local->message; *c; c++)
+        if ((guchar) *c < 0x20)
+          g_string_append (line, *c == '\n' ? "\\n" : *c == '\t' ? "\\t" : " ");
+        else
+          g_string_append_c (line, *c);
+      g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_PARSE, "%s", line->str);
+      g_string_free (line, TRUE);
       g_error_free (local);
       g_free (d.duplicate);
       return NULL;
