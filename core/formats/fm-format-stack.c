@@ -236,19 +236,17 @@ npz_graph (const guint8 *data, gsize len, const char *origin, GError **error)
 static FmNetGraph *
 weights_from_fd (int fd, gsize size, const char *label, GError **error)
 {
-  if (size > FM_NET_MAX_FILE_SIZE)
-    {
-      close (fd);
-      g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_TOO_LARGE,
-                   "%s: %" G_GSIZE_FORMAT " bytes, over the limit of %"
-                   G_GSIZE_FORMAT, label, size, FM_NET_MAX_FILE_SIZE);
-      return NULL;
-    }
   guint8 head[4] = { 0 };
   gboolean zip = size >= 4 && fm_model_pread (fd, head, 4, 0, label, NULL)
                  && memcmp (head, "PK\x03\x04", 4) == 0;
   FmNetGraph *graph = NULL;
-  if (zip)
+  /* an .npz is read whole (its members may be deflated); safetensors a
+   * tensor at a time, bounded by the tensor limits */
+  if (zip && size > FM_NET_MAX_FILE_SIZE)
+    g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_TOO_LARGE,
+                 "%s: %" G_GSIZE_FORMAT " bytes, over the limit of %"
+                 G_GSIZE_FORMAT, label, size, FM_NET_MAX_FILE_SIZE);
+  else if (zip)
     {
       g_autofree guint8 *data = g_try_malloc (MAX (size, (gsize) 1));
       if (!data)
