@@ -20,8 +20,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "fm-bank-private.h"
-#include "fm-npy.h"
+#include "fm-formats-private.h"
 
 typedef enum {
   ROLE_WEIGHT, ROLE_BIAS, ROLE_NORM, ROLE_MEAN, ROLE_STD, ROLE_OTHER
@@ -178,7 +177,7 @@ check_unknown (const Layer *l, const char *where, GError **error)
   FmArray *first = l->unknown->pdata[0];
   const char *tail = first->name + (*l->name ? strlen (l->name) + 1 : 0);
   static const char *const known[] = { "kernel", "weight", "weights", "bias", "mean", "std", NULL };
-  const char *close = fm_bank_closest (tail, known);
+  const char *close = fm_text_closest (tail, known);
   g_autofree char *names = name_list (l->unknown);
   g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
                "%sunknown member%s %s%s%s%s (a layer holds weight or kernel, bias; the "
@@ -263,7 +262,7 @@ fm_bank_npz_pick (GPtrArray *arrays, const char *file, const char *member,
                 }
             }
           g_ptr_array_add (cands, NULL);
-          const char *close = fm_bank_closest (member, (const char *const *) cands->pdata);
+          const char *close = fm_text_closest (member, (const char *const *) cands->pdata);
           g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_NOT_FOUND,
                        "%sno layer '%s'%s%s%s (layers with filters: %s)", where, member,
                        close ? "; did you mean '" : "", close ? close : "", close ? "'?" : "",

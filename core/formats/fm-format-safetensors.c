@@ -18,13 +18,11 @@
 #include <glib/gstdio.h>
 
 #include "fm-net-load.h"
-#include "fm-json-strict.h"
 #include "fm-model-file.h"
 #include "fm-net-load-private.h"
 
 /* The reference implementation refuses headers over 100 MB too. */
 #define SAFETENSORS_MAX_HEADER ((guint64) 100000000)
-#define SAFETENSORS_MAX_DEPTH  8
 
 typedef struct {
   const char *name;       /* the header's own key */
@@ -149,7 +147,7 @@ parse_entry (const char *name, JsonNode *node, guint64 data_len, Entry *e,
   for (guint d = 0; d < ndim; d++)
     {
       g_autofree char *what = g_strdup_printf ("shape[%u]", d);
-      if (!fm_json_get_int (json_array_get_element (sa, d), what, 0, G_MAXINT64,
+      if (!fm_json_get_int (fm_model_json_ctx (), json_array_get_element (sa, d), what, 0, G_MAXINT64,
                             &e->dims[d], error))
         return FALSE;
       if (__builtin_mul_overflow (n, (guint64) e->dims[d], &n))
@@ -177,9 +175,9 @@ parse_entry (const char *name, JsonNode *node, guint64 data_len, Entry *e,
     }
   JsonArray *oa = json_node_get_array (offsets);
   gint64 begin, end;
-  if (!fm_json_get_int (json_array_get_element (oa, 0), "data_offsets[0]", 0,
+  if (!fm_json_get_int (fm_model_json_ctx (), json_array_get_element (oa, 0), "data_offsets[0]", 0,
                         G_MAXINT64, &begin, error)
-      || !fm_json_get_int (json_array_get_element (oa, 1), "data_offsets[1]", 0,
+      || !fm_json_get_int (fm_model_json_ctx (), json_array_get_element (oa, 1), "data_offsets[1]", 0,
                            G_MAXINT64, &end, error))
     return FALSE;
   e->begin = (guint64) begin;
@@ -294,7 +292,7 @@ read_safetensors (const Source *src, const char *origin, GError **error)
       return NULL;
     }
   GError *local = NULL;
-  g_autoptr (JsonNode) root = fm_json_parse_strict (text, hlen, SAFETENSORS_MAX_DEPTH, &local);
+  g_autoptr (JsonNode) root = fm_model_parse_json (text, hlen, "JSON header", &local);
   if (!root)
     {
       g_set_error (error, FM_NET_ERROR, local->code, "header: %s", local->message);

@@ -14,14 +14,12 @@
 
 #include "fm-net-load.h"
 #include "fm-npy.h"
-#include "fm-json-strict.h"
 #include "fm-model-file.h"
 #include "fm-stack-private.h"
 #include "fm-net-load-private.h"
 
 /* Hand-written descriptions are small; this is far above any. */
 #define STACK_MAX_FILE  ((gsize) 16 << 20)
-#define STACK_MAX_DEPTH 16
 #define STACK_MAX_LAYERS 10000
 
 static const char *const top_keys[] = {
@@ -323,7 +321,7 @@ read_json (const char *path, GError **error)
     return NULL;
   g_autofree char *display = g_filename_display_name (path);
   GError *local = NULL;
-  JsonNode *root = fm_json_parse_strict ((const char *) data, len, STACK_MAX_DEPTH, &local);
+  JsonNode *root = fm_model_parse_json ((const char *) data, len, "stack description", &local);
   if (!root)
     {
       g_set_error (error, FM_NET_ERROR, local->code, "%s: %s", display, local->message);
@@ -356,7 +354,7 @@ check_header (JsonObject *o, GError **error)
     }
   JsonNode *v = json_object_get_member (o, "version");
   gint64 version = 1;
-  if (v && !fm_json_get_int (v, "version", 1, G_MAXINT32, &version, error))
+  if (v && !fm_json_get_int (fm_model_json_ctx (), v, "version", 1, G_MAXINT32, &version, error))
     return FALSE;
   if (version > 1)
     {
@@ -513,7 +511,7 @@ fm_net_load_stack_data (const char *json, gsize len, const char *origin,
   g_autoptr (FmNetGraph) owned = weights;
   const char *file = origin && *origin ? origin : "model.json";
   GError *local = NULL;
-  g_autoptr (JsonNode) root = fm_json_parse_strict (json, len, STACK_MAX_DEPTH, &local);
+  g_autoptr (JsonNode) root = fm_model_parse_json (json, len, "stack description", &local);
   if (root && !JSON_NODE_HOLDS_OBJECT (root))
     g_set_error (&local, FM_NET_ERROR, FM_NET_ERROR_INVALID,
                  "the description is %s, expected an object", fm_json_type_name (root));
@@ -602,4 +600,10 @@ fm_net_load_weights_with_sidecar (const char *weights_path, GError **error)
   if (!root)
     return NULL;
   return load_description (sidecar, json_node_get_object (root), weights_path, error);
+}
+
+FmNetGraph *
+fm_net_load_npz_file (const char *path, GError **error)
+{
+  return fm_net_load_weights_with_sidecar (path, error);
 }

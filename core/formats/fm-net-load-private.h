@@ -19,4 +19,10 @@ gboolean fm_net_apply_onnx_sidecar (FmNetGraph *graph, const char *sidecar,
 FmNetGraph *fm_net_load_weights_with_sidecar (const char *weights_path,
                                               GError **error);
 
+/* torch.save files (fm-format-torch.c): the one-line refusal that says how
+ * to export instead, in the caller's domain; whether an open zip is one. */
+void fm_net_set_torch_error (GError **error, GQuark domain, int code,
+                             const char *display);
+gboolean fm_net_is_torch_zip (int fd, guint64 size);
+
 G_END_DECLS

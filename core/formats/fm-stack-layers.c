@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "fm-stack-private.h"
-#include "fm-json-strict.h"
-#include "fm-bank-private.h"   /* fm_bank_closest */
+#include "fm-model-file.h"
+#include "fm-text.h"
 
 /* --- typed members ------------------------------------------------------- */
 
@@ -56,7 +56,7 @@ get_int (JsonObject *o, const char *key, gint64 def, gint64 min, gint64 max,
       *out = def;
       return TRUE;
     }
-  return fm_json_get_int (json_object_get_member (o, key), key, min, max, out, error);
+  return fm_json_get_int (fm_model_json_ctx (), json_object_get_member (o, key), key, min, max, out, error);
 }
 
 /* An int or [y, x], each ≥ min. */
@@ -70,7 +70,7 @@ get_pair (JsonObject *o, const char *key, gint64 def, gint64 min, gint64 out[2],
   JsonNode *n = json_object_get_member (o, key);
   if (is_int (n))
     {
-      if (!fm_json_get_int (n, key, min, G_MAXINT32, &out[0], error))
+      if (!fm_json_get_int (fm_model_json_ctx (), n, key, min, G_MAXINT32, &out[0], error))
         return FALSE;
       out[1] = out[0];
       return TRUE;
@@ -80,8 +80,8 @@ get_pair (JsonObject *o, const char *key, gint64 def, gint64 min, gint64 out[2],
       JsonArray *a = json_node_get_array (n);
       g_autofree char *w0 = g_strdup_printf ("%s[0]", key);
       g_autofree char *w1 = g_strdup_printf ("%s[1]", key);
-      return fm_json_get_int (json_array_get_element (a, 0), w0, min, G_MAXINT32, &out[0], error)
-             && fm_json_get_int (json_array_get_element (a, 1), w1, min, G_MAXINT32, &out[1], error);
+      return fm_json_get_int (fm_model_json_ctx (), json_array_get_element (a, 0), w0, min, G_MAXINT32, &out[0], error)
+             && fm_json_get_int (fm_model_json_ctx (), json_array_get_element (a, 1), w1, min, G_MAXINT32, &out[1], error);
     }
   return fail (error, FM_NET_ERROR_INVALID, "%s is %s, expected an integer or [y, x]",
                key, fm_json_type_name (n));
@@ -186,7 +186,7 @@ get_padding (JsonObject *o, gint64 pads[4], const char **auto_pad, GError **erro
       for (int k = 0; k < 4; k++)
         {
           g_autofree char *what = g_strdup_printf ("padding[%d]", k);
-          if (!fm_json_get_int (json_array_get_element (a, k), what, 0, G_MAXINT32,
+          if (!fm_json_get_int (fm_model_json_ctx (), json_array_get_element (a, k), what, 0, G_MAXINT32,
                                 &pads[k], error))
             return FALSE;
         }
@@ -215,7 +215,7 @@ weight (FmStack *s, const char *key, const char *name, GError **error)
   if (!t)
     {
       g_autofree gpointer *names = g_hash_table_get_keys_as_array (s->graph->initializers, NULL);
-      const char *close = fm_bank_closest (name, (const char *const *) names);
+      const char *close = fm_text_closest (name, (const char *const *) names);
       g_autofree char *clabel = close ? fm_net_escape (close) : NULL;
       g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_NOT_FOUND,
                    "%s: no tensor '%s' in %s%s%s%s", key, label, s->weights_name,
@@ -611,7 +611,7 @@ lower_pad (Layer *l, GError **error)
   gint64 tlbr[4];
   if (is_int (n))
     {
-      if (!fm_json_get_int (n, "pads", G_MININT32, G_MAXINT32, &tlbr[0], error))
+      if (!fm_json_get_int (fm_model_json_ctx (), n, "pads", G_MININT32, G_MAXINT32, &tlbr[0], error))
         return FALSE;
       tlbr[1] = tlbr[2] = tlbr[3] = tlbr[0];
     }
@@ -621,7 +621,7 @@ lower_pad (Layer *l, GError **error)
         {
           g_autofree char *what = g_strdup_printf ("pads[%d]", k);
           /* negative pads crop, as ONNX's Pad allows */
-          if (!fm_json_get_int (json_array_get_element (json_node_get_array (n), k), what,
+          if (!fm_json_get_int (fm_model_json_ctx (), json_array_get_element (json_node_get_array (n), k), what,
                                 G_MININT32, G_MAXINT32, &tlbr[k], error))
             return FALSE;
         }
@@ -699,29 +699,7 @@ gboolean
 fm_stack_check_keys (JsonObject *obj, const char *const *known, const char *where,
                      GError **error)
 {
-  g_autoptr (GList) members = json_object_get_members (obj);
-  for (GList *l = members; l; l = l->next)
-    {
-      const char *key = l->data;
-      gboolean ok = FALSE;
-      for (int k = 0; known[k] && !ok; k++)
-        ok = strcmp (key, known[k]) == 0;
-      if (ok)
-        continue;
-      g_autofree char *label = fm_net_escape (key);
-      const char *close = fm_bank_closest (key, known);
-      if (close)
-        g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_INVALID,
-                     "%s: unknown key '%s' (did you mean '%s'?)", where, label, close);
-      else
-        {
-          g_autofree char *list = g_strjoinv (", ", (char **) known);
-          g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_INVALID,
-                       "%s: unknown key '%s' (known keys: %s)", where, label, list);
-        }
-      return FALSE;
-    }
-  return TRUE;
+  return fm_json_check_keys (fm_model_json_ctx (), obj, known, where, error);
 }
 
 gboolean
@@ -751,7 +729,7 @@ fm_stack_lower_layer (FmStack *s, JsonNode *node, guint index, GError **error)
         names[k] = ops[k].op;
       names[G_N_ELEMENTS (ops)] = NULL;
       g_autofree char *label = fm_net_escape (op);
-      const char *close = fm_bank_closest (op, names);
+      const char *close = fm_text_closest (op, names);
       g_autofree char *list = g_strjoinv (", ", (char **) names);
       if (close)
         return fail (error, FM_NET_ERROR_UNSUPPORTED,

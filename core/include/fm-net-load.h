@@ -5,10 +5,10 @@
  * are one line: the file, the element (node or tensor name, escaped with
  * fm_net_escape) and the rule broken.  Errors are in FM_NET_ERROR.
  *
- * fm_net_graph_load is the front door: it picks the reader by sniffing the
- * file's first bytes (and its suffix where bytes cannot tell), refuses
- * PyTorch pickles with how to export instead, and finds a stack
- * description beside a weights file (the sidecar rule, docs/kernels.md). */
+ * fm_net_graph_load is the front door: the format registry (fm-formats.h)
+ * picks the reader by suffix, else by the file's first bytes; PyTorch
+ * pickles are refused with how to export instead; a weights file finds
+ * the stack description beside it (the sidecar rule, docs/kernels.md). */
 #pragma once
 
 #include <glib.h>
@@ -41,6 +41,8 @@ FmNetGraph *fm_net_load_safetensors_weights_data (const guint8 *data, gsize len,
 /* safetensors with its stack description beside it (model.json for
  * model.safetensors): the graph the description lowers. */
 FmNetGraph *fm_net_load_safetensors_file (const char *path, GError **error);
+/* The same for an .npz state dict (np.savez of a state_dict). */
+FmNetGraph *fm_net_load_npz_file (const char *path, GError **error);
 
 /* A stack description (docs/kernels.md).  The file API finds its weights
  * from "weights" (below the description's folder) or, for a sidecar

@@ -275,7 +275,8 @@ test_state_dicts (void)
     { "state-layer-typo.npz#a", "state-layer-typo.npz#a: unknown member 'a.bais' (did you mean 'bias'?)",
       FM_BANK_ERROR_INVALID },
     { "state-std0.npz", "state-std0.npz: 'std' value 0: must be finite and not 0", FM_BANK_ERROR_INVALID },
-    { "lines-hwio.npy#x", "kernel file", FM_BANK_ERROR_NOT_FOUND },
+    { "lines-hwio.npy#x", "lines-hwio.npy#x: '#' picks a layer of an archive or a network, "
+      "not of .npy arrays", FM_BANK_ERROR_PARSE },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
