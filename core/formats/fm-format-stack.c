@@ -219,7 +219,12 @@ npz_graph (const guint8 *data, gsize len, const char *origin, GError **error)
           g_prefix_error (error, "%s: ", origin);
           return NULL;
         }
-      memcpy (t->f, a->data, a->size * sizeof (float));
+      /* the converted values move into the tensor: no second copy */
+      if (a->data && a->size)
+        {
+          g_free (t->f);
+          t->f = g_steal_pointer (&a->data);
+        }
       if (!fm_net_graph_add_initializer (graph, t, error))
         {
           g_prefix_error (error, "%s: ", origin);
