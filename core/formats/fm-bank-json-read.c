@@ -5,6 +5,7 @@
  * are errors that suggest the closest known key, every value is type-checked
  * (fm-json-strict.h), and every message says where (file, filter, row). */
 #include "fm-formats-private.h"
+#include "fm-net-load.h"
 #include "fm-json-strict.h"
 
 #include <float.h>
@@ -466,6 +467,9 @@ static gboolean
 parse_bank (Parser *p, JsonObject *root, GError **error)
 {
   FmBank *bank = p->bank;
+  if (json_object_has_member (root, "layers") && !json_object_has_member (root, "filters"))
+    return fm_json_fail (&p->cx, error, FALSE, "a stack description (a network's layers), "
+                         "not a bank: pick its layers as FILE#LAYER");
   if (!fm_json_check_keys (&p->cx, root, bank_keys, "the bank", error))
     return FALSE;
 
@@ -693,6 +697,15 @@ json_load (const char *path, const FmKernelSpec *spec, GError **error)
   return fm_bank_from_json_file (path, error);
 }
 
+/* A JSON file holds a bank ("filters") or a stack description ("layers",
+ * a network): the same suffix, two readers. */
+static FmNetGraph *
+json_load_graph (const char *path, const FmKernelSpec *spec, GError **error)
+{
+  (void) spec;
+  return fm_net_load_stack_file (path, error);
+}
+
 static const char *const json_suffixes[] = { ".json", NULL };
 
 const FmFormat fm_format_json = {
@@ -703,4 +716,5 @@ const FmFormat fm_format_json = {
   .suffixes = json_suffixes,
   .sniff = json_sniff,
   .load_bank = json_load,
+  .load_graph = json_load_graph,
 };

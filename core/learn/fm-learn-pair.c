@@ -186,10 +186,10 @@ make_bank (const FmLearnProblem *pb, const FmLearnSolution *sol,
   g_free (bank->kind);
   bank->kind = g_strdup ("learned");
   bank->input = pb->input;
-  bank->def_padding = FM_PADDING_SAME;
-  bank->def_border = FM_BORDER_CLAMP;
-  bank->def_activation = FM_ACTIVATION_NONE;
-  bank->def_mapping = FM_MAPPING_RAW;
+  bank->defaults[FM_OPT_PADDING] = FM_PADDING_SAME;
+  bank->defaults[FM_OPT_BORDER] = FM_BORDER_CLAMP;
+  bank->defaults[FM_OPT_ACTIVATION] = FM_ACTIVATION_NONE;
+  bank->defaults[FM_OPT_MAPPING] = FM_MAPPING_RAW;
 
   static const char *const rgb[] = { "red", "green", "blue" };
   for (int o = 0; o < pb->O; o++)

@@ -65,9 +65,9 @@ fm_learn_patches (const FmLearnPatches *patches, const FmLearnPatchOptions *opt,
     patches->kh, patches->kw, patches->channels, method, opt->seed,
     fm_learn_method_help (opt->method));
   bank->input = patches->input;
-  bank->def_padding = FM_PADDING_SAME;
-  bank->def_border = FM_BORDER_CLAMP;
-  bank->def_mapping = FM_MAPPING_NORMALIZE;
+  bank->defaults[FM_OPT_PADDING] = FM_PADDING_SAME;
+  bank->defaults[FM_OPT_BORDER] = FM_BORDER_CLAMP;
+  bank->defaults[FM_OPT_MAPPING] = FM_MAPPING_NORMALIZE;
   static const char *const stem[] = { "pc", "k-means", "ic" };
   for (int r = 0; r < K; r++)
     {

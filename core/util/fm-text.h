@@ -18,6 +18,11 @@ const char *fm_text_closest (const char *word, const char *const *candidates);
 /* "sobel" for "/x/y/sobel.json", in the display encoding: a default name. */
 char *fm_text_path_stem (const char *path);
 
+/* A name from a file as a message quotes it: one line, printable, at most
+ * about 200 characters ("…" when cut); control characters, quotes,
+ * backslashes and invalid UTF-8 escaped (\n, \", \xNN).  Free with g_free. */
+char *fm_text_escape (const char *name);
+
 /* Shortest text that reads back as the same float / double (C locale). */
 void fm_text_append_float (GString *out, float value);
 void fm_text_append_double (GString *out, double value);

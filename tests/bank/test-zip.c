@@ -70,7 +70,7 @@ test_torch (void)
 
   g_autoptr (FmBank) bank = fm_bank_load (path, NULL, &error);
   g_assert_null (bank);
-  assert_error_has (error, "torch-save.pth: the archive holds no .npy arrays (it is a PyTorch checkpoint");
+  assert_error_has (error, "torch-save.pth: a PyTorch pickle (torch.save), which featuremaps does not read");
 }
 
 int

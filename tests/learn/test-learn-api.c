@@ -90,8 +90,8 @@ test_pair (void)
   CHECK (bank->n_filters == 1 && bank->channels == 1 && bank->kh == 5 && bank->kw == 3,
          "bank shape %d × %d × %d, %d filters", bank->kh, bank->kw, bank->channels, bank->n_filters);
   CHECK (bank->input == FM_INPUT_PER_CHANNEL, "bank input %d", bank->input);
-  CHECK (bank->def_padding == FM_PADDING_SAME && bank->def_mapping == FM_MAPPING_RAW,
-         "bank defaults %d %d", bank->def_padding, bank->def_mapping);
+  CHECK (bank->defaults[FM_OPT_PADDING] == FM_PADDING_SAME && bank->defaults[FM_OPT_MAPPING] == FM_MAPPING_RAW,
+         "bank defaults %d %d", bank->defaults[FM_OPT_PADDING], bank->defaults[FM_OPT_MAPPING]);
   double worst = 0;
   for (int i = 0; i < 5; i++)
     for (int j = 0; j < 3; j++)

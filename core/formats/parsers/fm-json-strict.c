@@ -47,6 +47,46 @@ too_deep (const char *data, gsize length)
   return FALSE;
 }
 
+/* json-glib keeps the last of two equal keys silently; a file saying two
+ * things about one key is refused instead.  It emits object-member after
+ * each member it sets, so a name seen before in the same object is one it
+ * has just overwritten. */
+typedef struct {
+  GHashTable *seen;     /* JsonObject* → set of member names */
+  char *duplicate;
+} Dups;
+
+static void
+on_member (JsonParser *parser, JsonObject *object, const char *name, gpointer data)
+{
+  (void) parser;
+  Dups *d = data;
+  if (d->duplicate)
+    return;
+  GHashTable *names = g_hash_table_lookup (d->seen, object);
+  if (!names)
+    {
+      names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_insert (d->seen, object, names);
+    }
+  if (g_hash_table_contains (names, name))
+    d->duplicate = g_strdup (name);
+  else
+    g_hash_table_add (names, g_strdup (name));
+}
+
+static char *
+one_line (const char *text)
+{
+  GString *line = g_string_new (NULL);
+  for (const char *c = text; *c; c++)
+    if ((guchar) *c < 0x20)
+      g_string_append (line, *c == '\n' ? "\\n" : *c == '\t' ? "\\t" : " ");
+    else
+      g_string_append_c (line, *c);
+  return g_string_free (line, FALSE);
+}
+
 JsonParser *
 fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length, const char *what,
                GError **error)
@@ -62,11 +102,28 @@ fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length, const char *
       return NULL;
     }
   JsonParser *parser = json_parser_new_immutable ();
+  Dups dups = { g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                       (GDestroyNotify) g_hash_table_unref), NULL };
+  g_signal_connect (parser, "object-member", G_CALLBACK (on_member), &dups);
   GError *local = NULL;
-  if (!json_parser_load_from_data (parser, data, (gssize) length, &local))
+  gboolean ok = json_parser_load_from_data (parser, data, (gssize) length, &local);
+  g_signal_handlers_disconnect_by_data (parser, &dups);
+  g_hash_table_unref (dups.seen);
+  if (!ok)
     {
-      fm_json_fail (cx, error, FALSE, "not valid JSON: %s", local->message);
+      /* json-glib quotes the offending text, newlines and all: one line */
+      g_autofree char *line = one_line (local->message);
+      fm_json_fail (cx, error, FALSE, "not valid JSON: %s", line);
       g_error_free (local);
+      g_free (dups.duplicate);
+      g_object_unref (parser);
+      return NULL;
+    }
+  if (dups.duplicate)
+    {
+      g_autofree char *key = fm_text_escape (dups.duplicate);
+      fm_json_fail (cx, error, FALSE, "key '%s' is given twice in one object", key);
+      g_free (dups.duplicate);
       g_object_unref (parser);
       return NULL;
     }
@@ -115,6 +172,27 @@ fm_json_get_number (const FmJsonCtx *cx, JsonNode *node, const char *what, gbool
 }
 
 gboolean
+fm_json_get_int (const FmJsonCtx *cx, JsonNode *node, const char *what, gint64 min,
+                 gint64 max, gint64 *out, GError **error)
+{
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      /* json-glib reads 1e3 and out-of-range integers as doubles */
+      if (fm_json_is_number (node))
+        return fm_json_fail (cx, error, FALSE, "%s is %g, expected an integer", what,
+                             json_node_get_double (node));
+      return fm_json_fail (cx, error, FALSE, "%s is %s, expected an integer", what,
+                           fm_json_type_name (node));
+    }
+  gint64 v = json_node_get_int (node);
+  if (v < min || v > max)
+    return fm_json_fail (cx, error, FALSE, "%s is %" G_GINT64_FORMAT ", must be %"
+                         G_GINT64_FORMAT " … %" G_GINT64_FORMAT, what, v, min, max);
+  *out = v;
+  return TRUE;
+}
+
+gboolean
 fm_json_get_string (const FmJsonCtx *cx, JsonNode *node, const char *what, const char **out,
                     GError **error)
 {
@@ -150,11 +228,12 @@ fm_json_get_choice (const FmJsonCtx *cx, JsonNode *node, const char *what,
         return TRUE;
       }
   g_autofree char *list = g_strjoinv (", ", (char **) choices);
+  g_autofree char *label = fm_text_escape (s);
   const char *close = fm_text_closest (s, choices);
   if (close)
     return fm_json_fail (cx, error, TRUE, "%s '%s': must be one of %s (did you mean '%s'?)",
-                         what, s, list, close);
-  return fm_json_fail (cx, error, TRUE, "%s '%s': must be one of %s", what, s, list);
+                         what, label, list, close);
+  return fm_json_fail (cx, error, TRUE, "%s '%s': must be one of %s", what, label, list);
 }
 
 gboolean
@@ -168,12 +247,13 @@ fm_json_check_keys (const FmJsonCtx *cx, JsonObject *obj, const char *const *kno
       if (g_strv_contains (known, key))
         continue;
       const char *close = fm_text_closest (key, known);
+      g_autofree char *label = fm_text_escape (key);
       if (close)
         return fm_json_fail (cx, error, FALSE, "unknown key '%s' in %s: did you mean '%s'?",
-                             key, context, close);
+                             label, context, close);
       g_autofree char *list = g_strjoinv (", ", (char **) known);
       return fm_json_fail (cx, error, FALSE, "unknown key '%s' in %s (known keys: %s)",
-                           key, context, list);
+                           label, context, list);
     }
   return TRUE;
 }

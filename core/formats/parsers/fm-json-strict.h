@@ -4,6 +4,8 @@
  * leaves to the caller:
  *  - a nesting limit checked before parsing (json-glib recurses per level:
  *    a file of a million '[' must not exhaust the stack), UTF-8 and no NUL;
+ *  - a key given twice in one object is an error (json-glib keeps the
+ *    last one silently); messages stay one line whatever the text holds;
  *  - typed getters whose messages say where and what was found
  *    ("filter 2: bias is a string, expected a number");
  *  - unknown keys and misspelled choices refused with the closest known
@@ -49,6 +51,9 @@ gboolean fm_json_is_number (JsonNode *node);
  * the value in messages ("filter 1: bias"). */
 gboolean fm_json_get_number (const FmJsonCtx *cx, JsonNode *node, const char *what,
                              gboolean as_float, double *out, GError **error);
+/* A whole number (not 1.0, not 1e3) in [min, max]. */
+gboolean fm_json_get_int (const FmJsonCtx *cx, JsonNode *node, const char *what,
+                          gint64 min, gint64 max, gint64 *out, GError **error);
 gboolean fm_json_get_string (const FmJsonCtx *cx, JsonNode *node, const char *what,
                              const char **out, GError **error);
 gboolean fm_json_get_bool (const FmJsonCtx *cx, JsonNode *node, const char *what,
