@@ -4,7 +4,7 @@
  *   VL                 floats per vector
  *   VEC, MASK          vector and lane-mask types
  *   vload(p), vloadm(m, p), vstore(p, v), vstorem(p, m, v), vstream(p, v)
- *   vset1(x), vfma(a, b, c) = a·b + c, vmax(a, b), vmul(a, b), vabs(a)
+ *   vset1(x), vfma(a, b, c) = a·b + c, vmax(a, b), vmin(a, b), vmul(a, b), vabs(a)
  *   vmask(x, n)        lanes whose column x + lane lies in [0, n)
  *   vfence()           orders streaming stores before the sink reads them
  *   FN(name)           the ISA-suffixed name
@@ -31,8 +31,7 @@ typedef struct {
   int *slot_row;
   float *stage;
   gsize stage_stride;   /* floats per staging row */
-  FmActivation act;     /* applied as results are stored (NONE when the
-                           engine applies it) */
+  const FmConvAct *act; /* applied as results are stored */
 } FN (Ctx);
 
 /* Split one padded row into planes: the common C = 3 (RGB, per-channel)
@@ -80,8 +79,8 @@ FN (split_image_row) (const FmConvPlan *plan, const FmSimdPlan *sp, const float 
 }
 
 /* Padded row t of the chunk (relative to task->band), split into planes
- * unless it can be read in place.  Without a band (task->image), the row
- * is padded here from the image row, or read in place when it needs no
+ * unless it can be read in place.  Without a band (task->rows), the row
+ * is padded here from the input row, or read in place when it needs no
  * padding and no split. */
 static const float *
 FN (get_row) (FN (Ctx) *cx, int t)
@@ -89,12 +88,11 @@ FN (get_row) (FN (Ctx) *cx, int t)
   const FmSimdPlan *sp = cx->sp;
   const FmConvTask *task = cx->task;
   const FmConvPlan *plan = cx->plan;
-  const gsize row_floats = (gsize) plan->geo.in_w * plan->params.channels;
 
-  if (task->image && sp->direct_band && plan->padded_w == plan->geo.in_w
+  if (task->rows && sp->direct_band && plan->padded_w == plan->geo.in_w
       && task->row_map[t] >= 0)
-    return task->image + task->row_map[t] * row_floats;
-  if (!task->image && sp->direct_band)
+    return task->rows[task->row_map[t]];
+  if (!task->rows && sp->direct_band)
     return task->band + (gsize) t * plan->band_stride;
 
   int s = t % sp->n_slots;
@@ -102,7 +100,7 @@ FN (get_row) (FN (Ctx) *cx, int t)
   if (cx->slot_row[s] == t)
     return dst;
   cx->slot_row[s] = t;
-  if (!task->image)
+  if (!task->rows)
     {
       FN (split_row) (plan, sp, task->band + (gsize) t * plan->band_stride, dst);
       return dst;
@@ -112,7 +110,7 @@ FN (get_row) (FN (Ctx) *cx, int t)
       memset (dst, 0, sp->slot_floats * sizeof (float));
       return dst;
     }
-  const float *src = task->image + task->row_map[t] * row_floats;
+  const float *src = task->rows[task->row_map[t]];
   if (sp->direct_band)
     fm_simd_pad_row (plan, src, dst);   /* HWC as the band would be */
   else
@@ -120,33 +118,45 @@ FN (get_row) (FN (Ctx) *cx, int t)
   return dst;
 }
 
+/* The activations with a vector form, then the clip.  Sigmoid and tanh
+ * (and their clip) are left to the scalar form, applied to each row
+ * afterwards (vector_activation says which). */
 ALWAYS_INLINE VEC
-FN (activate) (VEC v, FmActivation act)
+FN (activate) (VEC v, const FmConvAct *act)
 {
-  switch (act)
+  switch (act->kind)
     {
+    case FM_ACTIVATION_NONE:
+      break;
     case FM_ACTIVATION_RELU:
-      return vmax (v, vset1 (0.0f));
+      v = vmax (v, vset1 (0.0f));
+      break;
     case FM_ACTIVATION_LEAKY_RELU:
-      /* max(v, 0.01 v) is v for v ≥ 0 and 0.01 v below, rounded the same
-       * way as the scalar form. */
-      return vmax (v, vmul (v, vset1 (0.01f)));
+      /* v for v ≥ 0 and alpha · v below, rounded as the scalar form:
+       * max(v, alpha · v) for alpha ≤ 1, min for a steeper slope. */
+      v = act->alpha <= 1.0f ? vmax (v, vmul (v, vset1 (act->alpha)))
+                             : vmin (v, vmul (v, vset1 (act->alpha)));
+      break;
     case FM_ACTIVATION_ABS:
-      return vabs (v);
+      v = vabs (v);
+      break;
     default:
       return v;
     }
+  if (act->clip)
+    v = vmin (vmax (v, vset1 (act->lo)), vset1 (act->hi));
+  return v;
 }
 
 static gboolean
-FN (vector_activation) (FmActivation act)
+FN (vector_activation) (const FmConvAct *act)
 {
-  return act == FM_ACTIVATION_NONE || act == FM_ACTIVATION_RELU
-         || act == FM_ACTIVATION_LEAKY_RELU || act == FM_ACTIVATION_ABS;
+  return act->kind == FM_ACTIVATION_NONE || act->kind == FM_ACTIVATION_RELU
+         || act->kind == FM_ACTIVATION_LEAKY_RELU || act->kind == FM_ACTIVATION_ABS;
 }
 
 ALWAYS_INLINE void
-FN (put) (float *dst, VEC v, int EDGE, MASK m, FmActivation act)
+FN (put) (float *dst, VEC v, int EDGE, MASK m, const FmConvAct *act)
 {
   v = FN (activate) (v, act);
   if (EDGE)
@@ -158,7 +168,7 @@ FN (put) (float *dst, VEC v, int EDGE, MASK m, FmActivation act)
 /* Staging row → map row, streaming the aligned middle so a 512 MB output
  * is written once instead of read-for-ownership and written. */
 static void
-FN (flush_row) (float *dst, const float *src, int n, FmActivation act)
+FN (flush_row) (float *dst, const float *src, int n, const FmConvAct *act)
 {
   int x = 0;
   int head = (int) (((64 - ((guintptr) dst & 63)) & 63) / sizeof (float));
@@ -172,7 +182,7 @@ FN (flush_row) (float *dst, const float *src, int n, FmActivation act)
   for (; x < n; x++)
     dst[x] = src[x];
   /* Scalar head and tail: activate them here. */
-  if (act != FM_ACTIVATION_NONE)
+  if (act->kind != FM_ACTIVATION_NONE || act->clip)
     {
       fm_conv_activate (act, dst, MIN (head, n));
       int tail = head + (n - head) / VL * VL;
@@ -219,7 +229,7 @@ FN (flush_row) (float *dst, const float *src, int n, FmActivation act)
 ALWAYS_INLINE void
 FN (filters_block) (const float *const *rowp, gsize plane_c, int cg, int kh,
                     int kw, const int *col_off, const float *w, int xs, int out_w,
-                    float *const *outp, const float *bias, FmActivation act,
+                    float *const *outp, const float *bias, const FmConvAct *act,
                     const int NK, const int NX, const int EDGE)
 {
   REP_KV (DECL_ACC)
@@ -246,7 +256,7 @@ FN (filters_block) (const float *const *rowp, gsize plane_c, int cg, int kh,
 
 ALWAYS_INLINE void
 FN (filters_row) (FN (Ctx) *cx, const float *const *rowp, const FmSimdBlock *bl,
-                  float *const *outp, FmActivation act, const int NK, const int NX)
+                  float *const *outp, const FmConvAct *act, const int NK, const int NX)
 {
   const FmConvPlan *plan = cx->plan;
   const FmSimdPlan *sp = cx->sp;
@@ -299,7 +309,7 @@ FN (filters_row) (FN (Ctx) *cx, const float *const *rowp, const FmSimdBlock *bl,
 ALWAYS_INLINE void
 FN (rows_block) (const float *const *rowp, gsize plane_c, int cg, int kh, int kw,
                  const int *col_off, const float *w, gsize w_stride, int xs, int out_w,
-                 float *const *outp, float bias, FmActivation act,
+                 float *const *outp, float bias, const FmConvAct *act,
                  const int R, const int NX, const int KH, const int KW, const int EDGE)
 {
   const int kh_ = KH ? KH : kh, kw_ = KW ? KW : kw;
@@ -334,7 +344,7 @@ FN (rows_block) (const float *const *rowp, gsize plane_c, int cg, int kh, int kw
 
 ALWAYS_INLINE void
 FN (rows_row) (FN (Ctx) *cx, const float *const *rowp, int k, float *const *outp,
-               FmActivation act, const int R, const int NX, const int KH, const int KW)
+               const FmConvAct *act, const int R, const int NX, const int KH, const int KW)
 {
   const FmConvPlan *plan = cx->plan;
   const FmSimdPlan *sp = cx->sp;
@@ -402,7 +412,7 @@ FN (rows_row) (FN (Ctx) *cx, const float *const *rowp, int k, float *const *outp
 ALWAYS_INLINE void
 FN (channels_block) (const float *const *rowp, int C, int c0, int cn, int kh, int kw,
                      int dx, gsize pstep, const float *w, const float *bias, int x0,
-                     int np, float *tile, int K, FmActivation act, int first, int last,
+                     int np, float *tile, int K, const FmConvAct *act, int first, int last,
                      const int NP, const int NF, const int EDGE)
 {
   REP_KV (DECL_ACC)
@@ -459,13 +469,22 @@ FN (channels_pass) (FN (Ctx) *cx, const float *const *rowp, int k0, float *tile,
 }
 
 /* Pixel-major tile of output row i (pixel x, filter k at tile + x·K + k)
- * → one plane per filter, activated unless the tile already is. */
+ * → one plane per filter, or the interleaved output row as it is;
+ * activated unless the tile already is. */
 static void
 FN (tile_to_planes) (FN (Ctx) *cx, const float *tile, int i)
 {
   const FmConvTask *task = cx->task;
   const int out_w = cx->plan->geo.out_w, K = cx->plan->params.n_filters;
   int x_done = 0;
+  if (task->interleaved)
+    {
+      float *o = task->out + (gsize) i * task->row_stride;
+      memcpy (o, tile, (gsize) out_w * K * sizeof (float));
+      if (!FN (vector_activation) (cx->act))
+        fm_conv_activate (cx->act, o, out_w * K);
+      return;
+    }
 #if defined(TRANSPOSE16) && VL == 16
   /* 16 pixels × 16 filters at a time, in registers (K is a multiple of 16
    * here): no gathers. */
@@ -540,7 +559,7 @@ FN (filters_rows) (FN (Ctx) *cx0, gboolean stream)
   const FmConvTask *task = cx.task;
   const FmConvParams *p = &plan->params;
   const int out_w = plan->geo.out_w;
-  const FmActivation act = stream ? FM_ACTIVATION_NONE : cx.act;
+  const FmConvAct *act = stream ? &fm_conv_act_none : cx.act;
   const float *rowp[FM_CONV_MAX_KERNEL];
   float *outp[16];
 
@@ -577,7 +596,7 @@ FN (filters_rows) (FN (Ctx) *cx0, gboolean stream)
 
 ALWAYS_INLINE void
 FN (rows_one) (FN (Ctx) *cx0, const float *const *rowp, int k, float *const *outp,
-               FmActivation act, const int R)
+               const FmConvAct *act, const int R)
 {
   FN (Ctx) cx = *cx0;
   const FmConvParams *p = &cx.plan->params;
@@ -599,7 +618,7 @@ FN (rows_rows) (FN (Ctx) *cx0, gboolean stream)
   const FmConvTask *task = cx.task;
   const FmConvParams *p = &plan->params;
   const int out_w = plan->geo.out_w;
-  const FmActivation act = stream ? FM_ACTIVATION_NONE : cx.act;
+  const FmConvAct *act = stream ? &fm_conv_act_none : cx.act;
   const float *rowp[FM_CONV_MAX_KERNEL + 16];
   float *outp[ROWS_R];
 
@@ -645,7 +664,7 @@ FN (run_rows) (const FmConvPlan *plan, const FmConvTask *task)
     .slot_row = (int *) (scratch + layout.slot_row),
     .stage = (float *) (scratch + layout.stage),
     .stage_stride = fm_simd_stage_stride (plan),
-    .act = plan->params.activation,
+    .act = &plan->act,
   };
   for (int s = 0; s < sp->n_slots; s++)
     cx.slot_row[s] = -1;
@@ -655,7 +674,7 @@ FN (run_rows) (const FmConvPlan *plan, const FmConvTask *task)
   gboolean stream = sp->stream
                     && (double) task->plane_stride * plan->params.n_filters * sizeof (float)
                        >= FM_SIMD_STREAM_BYTES
-                    && FN (vector_activation) (plan->params.activation);
+                    && FN (vector_activation) (&plan->act);
   if (sp->shape == FM_SIMD_CHANNELS)
     FN (channels_rows) (&cx);
   else if (sp->shape == FM_SIMD_WINOGRAD)
@@ -690,4 +709,5 @@ FN (run_rows) (const FmConvPlan *plan, const FmConvTask *task)
     .rows = FN (run_rows),                                                      \
     .applies_activation = TRUE,                                                 \
     .reads_image = TRUE,                                                        \
+    .writes_interleaved = SHAPE == FM_SIMD_CHANNELS || SHAPE == FM_SIMD_WINOGRAD, \
   };

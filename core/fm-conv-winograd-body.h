@@ -57,7 +57,7 @@ FN (wino_in_tile) (const float *const *rowp, int C, int x, int ncols, float *v,
  * tile's 2 × 2 outputs to pixels 0, 1 of row tiles y0 and y1. */
 ALWAYS_INLINE void
 FN (wino_out_tile) (const float *m, gsize mstride, int K, float *y0, float *y1,
-                    FmActivation act)
+                    const FmConvAct *act)
 {
   for (int kv = 0; kv < K; kv += VL)
     {
