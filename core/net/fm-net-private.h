@@ -193,6 +193,7 @@ struct _FmNetPlan {
   FmNetLayerInfo *outputs;
   FmNetStage **output_stage;
   float **out_band;         /* per output: one band as planes */
+  int max_conv_rows;        /* rows a convolution's step reads, at most */
   gsize memory;
   GString *notes;           /* what planning folded, for describe */
 };

@@ -214,6 +214,15 @@ prepare_conv (FmNetPlan *plan, FmNetStage *s, GError **error)
   return TRUE;
 }
 
+/* The most input rows one step of a convolution reads: the size of the
+ * row-pointer table the steps share. */
+static int
+conv_rows_read (const FmNetStage *s)
+{
+  const FmNetOp *op = s->op;
+  return (s->chunk - 1) * op->sy + (op->kh - 1) * op->dy + 1;
+}
+
 typedef struct {
   FmNetPlan *plan;
   gboolean dry;
@@ -488,9 +497,7 @@ fm_net_stages_prepare (FmNetPlan *plan, GError **error)
               return FALSE;
             }
           memory += fm_conv_runner_bytes (s->runner);
-          int lo, hi;
-          fm_conv_plan_rows_needed (s->conv, 0, s->chunk, &lo, &hi);
-          max_conv_rows = MAX (max_conv_rows, s->in[0]->h);
+          max_conv_rows = MAX (max_conv_rows, conv_rows_read (s));
         }
     }
   plan->out_band = g_new0 (float *, plan->n_outputs);
@@ -507,6 +514,7 @@ fm_net_stages_prepare (FmNetPlan *plan, GError **error)
         }
       memory += floats * sizeof (float);
     }
+  plan->max_conv_rows = max_conv_rows;
   plan->memory = memory + (gsize) max_conv_rows * sizeof (float *);
   return TRUE;
 }
@@ -519,19 +527,12 @@ fm_net_plan_run (FmNetPlan *plan, FmRowSource source, gpointer source_data, FmNe
   g_return_val_if_fail (plan != NULL && source != NULL && sink != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  int max_rows = 1;
-  for (guint i = 0; i < plan->stages->len; i++)
-    {
-      const FmNetStage *s = g_ptr_array_index (plan->stages, i);
-      if (s->op->kind == FM_NET_OP_CONV)
-        max_rows = MAX (max_rows, s->in[0]->h);
-    }
   Sched sc = {
     .plan = plan,
     .source = source, .source_data = source_data,
     .sink = sink, .sink_data = sink_data,
     .progress = progress, .progress_data = progress_data,
-    .rows = g_new (const float *, max_rows),
+    .rows = g_new (const float *, MAX (plan->max_conv_rows, 1)),
   };
   gboolean ok = schedule (&sc, error);
   g_free (sc.rows);

@@ -104,11 +104,11 @@ FN (wino_gemm) (const FmConvPlan *plan, const FmSimdPlan *sp, const float *V, fl
               int t0 = 0;
               for (; t0 + NP <= nt; t0 += NP)
                 FN (channels_block) (&vx, C, c0, cn, 1, 1, 1, C, wb, bias, t0, NP,
-                                     mx + (gsize) t0 * K + k0, K, FM_ACTIVATION_NONE,
+                                     mx + (gsize) t0 * K + k0, K, &fm_conv_act_none,
                                      first, last, NP, NF, 0);
               if (t0 < nt)
                 FN (channels_block) (&vx, C, c0, cn, 1, 1, 1, C, wb, bias, t0, nt - t0,
-                                     mx + (gsize) t0 * K + k0, K, FM_ACTIVATION_NONE,
+                                     mx + (gsize) t0 * K + k0, K, &fm_conv_act_none,
                                      first, last, NP, NF, 1);
             }
         }
