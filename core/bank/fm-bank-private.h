@@ -3,6 +3,7 @@
 
 #include "fm-bank.h"
 #include "fm-conv.h"
+#include "fm-npy.h"
 
 G_BEGIN_DECLS
 
@@ -42,5 +43,16 @@ char *fm_bank_path_stem (const char *path);
 /* Shortest text that reads back as the same float / double (C locale). */
 void fm_bank_format_float (GString *out, float value);
 void fm_bank_format_double (GString *out, double value);
+
+/* .npz members as a bank (formats/fm-bank-npz.c): the kernel, bias and the
+ * input declaration's mean / std of the layer `member` (NULL: the only
+ * layer with filters).  where prefixes messages ("x.npz: "); file is the
+ * name hints use ("pick one, as x.npz#conv1"). */
+gboolean fm_bank_npz_pick (GPtrArray *arrays, const char *file, const char *member,
+                           const char *where,
+                           FmArray **kernel, FmArray **bias, FmArray **mean,
+                           FmArray **std, GError **error);
+gboolean fm_bank_npz_apply_decl (FmBank *bank, FmArray *mean, FmArray *std,
+                                 const char *where, GError **error);
 
 G_END_DECLS

@@ -490,6 +490,25 @@ fm_bank_load (const char *spec, const char *user_dir, GError **error)
       layout = has_ext (path, ":hwio") ? FM_LAYOUT_HWIO : FM_LAYOUT_OIHW;
       path[strlen (path) - 5] = '\0';
     }
+  /* "model.npz#conv2": one layer of a state dict */
+  char *hash = strrchr (path, '#');
+  if (hash && hash > path && hash[1])
+    {
+      *hash = '\0';
+      if (has_ext (path, ".npz") || (g_file_test (path, G_FILE_TEST_IS_REGULAR)
+                                     && !has_ext (path, ".json") && !has_ext (path, ".npy")))
+        {
+          if (!g_file_test (path, G_FILE_TEST_EXISTS))
+            {
+              g_autofree char *display = g_filename_display_name (path);
+              g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_NOT_FOUND,
+                           "kernel file '%s' does not exist", display);
+              return NULL;
+            }
+          return fm_bank_from_weights_member (path, hash + 1, layout, error);
+        }
+      *hash = '#';
+    }
   if (has_ext (path, ".json") || has_ext (path, ".npy") || has_ext (path, ".npz"))
     return load_file (path, layout, FALSE, error);
   if (layout != FM_LAYOUT_AUTO)

@@ -64,93 +64,6 @@ layout_name (FmWeightsLayout layout)
   return layout == FM_LAYOUT_OIHW ? "OIHW" : "HWIO";
 }
 
-static const char *const kernel_names[] = { "kernel", "weight", "weights", NULL };
-
-/* "conv1.weight", "conv2d/kernel", "dense_kernel" → the kernel-ish suffix */
-static gboolean
-is_kernel_name (const char *name, gsize *prefix_len)
-{
-  for (int i = 0; kernel_names[i]; i++)
-    {
-      gsize n = strlen (name), m = strlen (kernel_names[i]);
-      if (n == m && g_ascii_strcasecmp (name, kernel_names[i]) == 0)
-        {
-          *prefix_len = 0;
-          return TRUE;
-        }
-      if (n > m && g_ascii_strcasecmp (name + n - m, kernel_names[i]) == 0
-          && strchr ("./_:", name[n - m - 1]))
-        {
-          *prefix_len = n - m;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-/* Picks the kernel array (and bias, if any) out of an .npz. */
-static gboolean
-pick_members (GPtrArray *arrays, const char *where, FmArray **kernel, FmArray **bias,
-              GError **error)
-{
-  *kernel = *bias = NULL;
-  gsize prefix = 0;
-  /* exact names first, then one unambiguous "<layer>.weight" */
-  for (guint i = 0; i < arrays->len && !*kernel; i++)
-    {
-      FmArray *a = arrays->pdata[i];
-      if (g_strv_contains (kernel_names, a->name))
-        *kernel = a;
-    }
-  if (!*kernel)
-    {
-      int found = 0;
-      for (guint i = 0; i < arrays->len; i++)
-        {
-          FmArray *a = arrays->pdata[i];
-          gsize pl;
-          if (is_kernel_name (a->name, &pl))
-            {
-              if (found++ == 0)
-                {
-                  *kernel = a;
-                  prefix = pl;
-                }
-            }
-        }
-      if (found > 1)
-        {
-          GString *names = g_string_new (NULL);
-          for (guint i = 0; i < arrays->len; i++)
-            g_string_append_printf (names, "%s'%s'", i ? ", " : "", ((FmArray *) arrays->pdata[i])->name);
-          g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
-                       "%s%d kernel arrays (%s): save one layer per .npz, as 'kernel' (or 'weight') and 'bias'",
-                       where, found, names->str);
-          g_string_free (names, TRUE);
-          *kernel = NULL;
-          return FALSE;
-        }
-    }
-  if (!*kernel)
-    {
-      GString *names = g_string_new (NULL);
-      for (guint i = 0; i < arrays->len; i++)
-        g_string_append_printf (names, "%s'%s'", i ? ", " : "", ((FmArray *) arrays->pdata[i])->name);
-      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
-                   "%sno 'kernel' or 'weight' array (the archive holds %s)", where, names->str);
-      g_string_free (names, TRUE);
-      return FALSE;
-    }
-  g_autofree char *bias_name = g_strdup_printf ("%.*sbias", (int) prefix, (*kernel)->name);
-  for (guint i = 0; i < arrays->len; i++)
-    {
-      FmArray *a = arrays->pdata[i];
-      if (strcmp (a->name, bias_name) == 0)
-        *bias = a;
-    }
-  return TRUE;
-}
-
 static char *
 shape_text (const FmArray *a)
 {
@@ -295,9 +208,17 @@ starts_with_magic (const char *path, const char *magic, gsize n)
 FmBank *
 fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **error)
 {
+  return fm_bank_from_weights_member (path, NULL, layout, error);
+}
+
+FmBank *
+fm_bank_from_weights_member (const char *path, const char *member,
+                             FmWeightsLayout layout, GError **error)
+{
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *display = g_filename_display_name (base);
-  g_autofree char *where = g_strdup_printf ("%s: ", display);
+  g_autofree char *where = member ? g_strdup_printf ("%s#%s: ", display, member)
+                                  : g_strdup_printf ("%s: ", display);
   GError *local = NULL;
 
   /* the content decides, not the extension: a renamed file still loads */
@@ -306,15 +227,33 @@ fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **er
       g_autoptr (GPtrArray) arrays = fm_npz_read_file (path, &local);
       if (!arrays)
         goto npy_failed;
-      FmArray *kernel, *bias;
-      if (!pick_members (arrays, where, &kernel, &bias, error))
+      FmArray *kernel, *bias, *mean, *std;
+      if (!fm_bank_npz_pick (arrays, display, member, where, &kernel, &bias, &mean, &std, error))
         return NULL;
       if (layout == FM_LAYOUT_AUTO)
         layout = npz_layout (kernel, bias);
-      return bank_from_arrays (kernel, bias, layout, path, where, error);
+      FmBank *bank = bank_from_arrays (kernel, bias, layout, path, where, error);
+      if (bank && member)
+        {
+          g_free (bank->name);
+          g_autofree char *stem = fm_bank_path_stem (path);
+          bank->name = g_strdup_printf ("%s#%s", stem, member);
+        }
+      if (bank && !fm_bank_npz_apply_decl (bank, mean, std, where, error))
+        {
+          fm_bank_free (bank);
+          return NULL;
+        }
+      return bank;
     }
   else
     {
+      if (member)
+        {
+          g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
+                       "%sa .npy holds one array: #LAYER picks a layer of an .npz", where);
+          return NULL;
+        }
       g_autoptr (FmArray) w = fm_npy_read_file (path, &local);
       if (!w)
         goto npy_failed;
