@@ -59,6 +59,10 @@ typedef struct {
 
 void fm_net_layer_info_clear (FmNetLayerInfo *info);
 
+/* The channels the graph's image input has (its first data input's
+ * dims[1]), or 0 when the file does not say. */
+int fm_net_graph_in_channels (const FmNetGraph *graph);
+
 /* Every node of the graph, in order: FmNetLayerInfo*, owned by the array.
  * Channels, strides and fields come from shape inference over the graph's
  * own input (its channel count must be known or given: in_channels > 0
@@ -71,6 +75,20 @@ GPtrArray *fm_net_list_layers (const FmNetGraph *graph, int in_channels,
  * conv1, relu1, …)" or FM_NET_ERROR_INVALID for an ambiguous path. */
 int fm_net_resolve_layer (const FmNetGraph *graph, const char *name,
                           GError **error);
+
+/* ---- kernel specs ----
+ *
+ * Every front end's kernel text takes a network as MODEL#LAYER or
+ * MODEL#LAYER,LAYER…  MODEL names a model when it is an .onnx or
+ * .safetensors file, a stack description (a JSON file with "layers"), or
+ * weights (.npz …) with a stack description beside them (MODEL.json);
+ * anything else is a bank (fm_bank_load: "model.npz#conv2" without a
+ * description is one layer's weights).  TRUE when spec names a model:
+ * *model gets the file, *layers the names after '#' (an empty vector when
+ * none; NULL-terminated, g_strfreev). */
+gboolean fm_net_spec_parse (const char *spec, char **model, char ***layers);
+/* Is this file a model by the rule above? */
+gboolean fm_net_is_model_file (const char *path);
 
 typedef struct _FmNetPlan FmNetPlan;
 

@@ -109,8 +109,6 @@ FmNetLower *fm_net_lower_new (const FmNetGraph *graph, int in_c, int in_h,
 void fm_net_lower_free (FmNetLower *lw);
 const FmNetValue *fm_net_lower_value (const FmNetLower *lw, const char *tensor);
 FmNetOp *fm_net_lower_op (const FmNetLower *lw, int op);
-/* The graph's input channel count: the first data input's dims[1], or 0. */
-int fm_net_graph_in_channels (const FmNetGraph *graph);
 /* A node's label for messages: "'/features/features.3/Conv' (Conv)". */
 char *fm_net_node_label (const FmNetNode *node);
 void fm_net_op_free (FmNetOp *op);
