@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include "fm-apply.h"
+#include "fm-gegl.h"
 #include "fm-bank.h"
 #include "fm-interactive.h"
 #include "fm-pdb-params.h"
@@ -95,7 +96,7 @@ run (const gchar *name, gint n_params, const GimpParam *params,
   *n_return = 1;
   values_out[0].type = GIMP_PDB_STATUS;
 
-  gegl_init (NULL, NULL);
+  fm_gegl_init ();
   /* GIMP hands plug-ins its own tile-cache size (often gigabytes): GEGL
    * would then keep every written map tile in this process until the end,
    * K full maps after all.  A small cache makes it pass tiles on to GIMP's
