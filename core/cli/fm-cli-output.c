@@ -3,13 +3,13 @@
 #include "fm-cli.h"
 #include "fm-cli-output.h"
 #include "fm-cli-image.h"
+#include "fm-cli-mapfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#include <gegl.h>
 
 struct _FmCliOutput {
   char *path;
@@ -21,26 +21,38 @@ struct _FmCliOutput {
   gboolean raw;         /* TIFF float when raw, PNG 16-bit otherwise */
 
   float *data;          /* .npy: the whole array */
-  GeglBuffer **buffers; /* folder: one per map */
-  char **files;         /* folder: file name per map */
+  FmCliMapFile **maps;  /* folder: one open file per map */
+  char **files;         /* folder: file name per map (without extension) */
 };
 
 static const char *const image_extensions[] = {
   ".png", ".tif", ".tiff", ".jpg", ".jpeg", ".exr", ".webp", ".pfm", ".npz",
 };
 
-FmCliOutput *
-fm_cli_output_new (const char *path, GError **error)
+char *
+fm_cli_output_strip_slashes (const char *path)
 {
-  if (!*path)
+  gsize n = strlen (path);
+  while (n > 1 && path[n - 1] == G_DIR_SEPARATOR)
+    n--;
+  return g_strndup (path, n);
+}
+
+FmCliOutput *
+fm_cli_output_new (const char *given, GError **error)
+{
+  if (!*given)
     {
       g_set_error_literal (error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
                            "OUTPUT is empty: give a .npy file or a folder");
       return NULL;
     }
-  gboolean npy = fm_cli_is_npy (path);
+  /* "maps/" is the folder maps, whatever its name looks like. */
+  g_autofree char *path = fm_cli_output_strip_slashes (given);
+  gboolean folder = strcmp (path, given) != 0;
+  gboolean npy = !folder && fm_cli_is_npy (path);
   g_autofree char *lower = g_ascii_strdown (path, -1);
-  for (gsize i = 0; !npy && i < G_N_ELEMENTS (image_extensions); i++)
+  for (gsize i = 0; !npy && !folder && i < G_N_ELEMENTS (image_extensions); i++)
     if (g_str_has_suffix (lower, image_extensions[i]))
       {
         g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
@@ -67,7 +79,7 @@ fm_cli_output_new (const char *path, GError **error)
     }
 
   FmCliOutput *out = g_new0 (FmCliOutput, 1);
-  out->path = g_strdup (path);
+  out->path = g_steal_pointer (&path);
   out->npy = npy;
   out->exists = exists;
   return out;
@@ -126,13 +138,10 @@ make_temp (FmCliOutput *out, GError **error)
   return FALSE;
 }
 
-/* Raw values go to TIFF unchanged; a mapped 0..1 value is a display value.
- * Both are written in the perceptual model so no transfer curve is applied
- * on the way to the file (checked by tests/cli). */
-static const Babl *
-layer_format (const FmCliOutput *out)
+static char *
+map_file_name (const FmCliOutput *out, int k)
 {
-  return babl_format (out->layer_channels == 3 ? "R'G'B' float" : "Y' float");
+  return g_strconcat (out->files[k], out->raw ? ".tif" : ".png", NULL);
 }
 
 gboolean
@@ -181,9 +190,8 @@ fm_cli_output_begin (FmCliOutput *out, const FmBank *bank, const FmJob *job,
       return TRUE;
     }
 
-  fm_cli_gegl_start ();
   GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
-  out->buffers = g_new0 (GeglBuffer *, out->n_layers);
+  out->maps = g_new0 (FmCliMapFile *, out->n_layers);
   out->files = g_new0 (char *, out->n_layers + 1);
   for (int k = 0; k < out->n_layers; k++)
     {
@@ -196,10 +204,22 @@ fm_cli_output_begin (FmCliOutput *out, const FmBank *bank, const FmJob *job,
         }
       g_hash_table_add (seen, file);
       out->files[k] = file;
-      out->buffers[k] = gegl_buffer_new (GEGL_RECTANGLE (0, 0, out->out_w, out->out_h),
-                                         layer_format (out));
     }
   g_hash_table_destroy (seen);
+
+  /* Raw values go to TIFF unchanged; a mapped 0..1 value is a display
+   * value, written as it is (no transfer curve on the way; checked by
+   * tests/cli). */
+  for (int k = 0; k < out->n_layers; k++)
+    {
+      g_autofree char *name = map_file_name (out, k);
+      g_autofree char *file = g_build_filename (out->temp, name, NULL);
+      out->maps[k] = out->raw
+        ? fm_cli_tiff_create (file, out->out_w, out->out_h, out->layer_channels, error)
+        : fm_cli_png_create (file, out->out_w, out->out_h, out->layer_channels, 16, error);
+      if (!out->maps[k])
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -207,16 +227,11 @@ gboolean
 fm_cli_output_sink (gpointer user_data, int layer, int y0, int n_rows,
                     const float *pixels, GError **error)
 {
-  (void) error;
   FmCliOutput *out = user_data;
   const int w = out->out_w, K = out->n_layers, lc = out->layer_channels;
 
   if (!out->npy)
-    {
-      gegl_buffer_set (out->buffers[layer], GEGL_RECTANGLE (0, y0, w, n_rows),
-                       0, layer_format (out), pixels, GEGL_AUTO_ROWSTRIDE);
-      return TRUE;
-    }
+    return fm_cli_map_file_rows (out->maps[layer], pixels, n_rows, error);
   for (int r = 0; r < n_rows; r++)
     for (int x = 0; x < w; x++)
       {
@@ -225,51 +240,6 @@ fm_cli_output_sink (gpointer user_data, int layer, int y0, int n_rows,
         memcpy (dst, src, lc * sizeof (float));
       }
   return TRUE;
-}
-
-/* GEGL's savers warn through g_log; our one line says what failed. */
-static void
-ignore_message (const gchar *domain, GLogLevelFlags level,
-                const gchar *message, gpointer data)
-{
-  (void) domain;
-  (void) level;
-  (void) message;
-  (void) data;
-}
-
-static gboolean
-save_map (FmCliOutput *out, int k, GError **error)
-{
-  g_autofree char *name = g_strconcat (out->files[k], out->raw ? ".tif" : ".png", NULL);
-  g_autofree char *file = g_build_filename (out->temp, name, NULL);
-
-  GeglBuffer *buffer = out->buffers[k];
-  GeglNode *graph = gegl_node_new ();
-  GeglNode *src = gegl_node_new_child (graph, "operation", "gegl:buffer-source",
-                                       "buffer", buffer, NULL);
-  GeglNode *save = out->raw
-    ? gegl_node_new_child (graph, "operation", "gegl:tiff-save", "path", file, NULL)
-    : gegl_node_new_child (graph, "operation", "gegl:png-save", "path", file,
-                           "bitdepth", 16, NULL);
-  gegl_node_link (src, save);
-
-  int quiet = fm_cli_quiet_begin ();
-  GLogFunc old = g_log_set_default_handler (ignore_message, NULL);
-  gegl_node_process (save);
-  g_log_set_default_handler (old, NULL);
-  g_autofree char *printed = fm_cli_quiet_end (quiet);
-  g_object_unref (graph);
-  g_clear_object (&out->buffers[k]);   /* written: its memory can go */
-
-  g_autofree char *line = NULL;
-  gboolean ok = g_file_test (file, G_FILE_TEST_IS_REGULAR)
-                && !fm_cli_quiet_says_error (printed, &line);
-  if (!ok)
-    g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
-                 "%s: could not write %s%s%s", out->path, name,
-                 line ? ": " : "", line ? line : "");
-  return ok;
 }
 
 static gboolean
@@ -307,8 +277,12 @@ fm_cli_output_commit (FmCliOutput *out, GError **error)
     }
 
   for (int k = 0; k < out->n_layers; k++)
-    if (!save_map (out, k, error))
-      return FALSE;
+    {
+      FmCliMapFile *map = out->maps[k];
+      out->maps[k] = NULL;
+      if (!fm_cli_map_file_finish (map, error))
+        return FALSE;
+    }
 
   if (!out->exists)
     {
@@ -321,7 +295,7 @@ fm_cli_output_commit (FmCliOutput *out, GError **error)
   /* The folder is there already: replace our files inside it. */
   for (int k = 0; k < out->n_layers; k++)
     {
-      g_autofree char *name = g_strconcat (out->files[k], out->raw ? ".tif" : ".png", NULL);
+      g_autofree char *name = map_file_name (out, k);
       g_autofree char *from = g_build_filename (out->temp, name, NULL);
       g_autofree char *to = g_build_filename (out->path, name, NULL);
       if (!move (from, to, to, error))
@@ -357,11 +331,14 @@ fm_cli_output_free (FmCliOutput *out)
 {
   if (!out)
     return;
-  remove_temp (out);
-  if (out->buffers)
+  if (out->maps)
     for (int k = 0; k < out->n_layers; k++)
-      g_clear_object (&out->buffers[k]);
-  g_free (out->buffers);
+      g_clear_pointer (&out->maps[k], fm_cli_map_file_free);
+  remove_temp (out);
+  if (out->maps)
+    for (int k = 0; k < out->n_layers; k++)
+      fm_cli_map_file_free (out->maps[k]);
+  g_free (out->maps);
   g_strfreev (out->files);
   g_free (out->data);
   g_free (out->temp);

@@ -24,8 +24,12 @@ typedef struct _FmCliOutput FmCliOutput;
 
 /* Checks the path only (nothing is created): a .npy file, or a folder that
  * does not exist yet or is a folder.  A name with an image extension is
- * refused (a folder named "maps.png" is never what was meant). */
+ * refused (a folder named "maps.png" is never what was meant); a name
+ * ending in "/" is always a folder. */
 FmCliOutput *fm_cli_output_new (const char *path, GError **error);
+
+/* path without its trailing slashes ("maps/" → "maps", "/" stays). */
+char *fm_cli_output_strip_slashes (const char *path);
 void fm_cli_output_free (FmCliOutput *out);
 
 gboolean fm_cli_output_is_npy (const FmCliOutput *out);
