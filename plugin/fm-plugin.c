@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include "fm-apply.h"
+#include "fm-file-check.h"
 #include "fm-gegl.h"
 #include "fm-bank.h"
 #include "fm-interactive.h"
@@ -34,6 +35,7 @@ query (void)
                           FM_PDB_N_PARAMS, n_returns, args, returns);
   gimp_plugin_menu_register (FM_PLUGIN_PROC, "<Image>/Filters/Generic");
   fm_pdb_params_free (args);
+  fm_file_check_query ();
 }
 
 /* The presets folder beside the binary: a per-user install copies both into
@@ -89,8 +91,12 @@ run (const gchar *name, gint n_params, const GimpParam *params,
   GimpPDBStatusType status = GIMP_PDB_SUCCESS;
   GError *error = NULL;
   FmValues values;
-  (void) name;
 
+  if (!strcmp (name, FM_FILE_CHECK_PROC))
+    {
+      fm_file_check_run (n_params, params, n_return, return_vals);
+      return;
+    }
   g_clear_pointer (&layer_ids, g_free);
   *return_vals = values_out;
   *n_return = 1;
