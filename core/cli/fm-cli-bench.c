@@ -7,6 +7,7 @@
  * of a fresh 512 MB buffer are not counted, as for the other tools we compare
  * with).  Plan creation (weight packing) is outside the timing. */
 #include "fm-cli.h"
+#include "fm-cli-bench.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -375,8 +376,9 @@ cpu_model (void)
 }
 
 static gboolean
-write_json (const char *file, const Result *res, int n, int n_threads, int n_runs,
-            gboolean quick, double peak, const char *peak_source, GError **error)
+write_json (const char *file, const Result *res, int n, const FmBenchStartup *st,
+            int n_st, int n_threads, int n_runs, gboolean quick, double peak,
+            const char *peak_source, GError **error)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree char *model = cpu_model ();
@@ -428,6 +430,27 @@ write_json (const char *file, const Result *res, int n, int n_threads, int n_run
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "startup");
+  json_builder_begin_array (b);
+  for (int i = 0; i < n_st; i++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "babl_cache");
+      json_builder_add_string_value (b, st[i].cache);
+      json_builder_set_member_name (b, "median_s");
+      json_builder_add_double_value (b, st[i].median);
+      json_builder_set_member_name (b, "min_s");
+      json_builder_add_double_value (b, st[i].min);
+      json_builder_set_member_name (b, "max_s");
+      json_builder_add_double_value (b, st[i].max);
+      json_builder_set_member_name (b, "cpu_s");
+      json_builder_add_double_value (b, st[i].cpu);
+      json_builder_set_member_name (b, "peak_rss_mb");
+      json_builder_add_double_value (b, st[i].rss_mb);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_builder_end_object (b);
 
   g_autoptr (JsonGenerator) gen = json_generator_new ();
@@ -458,17 +481,24 @@ print_result (const Result *r)
 }
 
 static gboolean
-pick_workloads (const char *only, gboolean *chosen, GError **error)
+pick_workloads (const char *only, gboolean *chosen, gboolean *startup,
+                GError **error)
 {
   const int n = G_N_ELEMENTS (workloads);
   for (int i = 0; i < n; i++)
     chosen[i] = only == NULL;
+  *startup = only == NULL;
   if (!only)
     return TRUE;
   g_auto (GStrv) names = g_strsplit (only, ",", -1);
   for (int j = 0; names[j]; j++)
     {
       char *name = g_strstrip (names[j]);
+      if (!g_ascii_strcasecmp (name, "startup"))
+        {
+          *startup = TRUE;
+          continue;
+        }
       int i = 0;
       while (i < n && g_ascii_strcasecmp (workloads[i].name, name) != 0)
         i++;
@@ -476,7 +506,7 @@ pick_workloads (const char *only, gboolean *chosen, GError **error)
         {
           g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
                        "bench --only %s: unknown workload '%s' (W1, W2, W3, W4, W5, "
-                       "W6, W6d)", only, name);
+                       "W6, W6d, startup)", only, name);
           return FALSE;
         }
       chosen[i] = TRUE;
@@ -487,7 +517,7 @@ pick_workloads (const char *only, gboolean *chosen, GError **error)
 gboolean
 fm_cli_bench (int argc, char **argv, GError **error)
 {
-  g_autofree char *only = NULL, *json = NULL;
+  g_autofree char *only = NULL, *json = NULL, *babl_cache = NULL;
   int n_threads = 2, n_runs = 0;
   double peak = 0.0;
   gboolean quick = FALSE, check = FALSE;
@@ -499,6 +529,8 @@ fm_cli_bench (int argc, char **argv, GError **error)
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Small sizes (for CI)", NULL },
     { "check", 0, 0, G_OPTION_ARG_NONE, &check, "Compare each result with the plain C path", NULL },
     { "peak", 0, 0, G_OPTION_ARG_DOUBLE, &peak, "The machine's peak GFLOP/s (default: measured)", "GFLOPS" },
+    { "babl-cache", 0, 0, G_OPTION_ARG_FILENAME, &babl_cache,
+      "The babl cache GIMP leaves, for the start-up line (default: your own, $XDG_CACHE_HOME/babl/babl-fishes)", "FILE" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- time the standard workloads");
@@ -506,7 +538,9 @@ fm_cli_bench (int argc, char **argv, GError **error)
   g_option_context_set_summary (ctx,
     "W1–W6d of workloads.md on random float32 data: median of the timed runs\n"
     "after a warm-up, GFLOP/s (2·Hout·Wout·K·kh·kw·C/groups), % of peak,\n"
-    "peak resident memory and the inner loop the plan chose.");
+    "peak resident memory and the inner loop the plan chose.  Then start-up:\n"
+    "this program run as a child on a 256 × 256 PNG (apply -k sobel, .npy out),\n"
+    "exec → exit, with no babl cache and with the one GIMP leaves.");
   if (!g_option_context_parse (ctx, &argc, &argv, error))
     {
       g_prefix_error (error, "bench: ");
@@ -529,8 +563,8 @@ fm_cli_bench (int argc, char **argv, GError **error)
       return FALSE;
     }
 
-  gboolean chosen[G_N_ELEMENTS (workloads)];
-  if (!pick_workloads (only, chosen, error))
+  gboolean chosen[G_N_ELEMENTS (workloads)], startup;
+  if (!pick_workloads (only, chosen, &startup, error))
     return FALSE;
 
   const char *peak_source = "given";
@@ -562,8 +596,27 @@ fm_cli_bench (int argc, char **argv, GError **error)
           || (check && !(r->max_diff <= 1e-4)))
         all_ok = FALSE;
     }
-  if (json && !write_json (json, res, n_res, n_threads, n_runs, quick, peak,
-                           peak_source, error))
+  FmBenchStartup st[2];
+  int n_st = 0;
+  if (startup)
+    {
+      int runs = MAX (n_runs, 5);
+      printf ("\nstart-up: featuremaps apply -k sobel on a 256 × 256 8-bit PNG, .npy out; "
+              "a child process, exec → exit, median of %d\n", runs);
+      printf ("%-10s %10s %9s %9s %9s %8s\n", "babl cache", "median_ms", "min_ms",
+              "max_ms", "cpu_ms", "rss_MB");
+      if (!fm_cli_bench_startup (babl_cache, runs, st, &n_st, error))
+        return FALSE;
+      for (int i = 0; i < n_st; i++)
+        printf ("%-10s %10.1f %9.1f %9.1f %9.1f %8.1f%s%s\n",
+                i == 0 ? "none" : "GIMP's", st[i].median * 1e3, st[i].min * 1e3,
+                st[i].max * 1e3, st[i].cpu * 1e3, st[i].rss_mb,
+                i == 0 ? "" : "  ", i == 0 ? "" : st[i].cache);
+      if (n_st < 2)
+        printf ("%-10s (no babl cache found; give --babl-cache FILE)\n", "GIMP's");
+    }
+  if (json && !write_json (json, res, n_res, st, n_st, n_threads, n_runs, quick,
+                           peak, peak_source, error))
     return FALSE;
   if (!all_ok)
     {

@@ -3,22 +3,22 @@
 #include "fm-cli.h"
 #include "fm-cli-output.h"
 #include "fm-cli-image.h"
+#include "fm-cli-mapfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#include <gegl.h>
 
 /* One output of the job (a bank, or one network layer): its maps. */
 typedef struct {
   char *stem;           /* several outputs: the file or folder name in OUTPUT/ */
   int out_w, out_h, n_layers;
   float *data;          /* .npy: the whole array */
-  GeglBuffer **buffers; /* images: one per map */
-  char **files;         /* images: file name per map (in dir) */
-  char *dir;            /* images: where they go, relative to OUTPUT/ ("" or stem) */
+  FmCliMapFile **maps;  /* images: one open file per map */
+  char **files;         /* images: file name per map (without extension) */
+  char *dir;            /* images: their folder, relative to OUTPUT/ ("" or stem) */
 } Part;
 
 struct _FmCliOutput {
@@ -40,18 +40,30 @@ static const char *const image_extensions[] = {
   ".png", ".tif", ".tiff", ".jpg", ".jpeg", ".exr", ".webp", ".pfm", ".npz",
 };
 
-FmCliOutput *
-fm_cli_output_new (const char *path, GError **error)
+char *
+fm_cli_output_strip_slashes (const char *path)
 {
-  if (!*path)
+  gsize n = strlen (path);
+  while (n > 1 && path[n - 1] == G_DIR_SEPARATOR)
+    n--;
+  return g_strndup (path, n);
+}
+
+FmCliOutput *
+fm_cli_output_new (const char *given, GError **error)
+{
+  if (!*given)
     {
       g_set_error_literal (error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
                            "OUTPUT is empty: give a .npy file or a folder");
       return NULL;
     }
-  gboolean npy = fm_cli_is_npy (path);
+  /* "maps/" is the folder maps, whatever its name looks like. */
+  g_autofree char *path = fm_cli_output_strip_slashes (given);
+  gboolean folder = strcmp (path, given) != 0;
+  gboolean npy = !folder && fm_cli_is_npy (path);
   g_autofree char *lower = g_ascii_strdown (path, -1);
-  for (gsize i = 0; !npy && i < G_N_ELEMENTS (image_extensions); i++)
+  for (gsize i = 0; !npy && !folder && i < G_N_ELEMENTS (image_extensions); i++)
     if (g_str_has_suffix (lower, image_extensions[i]))
       {
         g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
@@ -78,7 +90,7 @@ fm_cli_output_new (const char *path, GError **error)
     }
 
   FmCliOutput *out = g_new0 (FmCliOutput, 1);
-  out->path = g_strdup (path);
+  out->path = g_steal_pointer (&path);
   out->npy = npy;
   out->exists = exists;
   return out;
@@ -137,46 +149,92 @@ make_temp (FmCliOutput *out, GError **error)
   return FALSE;
 }
 
-/* Raw values go to TIFF unchanged; a mapped 0..1 value is a display value.
- * Both are written in the perceptual model so no transfer curve is applied
- * on the way to the file (checked by tests/cli). */
-static const Babl *
-layer_format (const FmCliOutput *out)
+/* A map's file name relative to OUTPUT/. */
+static char *
+map_file_name (const FmCliOutput *out, const Part *part, int k)
 {
-  return babl_format (out->layer_channels == 3 ? "R'G'B' float" : "Y' float");
+  g_autofree char *name = g_strconcat (part->files[k], out->raw ? ".tif" : ".png", NULL);
+  return g_build_filename (part->dir, name, NULL);
 }
 
 /* A network layer's name as a file or folder name: letters, digits, '.',
- * '_' and '-' kept, the rest '_' ("/features/features.3/Conv" →
- * "features_features.3_Conv"). */
+ * '_' and '-' kept, the rest '_', leading '_' and '.' dropped
+ * ("/features/features.3/Conv" → "features_features.3_Conv"). */
 static char *
 layer_stem (const char *name)
 {
-  char *stem = g_strdup (name && *name ? name : "layer");
+  g_autofree char *stem = g_strdup (name && *name ? name : "layer");
   for (char *p = stem; *p; p++)
     if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
       *p = '_';
-  char *start = stem;
+  const char *start = stem;
   while (*start == '_' || *start == '.')
     start++;
-  char *out = g_strdup (*start ? start : "layer");
-  g_free (stem);
-  return out;
+  return g_strdup (*start ? start : "layer");
 }
 
 static gboolean
-too_large (const FmCliOutput *out, const Part *part, gsize *n, GError **error)
+part_size (const FmCliOutput *out, const Part *part, gsize *n, GError **error)
 {
-  if (!g_size_checked_mul (n, (gsize) part->out_w, (gsize) part->out_h)
-      || !g_size_checked_mul (n, *n, (gsize) part->n_layers * out->layer_channels)
-      || *n > G_MAXSIZE / sizeof (float))
-    {
-      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
-                   "%s: %d × %d × %d maps are too large", out->path,
-                   part->out_h, part->out_w, part->n_layers);
-      return TRUE;
-    }
+  if (g_size_checked_mul (n, (gsize) part->out_w, (gsize) part->out_h)
+      && g_size_checked_mul (n, *n, (gsize) part->n_layers * out->layer_channels)
+      && *n <= G_MAXSIZE / sizeof (float))
+    return TRUE;
+  g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
+               "%s: %d × %d × %d maps are too large", out->path,
+               part->out_h, part->out_w, part->n_layers);
   return FALSE;
+}
+
+/* A part's image files, named after the bank's filters or, for a network
+ * layer, by map index. */
+static gboolean
+open_maps (FmCliOutput *out, Part *part, const FmBank *bank, GError **error)
+{
+  part->dir = g_strdup (part->stem ? part->stem : "");
+  if (part->stem)
+    {
+      g_autofree char *sub = g_build_filename (out->temp, part->dir, NULL);
+      if (g_mkdir (sub, 0777) != 0)
+        {
+          int e = errno;
+          g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: cannot make %s: %s",
+                       out->path, part->dir, g_strerror (e));
+          return FALSE;
+        }
+    }
+  GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
+  part->maps = g_new0 (FmCliMapFile *, part->n_layers);
+  part->files = g_new0 (char *, part->n_layers + 1);
+  for (int k = 0; k < part->n_layers; k++)
+    {
+      g_autofree char *stem = bank ? file_stem (bank->filters[k].name, k)
+                                   : g_strdup_printf ("%d", k);
+      char *file = NULL;
+      for (int i = 1; !file || g_hash_table_contains (seen, file); i++)
+        {
+          g_free (file);
+          file = i == 1 ? g_strdup (stem) : g_strdup_printf ("%s-%d", stem, i);
+        }
+      g_hash_table_add (seen, file);
+      part->files[k] = file;
+    }
+  g_hash_table_destroy (seen);
+
+  /* Raw values go to TIFF unchanged; a mapped 0..1 value is a display
+   * value, written as it is (no transfer curve on the way; checked by
+   * tests/cli). */
+  for (int k = 0; k < part->n_layers; k++)
+    {
+      g_autofree char *name = map_file_name (out, part, k);
+      g_autofree char *file = g_build_filename (out->temp, name, NULL);
+      part->maps[k] = out->raw
+        ? fm_cli_tiff_create (file, part->out_w, part->out_h, out->layer_channels, error)
+        : fm_cli_png_create (file, part->out_w, part->out_h, out->layer_channels, 16, error);
+      if (!part->maps[k])
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -217,7 +275,7 @@ fm_cli_output_begin (FmCliOutput *out, const FmBank *bank, const FmJob *job,
       part->out_h = jo->out_h;
       part->n_layers = jo->n_layers;
       gsize n;
-      ok = !too_large (out, part, &n, error);
+      ok = part_size (out, part, &n, error);
       if (out->n_parts > 1)
         {
           g_autofree char *stem = layer_stem (jo->name);
@@ -240,48 +298,9 @@ fm_cli_output_begin (FmCliOutput *out, const FmBank *bank, const FmJob *job,
   g_hash_table_destroy (stems);
   if (!ok || !make_temp (out, error))
     return FALSE;
-  if (out->npy || out->part_npy)
-    return TRUE;
-
-  fm_cli_gegl_start ();
   for (int o = 0; o < out->n_parts; o++)
-    {
-      Part *part = &out->parts[o];
-      const FmJobOutput *jo = fm_job_output (job, o);
-      part->dir = g_strdup (part->stem ? part->stem : "");
-      if (part->stem)
-        {
-          g_autofree char *sub = g_build_filename (out->temp, part->dir, NULL);
-          if (g_mkdir (sub, 0777) != 0)
-            {
-              int e = errno;
-              g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: cannot make %s: %s",
-                           out->path, part->dir, g_strerror (e));
-              return FALSE;
-            }
-        }
-      GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
-      part->buffers = g_new0 (GeglBuffer *, part->n_layers);
-      part->files = g_new0 (char *, part->n_layers + 1);
-      for (int k = 0; k < part->n_layers; k++)
-        {
-          /* A bank's maps are named after its filters, a layer's by index. */
-          g_autofree char *stem = bank ? file_stem (bank->filters[k].name, k)
-                                       : g_strdup_printf ("%d", k);
-          char *file = NULL;
-          for (int i = 1; !file || g_hash_table_contains (seen, file); i++)
-            {
-              g_free (file);
-              file = i == 1 ? g_strdup (stem) : g_strdup_printf ("%s-%d", stem, i);
-            }
-          g_hash_table_add (seen, file);
-          part->files[k] = file;
-          part->buffers[k] = gegl_buffer_new (GEGL_RECTANGLE (0, 0, part->out_w, part->out_h),
-                                              layer_format (out));
-        }
-      g_hash_table_destroy (seen);
-      (void) jo;
-    }
+    if (!out->parts[o].data && !open_maps (out, &out->parts[o], bank, error))
+      return FALSE;
   return TRUE;
 }
 
@@ -289,7 +308,6 @@ gboolean
 fm_cli_output_sink (gpointer user_data, int layer, int y0, int n_rows,
                     const float *pixels, GError **error)
 {
-  (void) error;
   FmCliOutput *out = user_data;
   const int o = fm_job_layer_output (out->job, layer);
   Part *part = &out->parts[o];
@@ -297,11 +315,7 @@ fm_cli_output_sink (gpointer user_data, int layer, int y0, int n_rows,
   const int w = part->out_w, K = part->n_layers, lc = out->layer_channels;
 
   if (!part->data)
-    {
-      gegl_buffer_set (part->buffers[k], GEGL_RECTANGLE (0, y0, w, n_rows),
-                       0, layer_format (out), pixels, GEGL_AUTO_ROWSTRIDE);
-      return TRUE;
-    }
+    return fm_cli_map_file_rows (part->maps[k], pixels, n_rows, error);
   for (int r = 0; r < n_rows; r++)
     for (int x = 0; x < w; x++)
       {
@@ -310,59 +324,6 @@ fm_cli_output_sink (gpointer user_data, int layer, int y0, int n_rows,
         memcpy (dst, src, lc * sizeof (float));
       }
   return TRUE;
-}
-
-/* GEGL's savers warn through g_log; our one line says what failed. */
-static void
-ignore_message (const gchar *domain, GLogLevelFlags level,
-                const gchar *message, gpointer data)
-{
-  (void) domain;
-  (void) level;
-  (void) message;
-  (void) data;
-}
-
-/* A map's file name relative to OUTPUT/. */
-static char *
-map_name (const FmCliOutput *out, const Part *part, int k)
-{
-  g_autofree char *name = g_strconcat (part->files[k], out->raw ? ".tif" : ".png", NULL);
-  return g_build_filename (part->dir, name, NULL);
-}
-
-static gboolean
-save_map (FmCliOutput *out, Part *part, int k, GError **error)
-{
-  g_autofree char *name = map_name (out, part, k);
-  g_autofree char *file = g_build_filename (out->temp, name, NULL);
-
-  GeglBuffer *buffer = part->buffers[k];
-  GeglNode *graph = gegl_node_new ();
-  GeglNode *src = gegl_node_new_child (graph, "operation", "gegl:buffer-source",
-                                       "buffer", buffer, NULL);
-  GeglNode *save = out->raw
-    ? gegl_node_new_child (graph, "operation", "gegl:tiff-save", "path", file, NULL)
-    : gegl_node_new_child (graph, "operation", "gegl:png-save", "path", file,
-                           "bitdepth", 16, NULL);
-  gegl_node_link (src, save);
-
-  int quiet = fm_cli_quiet_begin ();
-  GLogFunc old = g_log_set_default_handler (ignore_message, NULL);
-  gegl_node_process (save);
-  g_log_set_default_handler (old, NULL);
-  g_autofree char *printed = fm_cli_quiet_end (quiet);
-  g_object_unref (graph);
-  g_clear_object (&part->buffers[k]);  /* written: its memory can go */
-
-  g_autofree char *line = NULL;
-  gboolean ok = g_file_test (file, G_FILE_TEST_IS_REGULAR)
-                && !fm_cli_quiet_says_error (printed, &line);
-  if (!ok)
-    g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
-                 "%s: could not write %s%s%s", out->path, name,
-                 line ? ": " : "", line ? line : "");
-  return ok;
 }
 
 static gboolean
@@ -389,7 +350,8 @@ write_npy (FmCliOutput *out, const Part *part, const char *file, GError **error)
   return FALSE;
 }
 
-/* Every file the folder gets, relative to it, and the sub-folders first. */
+/* What the folder gets, relative to it: its files, or (dirs) the
+ * sub-folders they sit in. */
 static GPtrArray *
 folder_entries (const FmCliOutput *out, gboolean dirs)
 {
@@ -410,7 +372,7 @@ folder_entries (const FmCliOutput *out, gboolean dirs)
           continue;
         }
       for (int k = 0; part->files && k < part->n_layers; k++)
-        g_ptr_array_add (list, map_name (out, part, k));
+        g_ptr_array_add (list, map_file_name (out, part, k));
     }
   return list;
 }
@@ -442,8 +404,12 @@ fm_cli_output_commit (FmCliOutput *out, GError **error)
           continue;
         }
       for (int k = 0; k < part->n_layers; k++)
-        if (!save_map (out, part, k, error))
-          return FALSE;
+        {
+          FmCliMapFile *map = part->maps[k];
+          part->maps[k] = NULL;
+          if (!fm_cli_map_file_finish (map, error))
+            return FALSE;
+        }
     }
 
   if (!out->exists)
@@ -498,14 +464,10 @@ remove_temp (FmCliOutput *out)
     }
   g_autoptr (GPtrArray) files = folder_entries (out, FALSE);
   for (guint i = 0; i < files->len; i++)
-    for (int raw = 0; raw < 2; raw++)
-      {
-        g_autofree char *name = g_strdup (files->pdata[i]);
-        if (!out->part_npy)
-          strcpy (name + strlen (name) - 4, raw ? ".tif" : ".png");
-        g_autofree char *file = g_build_filename (out->temp, name, NULL);
-        g_unlink (file);
-      }
+    {
+      g_autofree char *file = g_build_filename (out->temp, files->pdata[i], NULL);
+      g_unlink (file);
+    }
   g_autoptr (GPtrArray) dirs = folder_entries (out, TRUE);
   for (guint i = 0; i < dirs->len; i++)
     {
@@ -520,14 +482,15 @@ fm_cli_output_free (FmCliOutput *out)
 {
   if (!out)
     return;
+  for (int o = 0; out->parts && o < out->n_parts; o++)
+    if (out->parts[o].maps)
+      for (int k = 0; k < out->parts[o].n_layers; k++)
+        g_clear_pointer (&out->parts[o].maps[k], fm_cli_map_file_free);
   remove_temp (out);
-  for (int o = 0; o < out->n_parts; o++)
+  for (int o = 0; out->parts && o < out->n_parts; o++)
     {
       Part *part = &out->parts[o];
-      if (part->buffers)
-        for (int k = 0; k < part->n_layers; k++)
-          g_clear_object (&part->buffers[k]);
-      g_free (part->buffers);
+      g_free (part->maps);
       g_strfreev (part->files);
       g_free (part->data);
       g_free (part->stem);
