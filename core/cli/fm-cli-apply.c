@@ -32,6 +32,9 @@ args_clear (Args *args)
   g_free (args->each);
   for (int i = 0; i < FM_N_OPTIONS; i++)
     g_free (args->values[i]);
+  g_strfreev (args->layers);
+  for (int i = 0; i < FM_N_INPUT_OPTIONS; i++)
+    g_free (args->input_values[i]);
 }
 
 /* Strings the option entries point to live as long as the context. */
@@ -43,8 +46,13 @@ make_context (Args *args, GPtrArray *keep)
 
   GOptionEntry fixed[] = {
     { "kernel", 'k', 0, G_OPTION_ARG_STRING, &args->kernel,
-      "Preset name, bank file (.json, .npy, .npz[:hwio|:oihw]) or inline matrix \"0,1,0; 0,1,0; 0,1,0\"",
+      "Preset name, bank file (.json, .npy, .npz[:hwio|:oihw]), inline matrix \"0,1,0; 0,1,0; 0,1,0\", "
+      "or a network's layers: MODEL#LAYER[,LAYER…] (MODEL .onnx, .safetensors or a stack description)",
       "KERNEL" },
+    { "layer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &args->layers,
+      "A layer of the network -k names, whose maps are written (repeat it for several; "
+      "featuremaps info MODEL lists them); the same as MODEL#LAYER",
+      "NAME" },
     { "input", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &args->inputs,
       "Image file (PNG, JPEG, TIFF, … anything GEGL loads) or .npy (H×W or H×W×C; float32, float64, uint8); "
       "repeat it, or give a folder or more inputs after the options, for many images",
@@ -93,6 +101,19 @@ make_context (Args *args, GPtrArray *keep)
                          help, arg };
       g_array_append_val (entries, e);
     }
+  for (int id = 0; id < FM_N_INPUT_OPTIONS; id++)
+    {
+      const FmInputOptionSpec *s = fm_input_option_spec (id);
+      GOptionEntry e = { s->name, 0, 0, G_OPTION_ARG_STRING, &args->input_values[id],
+                         s->help, s->arg };
+      g_array_append_val (entries, e);
+    }
+  g_string_append (values,
+    "\nA network (-k MODEL#LAYER) runs as the model says: --padding, --border,\n"
+    "--stride, --dilation and --activation are its layers' own. Several layers need\n"
+    "a folder: OUTPUT/<layer>.npy each (raw), or OUTPUT/<layer>/ of maps (--mapping).\n"
+    "An .npy input goes in as it is unless the model, its MODEL.json or --range,\n"
+    "--mean, --std, --channel-order prepare it.\n");
   g_string_append (values,
     "\nOne input: exit status 0 on success, 2 on bad usage or bad input (one line on\n"
     "stderr; no output is left behind).\n"
@@ -186,16 +207,33 @@ one_input (const Args *args)
 
 /* Command line, then the bank's defaults, then the table (see the top). */
 gboolean
-fm_cli_apply_resolve_options (const Args *args, const FmBank *bank, gboolean npy,
+fm_cli_apply_resolve_options (const Args *args, const FmCliKernel *kernel, gboolean npy,
                               FmOptions *opts, GError **error)
 {
   fm_options_init (opts);
+  const FmBank *bank = kernel->bank;
+  if (!bank)
+    {
+      /* A network's layers have their own padding, steps and activations. */
+      static const FmOptionId shaping[] = {
+        FM_OPT_PADDING, FM_OPT_BORDER, FM_OPT_STRIDE, FM_OPT_DILATION, FM_OPT_ACTIVATION,
+      };
+      for (gsize i = 0; i < G_N_ELEMENTS (shaping); i++)
+        if (args->values[shaping[i]])
+          {
+            g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
+                         "apply: --%s shapes a bank's convolution; a network's layers "
+                         "have their own (drop it)", fm_option_spec (shaping[i])->name);
+            return FALSE;
+          }
+    }
   const int bank_def[FM_N_OPTIONS] = {
     [FM_OPT_INPUT_MODE] = -1, [FM_OPT_STRIDE] = -1, [FM_OPT_DILATION] = -1,
     [FM_OPT_DESTINATION] = -1,
-    [FM_OPT_PADDING] = bank->def_padding, [FM_OPT_BORDER] = bank->def_border,
-    [FM_OPT_ACTIVATION] = bank->def_activation,
-    [FM_OPT_MAPPING] = npy ? -1 : bank->def_mapping,
+    [FM_OPT_PADDING] = bank ? bank->def_padding : -1,
+    [FM_OPT_BORDER] = bank ? bank->def_border : -1,
+    [FM_OPT_ACTIVATION] = bank ? bank->def_activation : -1,
+    [FM_OPT_MAPPING] = npy || !bank ? -1 : bank->def_mapping,
   };
   for (int id = 0; id < FM_N_OPTIONS; id++)
     if (bank_def[id] >= 0 && !fm_options_set (opts, id, bank_def[id], error))
@@ -219,7 +257,7 @@ fm_cli_apply_read_rows (gpointer data, int y0, int n_rows, float *pixels,
 
 /* The one-input form, exactly as it always was. */
 static gboolean
-apply_one (const Args *args, const FmBank *bank, GError **error)
+apply_one (const Args *args, const FmCliKernel *kernel, GError **error)
 {
   FmCliImage image = { 0 };
   FmCliOutput *out = NULL;
@@ -232,14 +270,14 @@ apply_one (const Args *args, const FmBank *bank, GError **error)
     goto done;
 
   FmOptions opts;
-  if (!fm_cli_apply_resolve_options (args, bank, fm_cli_output_is_npy (out),
+  if (!fm_cli_apply_resolve_options (args, kernel, fm_cli_output_is_npy (out),
                                      &opts, error))
     goto done;
 
   FmImageInfo info = { image.width, image.height, image.channels };
-  if (!(job = fm_job_new (bank, &opts, &info, error)))
+  if (!(job = fm_job_new_for (&kernel->job, &opts, &info, error)))
     goto done;
-  if (!fm_cli_output_begin (out, bank, job, opts.mapping, error))
+  if (!fm_cli_output_begin (out, kernel->bank, job, opts.mapping, error))
     goto done;
   if (!fm_job_run (job, fm_cli_apply_read_rows, &image, fm_cli_output_sink, out,
                    NULL, NULL, error))
@@ -257,7 +295,7 @@ gboolean
 fm_cli_apply (int argc, char **argv, GError **error)
 {
   Args args = { 0 };
-  FmBank *bank = NULL;
+  FmCliKernel kernel = { 0 };
   gboolean ok = FALSE;
 
   if (!parse (argc, argv, &args, error))
@@ -269,28 +307,29 @@ fm_cli_apply (int argc, char **argv, GError **error)
   for (int id = 0; id < FM_N_OPTIONS; id++)
     if (args.values[id] && !fm_options_set_string (&check, id, args.values[id], error))
       goto done;
+  if (!fm_cli_kernel_check_input_options (args.input_values, error))
+    goto done;
 
   if (one_input (&args))
     {
-      /* The output's path is checked before the bank is read, as always. */
+      /* The output's path is checked before the kernel is read, as always. */
       FmCliOutput *out = fm_cli_output_new (args.output, error);
       if (!out)
         goto done;
       fm_cli_output_free (out);
-      if (!(bank = fm_bank_load (args.kernel, NULL, error)))
+      if (!fm_cli_kernel_load (&kernel, args.kernel, args.layers, args.input_values, error))
         goto done;
-      ok = apply_one (&args, bank, error);
+      ok = apply_one (&args, &kernel, error);
     }
   else
     {
-      if (!(bank = fm_bank_load (args.kernel, NULL, error)))
+      if (!fm_cli_kernel_load (&kernel, args.kernel, args.layers, args.input_values, error))
         goto done;
-      ok = fm_cli_batch_run (&args, bank, error);
+      ok = fm_cli_batch_run (&args, &kernel, error);
     }
 
 done:
-  if (bank)
-    fm_bank_free (bank);
+  fm_cli_kernel_clear (&kernel);
   args_clear (&args);
   return ok;
 }

@@ -10,6 +10,7 @@
 
 #include "fm-cli.h"
 #include "fm-cli-image.h"
+#include "fm-cli-kernel.h"
 
 G_BEGIN_DECLS
 
@@ -24,20 +25,24 @@ typedef struct {
   char **positional;            /* the other arguments */
   char *shard, *each;
   char *values[FM_N_OPTIONS];   /* as typed; NULL when not given */
+  char **layers;                /* --layer, in order (NULL-terminated) */
+  char *input_values[FM_N_INPUT_OPTIONS]; /* --range … as typed; NULL when not given */
 } FmCliApplyArgs;
 
 /* Command line, then the bank's defaults, then the table.  npy: a .npy
- * output keeps raw maps unless --mapping is given. */
+ * output keeps raw maps unless --mapping is given.  A network has no
+ * defaults, and the options that shape a bank's convolution are refused
+ * for it (its layers have their own). */
 gboolean fm_cli_apply_resolve_options (const FmCliApplyArgs *args,
-                                       const FmBank *bank, gboolean npy,
+                                       const FmCliKernel *kernel, gboolean npy,
                                        FmOptions *opts, GError **error);
 
 /* An FmPixelSource over an FmCliImage. */
 gboolean fm_cli_apply_read_rows (gpointer data, int y0, int n_rows,
                                  float *pixels, GError **error);
 
-/* The many-inputs form (fm-cli-batch.c); bank already loaded. */
-gboolean fm_cli_batch_run (const FmCliApplyArgs *args, const FmBank *bank,
+/* The many-inputs form (fm-cli-batch.c); kernel already loaded. */
+gboolean fm_cli_batch_run (const FmCliApplyArgs *args, const FmCliKernel *kernel,
                            GError **error);
 
 /* The terminal's progress line (fm-cli-progress.c): "[n/N] name" and a

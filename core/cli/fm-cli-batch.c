@@ -197,7 +197,8 @@ plan_items (GPtrArray *inputs, const char *outdir, FmCliEach each,
                 ok = usage (error, "%s would replace the input %s", item->output, input);
               continue;
             }
-          for (int k = 0; ok && k < bank->n_filters; k++)
+          /* (a network's maps are named by index: no filter names) */
+          for (int k = 0; ok && bank && k < bank->n_filters; k++)
             for (int raw = 0; ok && raw < 2; raw++)
               {
                 g_autofree char *file = g_strdup_printf ("%s/%s%s", item->output,
@@ -222,7 +223,7 @@ plan_items (GPtrArray *inputs, const char *outdir, FmCliEach each,
 
 /* One input, start to end; FALSE with error naming it when it failed. */
 static gboolean
-run_item (const Item *item, const FmBank *bank, const FmOptions *opts,
+run_item (const Item *item, const FmCliKernel *kernel, const FmOptions *opts,
           FmJob **job, FmImageInfo *job_info, FmCliProgress *progress,
           GError **error)
 {
@@ -240,7 +241,7 @@ run_item (const Item *item, const FmBank *bank, const FmOptions *opts,
     {
       g_clear_pointer (job, fm_job_free);
       GError *local = NULL;
-      if (!(*job = fm_job_new (bank, opts, &info, &local)))
+      if (!(*job = fm_job_new_for (&kernel->job, opts, &info, &local)))
         {
           g_set_error (error, local->domain, local->code, "%s: %s", item->name,
                        local->message);
@@ -252,7 +253,7 @@ run_item (const Item *item, const FmBank *bank, const FmOptions *opts,
 
   if (!(out = fm_cli_output_new (item->output, error)))
     goto done;
-  if (!fm_cli_output_begin (out, bank, *job, opts->mapping, error))
+  if (!fm_cli_output_begin (out, kernel->bank, *job, opts->mapping, error))
     goto done;
   if (!fm_job_run (*job, fm_cli_apply_read_rows, &image, fm_cli_output_sink, out,
                    fm_cli_progress_update, progress, error))
@@ -281,7 +282,7 @@ summary (int written, GPtrArray *failed)
 }
 
 gboolean
-fm_cli_batch_run (const FmCliApplyArgs *args, const FmBank *bank, GError **error)
+fm_cli_batch_run (const FmCliApplyArgs *args, const FmCliKernel *kernel, GError **error)
 {
   FmCliEach each = FM_CLI_EACH_NPY;
   if (args->each && !strcmp (args->each, "images"))
@@ -305,7 +306,7 @@ fm_cli_batch_run (const FmCliApplyArgs *args, const FmBank *bank, GError **error
     }
 
   FmOptions opts;
-  if (!fm_cli_apply_resolve_options (args, bank, each == FM_CLI_EACH_NPY, &opts, error))
+  if (!fm_cli_apply_resolve_options (args, kernel, each == FM_CLI_EACH_NPY, &opts, error))
     return FALSE;
 
   g_autoptr (GPtrArray) all = collect_inputs (args, error);
@@ -318,7 +319,7 @@ fm_cli_batch_run (const FmCliApplyArgs *args, const FmBank *bank, GError **error
     if ((int) (i % n_shards) == shard - 1)
       g_ptr_array_add (inputs, all->pdata[i]);
 
-  g_autoptr (GArray) items = plan_items (inputs, outdir, each, bank, error);
+  g_autoptr (GArray) items = plan_items (inputs, outdir, each, kernel->bank, error);
   if (!items)
     return FALSE;
   if (items->len > 0 && g_mkdir_with_parents (outdir, 0777) != 0)
@@ -340,7 +341,7 @@ fm_cli_batch_run (const FmCliApplyArgs *args, const FmBank *bank, GError **error
       g_autofree char *base = g_path_get_basename (item->input);
       fm_cli_progress_start (progress, i + 1, item->name);
       GError *local = NULL;
-      if (run_item (item, bank, &opts, &job, &job_info, progress, &local))
+      if (run_item (item, kernel, &opts, &job, &job_info, progress, &local))
         {
           written++;
           continue;

@@ -38,6 +38,8 @@ const char *fm_cli_error_reason (const GError *error);
  * on failure. */
 gboolean fm_cli_apply (int argc, char **argv, GError **error);
 gboolean fm_cli_info (int argc, char **argv, GError **error);
+/* `info` for a network (fm-cli-net.c). */
+gboolean fm_cli_net_info (const char *path, GError **error);
 gboolean fm_cli_presets (int argc, char **argv, GError **error);
 gboolean fm_cli_bench (int argc, char **argv, GError **error);
 

@@ -39,6 +39,7 @@ G_BEGIN_DECLS
 typedef struct {
   int index;                 /* the node's position in the graph, from 0 */
   char *name;                /* the node's name */
+  char *asked;               /* a plan's output: the name it was asked for */
   char *output;              /* its (first) output tensor */
   char *op;                  /* ONNX op_type ("Conv", "MaxPool" …) */
   int channels;              /* output channels; 0 when unknown */

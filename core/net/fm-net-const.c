@@ -761,13 +761,43 @@ op_range (const FmNetNode *node, const FmTensor *const *in, FmTensor **out, GErr
   return TRUE;
 }
 
+/* Shape (opset 15's start and end) and Size of a constant. */
+static gboolean
+op_shape (const FmNetNode *node, const FmTensor *x, FmTensor **out, GError **error)
+{
+  if (!strcmp (node->op, "Size"))
+    {
+      FmTensor *t = new_like (node->outputs[0], FM_TENSOR_INT64, 0, NULL, error);
+      if (!t)
+        return FALSE;
+      t->i[0] = (gint64) x->n;
+      *out = t;
+      return TRUE;
+    }
+  gint64 start = fm_net_node_attr_int (node, "start", 0);
+  gint64 end = fm_net_node_attr_int (node, "end", x->ndim);
+  if (start < 0)
+    start += x->ndim;
+  if (end < 0)
+    end += x->ndim;
+  start = CLAMP (start, 0, x->ndim);
+  end = CLAMP (end, start, x->ndim);
+  gint64 n = end - start;
+  FmTensor *t = new_like (node->outputs[0], FM_TENSOR_INT64, 1, &n, error);
+  if (!t)
+    return FALSE;
+  memcpy (t->i, x->dims + start, n * sizeof (gint64));
+  *out = t;
+  return TRUE;
+}
+
 /* name, the least inputs it needs present. */
 static const struct { const char *op; int min_in; } known_ops[] = {
   { "Constant", 0 }, { "Identity", 1 }, { "Cast", 1 }, { "Add", 2 }, { "Sub", 2 },
   { "Mul", 2 }, { "Div", 2 }, { "Neg", 1 }, { "Floor", 1 }, { "Ceil", 1 },
   { "Unsqueeze", 1 }, { "Squeeze", 1 }, { "Reshape", 1 }, { "Concat", 1 },
   { "Gather", 2 }, { "Transpose", 1 }, { "Slice", 1 }, { "ConstantOfShape", 1 },
-  { "Range", 3 },
+  { "Range", 3 }, { "Shape", 1 }, { "Size", 1 },
 };
 
 gboolean
@@ -836,5 +866,7 @@ fm_net_const_eval (const FmNetNode *node, const FmTensor *const *in, int n_in,
     return op_constant_of_shape (node, in[0], out, error);
   if (!strcmp (op, "Range"))
     return op_range (node, in, out, error);
+  if (!strcmp (op, "Shape") || !strcmp (op, "Size"))
+    return op_shape (node, in[0], out, error);
   g_return_val_if_reached (FALSE);
 }

@@ -27,6 +27,7 @@ fm_net_layer_info_clear (FmNetLayerInfo *info)
   if (!info)
     return;
   g_free (info->name);
+  g_free (info->asked);
   g_free (info->output);
   g_free (info->op);
   g_free (info->unsupported);
@@ -444,6 +445,7 @@ fm_net_plan_new (const FmNetGraph *graph, const char *const *layers, int n_layer
       const FmNetNode *node = node_index >= 0 ? g_ptr_array_index (graph->nodes, node_index) : NULL;
       info->index = node_index;
       info->name = g_strdup (node ? node->name : tensor);
+      info->asked = g_strdup (layers[l]);
       info->output = g_strdup (tensor);
       info->op = g_strdup (node ? node->op : "Input");
       const FmNetOp *op = fm_net_lower_op (lw, v->op);

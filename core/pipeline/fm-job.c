@@ -170,14 +170,14 @@ job_new_net (const FmJobKernel *kernel, const FmOptions *options, const FmImageI
     {
       const FmNetLayerInfo *info = fm_net_plan_output (job->net, o);
       job->outputs[o] = (FmJobOutput) {
-        .name = info->name, .first_layer = layer, .n_layers = info->channels,
+        .name = info->asked, .first_layer = layer, .n_layers = info->channels,
         .out_h = info->height, .out_w = info->width,
         .stride_y = info->stride_y, .stride_x = info->stride_x,
         .offset_y = info->offset_y, .offset_x = info->offset_x,
       };
       for (int k = 0; k < info->channels; k++, layer++)
         {
-          job->names[layer] = g_strdup_printf ("%s · %d", info->name, k);
+          job->names[layer] = g_strdup_printf ("%s · %d", info->asked, k);
           job->layer_output[layer] = o;
         }
     }
