@@ -260,19 +260,21 @@ op_binary (const FmNetNode *node, const FmTensor *a, const FmTensor *b, FmTensor
       gsize ia = bcast_index (a, r, coord), ib = bcast_index (b, r, coord);
       if (type == FM_TENSOR_INT64)
         {
+          /* Wrapping arithmetic (as ONNX runtimes do on int64), never
+           * undefined behaviour on a file's numbers. */
           gint64 x = a->i[ia], y = b->i[ib], v;
           if (!strcmp (op, "Add"))
-            v = x + y;
+            v = (gint64) ((guint64) x + (guint64) y);
           else if (!strcmp (op, "Sub"))
-            v = x - y;
+            v = (gint64) ((guint64) x - (guint64) y);
           else if (!strcmp (op, "Mul"))
-            v = x * y;
+            v = (gint64) ((guint64) x * (guint64) y);
           else
             {
-              if (y == 0)
+              if (y == 0 || (y == -1 && x == G_MININT64))
                 {
                   fm_tensor_free (t);
-                  return fail (error, node, "integer division by zero");
+                  return fail (error, node, "integer division by zero or overflowing");
                 }
               v = x / y;       /* ONNX integer Div truncates, as C does */
             }
@@ -312,7 +314,7 @@ op_unary (const FmNetNode *node, const FmTensor *x, FmTensor **out, GError **err
       if (!strcmp (node->op, "Neg"))
         {
           if (x->type == FM_TENSOR_INT64)
-            t->i[i] = -x->i[i];
+            t->i[i] = (gint64) (0 - (guint64) x->i[i]);
           else
             t->f[i] = -x->f[i];
         }
@@ -669,8 +671,9 @@ op_slice (const FmNetNode *node, const FmTensor *const *in, int n_in, FmTensor *
       int a = norm_axis (axes[i], x->ndim);
       if (a < 0)
         return fail (error, node, "axis %" G_GINT64_FORMAT " out of range", axes[i]);
-      if (steps[i] == 0)
-        return fail (error, node, "step 0");
+      if (steps[i] == 0 || steps[i] < -G_MAXINT32 || steps[i] > G_MAXINT32)
+        return fail (error, node, "step %" G_GINT64_FORMAT ": must be nonzero and fit 32 bits",
+                     steps[i]);
       gint64 n = x->dims[a], s = starts[i], e = ends[i];
       if (s < 0)
         s += n;

@@ -15,6 +15,11 @@
 
 typedef enum { BAD_UNSUPPORTED, BAD_SPATIAL_END, BAD_INVALID } BadKind;
 
+/* Inputs a node may have (a concatenation of many branches). */
+#define MAX_INPUTS 256
+/* Elements all constant evaluations together may make. */
+#define MAX_CONST_ELEMS FM_NET_MAX_TOTAL_ELEMS
+
 static void
 value_free (gpointer data)
 {
@@ -38,10 +43,13 @@ fm_net_op_free (FmNetOp *op)
   g_free (op);
 }
 
+/* Names come from files: escaped (one line, printable, bounded). */
 char *
 fm_net_node_label (const FmNetNode *node)
 {
-  return g_strdup_printf ("'%s' (%s)", node->name, node->op);
+  g_autofree char *name = fm_net_escape (node->name);
+  g_autofree char *op = fm_net_escape (node->op);
+  return g_strdup_printf ("'%s' (%s)", name, op);
 }
 
 int
@@ -156,7 +164,7 @@ typedef struct {
   FmNetLower *lw;
   const FmNetNode *node;
   int index;
-  const FmNetValue *in[16];  /* the first inputs' values (NULL: omitted) */
+  const FmNetValue *in[MAX_INPUTS]; /* the inputs' values (NULL: omitted) */
   char *error;               /* set by the helpers: why the node is invalid */
   gboolean unsupported;      /* the error is "not run", not "invalid" */
 } Ctx;
@@ -271,8 +279,11 @@ data_in (Ctx *cx, int i)
   if (i >= cx->node->n_inputs || !cx->in[i])
     return bad (cx, "input %d is missing", i + 1), -1;
   if (cx->in[i]->kind != FM_NET_VAL_DATA)
-    return not_run (cx, "input %d ('%s') is a constant where featuremaps needs the image's "
-                    "layers", i + 1, cx->node->inputs[i]), -1;
+    {
+      g_autofree char *name = fm_net_escape (cx->node->inputs[i]);
+      return not_run (cx, "input %d ('%s') is a constant where featuremaps needs the image's "
+                      "layers", i + 1, name), -1;
+    }
   return cx->in[i]->op;
 }
 
@@ -289,7 +300,8 @@ const_in (Ctx *cx, int i, gboolean required)
     }
   if (cx->in[i]->kind != FM_NET_VAL_CONST)
     {
-      not_run (cx, "input %d ('%s') must be a constant", i + 1, cx->node->inputs[i]);
+      g_autofree char *name = fm_net_escape (cx->node->inputs[i]);
+      not_run (cx, "input %d ('%s') must be a constant", i + 1, name);
       return NULL;
     }
   return cx->in[i]->t;
@@ -1085,8 +1097,8 @@ lower_node (FmNetLower *lw, int index)
         continue;
       if (!v)
         {
-          g_autofree char *d = g_strdup_printf ("input '%s' is no tensor of the graph",
-                                                node->inputs[i]);
+          g_autofree char *name = fm_net_escape (node->inputs[i]);
+          g_autofree char *d = g_strdup_printf ("input '%s' is no tensor of the graph", name);
           all_bad (lw, node, index, BAD_INVALID, d);
           return;
         }
@@ -1103,7 +1115,7 @@ lower_node (FmNetLower *lw, int index)
     }
   if (node->n_inputs > (int) G_N_ELEMENTS (cx.in))
     {
-      all_bad (lw, node, index, BAD_INVALID, "more than 16 inputs");
+      all_bad (lw, node, index, BAD_INVALID, "more than 256 inputs");
       return;
     }
   gboolean default_domain = !node->domain || !*node->domain || !strcmp (node->domain, "ai.onnx");
@@ -1111,7 +1123,7 @@ lower_node (FmNetLower *lw, int index)
   /* Constants in, constants out. */
   if (all_const && default_domain && fm_net_const_knows (node->op))
     {
-      const FmTensor *in[16];
+      const FmTensor *in[MAX_INPUTS];
       for (int i = 0; i < node->n_inputs; i++)
         in[i] = cx.in[i] ? cx.in[i]->t : NULL;
       FmTensor *out = NULL;
@@ -1119,6 +1131,14 @@ lower_node (FmNetLower *lw, int index)
       GError *error = NULL;
       if (fm_net_const_eval (node, in, node->n_inputs, &out, &handled, &error))
         {
+          lw->const_elems += out->n;
+          if (lw->const_elems > MAX_CONST_ELEMS)
+            {
+              fm_tensor_free (out);
+              all_bad (lw, node, index, BAD_INVALID, "the constants computed so far hold too "
+                       "many values");
+              return;
+            }
           set_const (lw, node->outputs[0], out);
           for (int o = 1; o < node->n_outputs; o++)
             all_bad (lw, node, index, BAD_UNSUPPORTED, "its second output");
@@ -1205,8 +1225,9 @@ fm_net_lower_new (const FmNetGraph *graph, int in_c, int in_h, int in_w, GError 
         continue;
       if (have_input)
         {
+          g_autofree char *name = fm_net_escape (vi->name);
           g_autofree char *why = g_strdup_printf ("the model's input '%s', which featuremaps "
-                                                  "does not feed (it feeds one image)", vi->name);
+                                                  "does not feed (it feeds one image)", name);
           FmNetValue *v = g_new0 (FmNetValue, 1);
           v->kind = FM_NET_VAL_BAD;
           v->bad_node = -1;
@@ -1214,11 +1235,12 @@ fm_net_lower_new (const FmNetGraph *graph, int in_c, int in_h, int in_w, GError 
           set_value (lw, vi->name, v);
           continue;
         }
+      g_autofree char *in_name = fm_net_escape (vi->name);
       if (vi->ndim != 4 && vi->ndim != 0)
         {
           g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_UNSUPPORTED,
                        "the model's input '%s' has %d dimensions; featuremaps feeds images "
-                       "(N × C × H × W)", vi->name, vi->ndim);
+                       "(N × C × H × W)", in_name, vi->ndim);
           fm_net_lower_free (lw);
           return NULL;
         }
@@ -1226,7 +1248,7 @@ fm_net_lower_new (const FmNetGraph *graph, int in_c, int in_h, int in_w, GError 
         {
           g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_UNSUPPORTED,
                        "the model's input '%s' is a batch of %" G_GINT64_FORMAT " images; "
-                       "featuremaps feeds one", vi->name, vi->dims[0]);
+                       "featuremaps feeds one", in_name, vi->dims[0]);
           fm_net_lower_free (lw);
           return NULL;
         }
@@ -1234,7 +1256,7 @@ fm_net_lower_new (const FmNetGraph *graph, int in_c, int in_h, int in_w, GError 
         {
           g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_INVALID,
                        "the model's input '%s' has %" G_GINT64_FORMAT " channels; the "
-                       "image gives %d", vi->name, vi->dims[1], in_c);
+                       "image gives %d", in_name, vi->dims[1], in_c);
           fm_net_lower_free (lw);
           return NULL;
         }

@@ -65,7 +65,10 @@ layer_names (const FmNetGraph *graph, const FmNetLower *lw)
         continue;
       total++;
       if (shown < 24)
-        g_string_append_printf (s, "%s%s", shown++ ? ", " : "", node->name);
+        {
+          g_autofree char *name = fm_net_escape (node->name);
+          g_string_append_printf (s, "%s%s", shown++ ? ", " : "", name);
+        }
     }
   if (total > shown)
     g_string_append_printf (s, ", … (%d in all; featuremaps info lists them)", total);
@@ -140,7 +143,10 @@ fm_net_resolve_tensor (const FmNetGraph *graph, const FmNetLower *lw, const char
           else if (strcmp (scope, this_scope))
             one_scope = FALSE;
           if (count < 6)
-            g_string_append_printf (matches, "%s%s", count ? ", " : "", node->name);
+            {
+              g_autofree char *escaped = fm_net_escape (node->name);
+              g_string_append_printf (matches, "%s%s", count ? ", " : "", escaped);
+            }
           count++;
           last = i;
         }

@@ -100,6 +100,7 @@ typedef struct {
   GHashTable *values;       /* tensor name → FmNetValue* */
   GPtrArray *ops;           /* FmNetOp* */
   GPtrArray *owned;         /* FmTensor* made by constant evaluation */
+  gsize const_elems;        /* their elements together */
   int *node_op;             /* per node: the op of its first output, −1 */
 } FmNetLower;
 

@@ -370,6 +370,8 @@ pull (Sched *sc, FmNetStage *top, int target, GError **error)
         {
           int lo, hi;
           fm_net_stage_need (s, i, a, b, &lo, &hi);
+          if (hi > s->in[i]->h)
+            return internal_error (error, "a layer reads rows its input does not have");
           if (hi > s->in[i]->done)
             {
               Want more = { s->in[i]->index, hi };
