@@ -69,6 +69,10 @@ typedef struct {
   float leaky_alpha;
   float clip_min, clip_max;
   int n_threads;          /* 0: one per core */
+  /* The caller will run the plan with FM_CONV_OUT_INTERLEAVED (a
+   * network's layer): the cost model then weighs the transposition the
+   * planes-only kernels would need. */
+  gboolean prefer_interleaved;
 } FmConvParams;
 
 typedef struct {

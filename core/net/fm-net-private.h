@@ -180,6 +180,7 @@ struct _FmNetStage {
   int crop_t, crop_l, conv_in_h, conv_in_w;
 
   int span;                 /* dry run: the most rows behind done a reader needed */
+  gint64 usec;              /* FEATUREMAPS_NET_PROFILE: CPU time spent computing */
   int *cnt_x, *cnt_y;       /* average pool: taps counted per output column / row */
 };
 

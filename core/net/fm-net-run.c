@@ -25,6 +25,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 /* Floats of one chunk of a stage's rows the plan aims at (1 MB): large
  * enough that a band is worth both cores' start-up, small enough that
@@ -174,6 +175,9 @@ prepare_conv (FmNetPlan *plan, FmNetStage *s, GError **error)
   p.clip_min = op->act.lo;
   p.clip_max = op->act.hi;
   p.n_threads = plan->n_threads;
+  /* Its rows go interleaved into a ring, unless nothing but the output
+   * reads it (then planes, straight to the output band). */
+  p.prefer_interleaved = !s->ringless;
 
   /* ONNX weights are OIHW; the engine's are OHWI. */
   const gsize per = (gsize) op->kh * op->kw;
@@ -233,6 +237,7 @@ typedef struct {
   FmNetProgress progress;
   gpointer progress_data;
   const float **rows;       /* row pointer table for convolutions */
+  gboolean profile;         /* FEATUREMAPS_NET_PROFILE set: time per stage */
   gsize rows_len;
   GArray *stack;            /* (stage index, target row) pairs */
 } Sched;
@@ -347,6 +352,16 @@ fraction (const FmNetPlan *plan)
   return f / plan->n_outputs;
 }
 
+/* Process CPU time (every thread's), so a busy machine's waits do not
+ * count. */
+static gint64
+cpu_usec (void)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (gint64) t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
 /* Makes stage `target_stage` compute at least up to row `target`. */
 static gboolean
 pull (Sched *sc, FmNetStage *top, int target, GError **error)
@@ -381,8 +396,11 @@ pull (Sched *sc, FmNetStage *top, int target, GError **error)
         }
       if (waiting)
         continue;
+      gint64 t0 = sc->profile ? cpu_usec () : 0;
       if (!compute (sc, s, a, b, error))
         return FALSE;
+      if (sc->profile)
+        s->usec += cpu_usec () - t0;
       s->done = b;
       if (s->output >= 0 && !sc->dry)
         {
@@ -536,7 +554,22 @@ fm_net_plan_run (FmNetPlan *plan, FmRowSource source, gpointer source_data, FmNe
     .progress = progress, .progress_data = progress_data,
     .rows = g_new (const float *, MAX (plan->max_conv_rows, 1)),
   };
+  /* FEATUREMAPS_NET_PROFILE=1: the CPU time each stage spent computing
+   * (its inputs' apart), on stderr, for tuning. */
+  sc.profile = g_getenv ("FEATUREMAPS_NET_PROFILE") != NULL;
+  for (guint i = 0; i < plan->stages->len; i++)
+    ((FmNetStage *) g_ptr_array_index (plan->stages, i))->usec = 0;
   gboolean ok = schedule (&sc, error);
   g_free (sc.rows);
+  if (ok && sc.profile)
+    {
+      g_autofree char *desc = fm_net_plan_describe (plan);
+      g_auto (GStrv) lines = g_strsplit (desc, "\n", -1);
+      for (guint i = 0; i < plan->stages->len && lines[i]; i++)
+        {
+          const FmNetStage *s = g_ptr_array_index (plan->stages, i);
+          g_printerr ("%8.1f ms cpu  %s\n", s->usec / 1e3, lines[i]);
+        }
+    }
   return ok;
 }
