@@ -1,5 +1,7 @@
-/* fm-cli-gegl: start GEGL only when an image file is read or written. */
+/* fm-cli-gegl: babl without its cache; GEGL, started only for the image
+ * files the command line's own decoders leave, and its loaders. */
 #include "fm-cli.h"
+#include "fm-cli-image.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +13,24 @@
 #endif
 
 static gboolean started;
+
+void
+fm_cli_babl_start (void)
+{
+  static gboolean babl_started;
+  if (babl_started)
+    return;
+  babl_started = TRUE;
+  /* babl reads the variable in its first babl_init only; the reference
+   * taken here is never given back, so gegl_exit's babl_exit never drops
+   * babl's count to zero, where babl would write its cache file. */
+  gboolean ours = g_getenv ("BABL_INHIBIT_CACHE") == NULL;
+  if (ours)
+    g_setenv ("BABL_INHIBIT_CACHE", "1", TRUE);
+  babl_init ();
+  if (ours)
+    g_unsetenv ("BABL_INHIBIT_CACHE");
+}
 
 void
 fm_cli_gegl_start (void)
@@ -26,6 +46,7 @@ fm_cli_gegl_start (void)
    * starts, and none at exit; the .npy paths keep the full check. */
   __lsan_do_leak_check ();
 #endif
+  fm_cli_babl_start ();
   gegl_init (NULL, NULL);
   started = TRUE;
 }
@@ -101,4 +122,129 @@ fm_cli_quiet_says_error (const char *text, char **first_line)
         return TRUE;
       }
   return FALSE;
+}
+
+/* ---- GEGL's loaders, for the files the command line's decoders leave ---- */
+
+/* GEGL's loaders report through g_log too (libtiff's errors arrive as
+ * messages): keep them to judge the result, never print them. */
+static void
+keep_message (const gchar *domain, GLogLevelFlags level, const gchar *message,
+              gpointer data)
+{
+  (void) domain;
+  (void) level;
+  g_string_append_printf (data, "%s\n", message);
+}
+
+/* GEGL keeps libjpeg's default error handler, which ends the whole process
+ * on an error in the headers, so check them before GEGL opens the file:
+ * every marker segment up to the start of scan must be complete, after a
+ * frame header.  Damage inside the scan data is only a warning for
+ * libjpeg. */
+static gboolean
+jpeg_headers_complete (const char *path)
+{
+  GMappedFile *map = g_mapped_file_new (path, FALSE, NULL);
+  if (!map)
+    return FALSE;
+  const guint8 *d = (const guint8 *) g_mapped_file_get_contents (map);
+  gsize n = g_mapped_file_get_length (map), pos = 2;
+  gboolean frame = FALSE, ok = FALSE;
+  while (d && pos + 1 < n)
+    {
+      if (d[pos] != 0xff)
+        break;
+      while (pos < n && d[pos] == 0xff)
+        pos++;
+      if (pos >= n)
+        break;
+      guint8 m = d[pos];
+      if ((m >= 0xd0 && m <= 0xd7) || m == 0x01)
+        {
+          pos++;
+          continue;
+        }
+      if (m == 0xd9 || pos + 2 >= n)
+        break;
+      gsize len = (gsize) d[pos + 1] << 8 | d[pos + 2];
+      if (len < 2 || pos + 1 + len > n)
+        break;
+      if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc)
+        frame = TRUE;
+      if (m == 0xda)
+        {
+          ok = frame;
+          break;
+        }
+      pos += 1 + len;
+    }
+  g_mapped_file_unref (map);
+  return ok;
+}
+
+gboolean
+fm_cli_gegl_load (const char *path, const char *op, FmCliImage *image,
+                  GError **error)
+{
+  fm_cli_gegl_start ();
+  if (!gegl_has_operation (op))
+    return fm_cli_image_not_readable (path, error);
+  if (!strcmp (op, "gegl:jpg-load") && !jpeg_headers_complete (path))
+    {
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_TRUNCATED,
+                   "%s: damaged or truncated JPEG (incomplete headers)", path);
+      return FALSE;
+    }
+
+  /* Loaders print (libpng, libtiff) and warn from node set-up onwards. */
+  int quiet = fm_cli_quiet_begin ();
+  GString *logged = g_string_new (NULL);
+  GLogFunc old = g_log_set_default_handler (keep_message, logged);
+
+  GeglBuffer *buffer = NULL;
+  GeglNode *graph = gegl_node_new ();
+  GeglNode *load = gegl_node_new_child (graph, "operation", op, "path", path, NULL);
+  GeglNode *sink = gegl_node_new_child (graph, "operation", "gegl:buffer-sink",
+                                        "buffer", &buffer, NULL);
+  gegl_node_link (load, sink);
+  gegl_node_process (sink);
+  g_object_unref (graph);
+
+  const GeglRectangle *extent = buffer ? gegl_buffer_get_extent (buffer) : NULL;
+  gboolean ok = extent && extent->width > 0 && extent->height > 0;
+  gboolean sized = FALSE;
+  if (ok)
+    {
+      const Babl *stored = gegl_buffer_get_format (buffer);
+      gboolean alpha = babl_format_has_alpha (stored);
+      int colour = babl_format_get_n_components (stored) - (alpha ? 1 : 0);
+      ok = fm_cli_image_alloc (image, path, extent->height, extent->width,
+                               (colour <= 1 ? 1 : 3) + (alpha ? 1 : 0), error);
+      sized = TRUE;
+      if (ok)
+        {
+          const char *format = colour <= 1 ? (alpha ? "Y'A float" : "Y' float")
+                                           : (alpha ? "R'G'B'A float" : "R'G'B' float");
+          gegl_buffer_get (buffer, extent, 1.0, babl_format (format),
+                           image->pixels, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+        }
+    }
+  g_clear_object (&buffer);
+
+  g_log_set_default_handler (old, NULL);
+  g_autofree char *printed = fm_cli_quiet_end (quiet);
+  g_string_prepend (logged, printed);
+  g_autofree char *said = g_string_free (logged, FALSE);
+  g_autofree char *line = NULL;
+  if (ok && fm_cli_quiet_says_error (said, &line))
+    {
+      fm_cli_image_clear (image);
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_DAMAGED,
+                   "%s: damaged or truncated image (%s)", path, line);
+      return FALSE;
+    }
+  if (!ok && !sized)
+    return fm_cli_image_not_readable (path, error);
+  return ok;
 }

@@ -1,5 +1,6 @@
 /* fm-cli-info: `featuremaps info KERNEL` and `featuremaps presets`. */
 #include "fm-cli.h"
+#include "fm-net-plan.h"
 
 #include <stdio.h>
 
@@ -60,6 +61,10 @@ fm_cli_info (int argc, char **argv, GError **error)
   if (argc != 2 || argv[1][0] == '-')
     return usage (error, argc < 2 ? "info: missing KERNEL (a preset name, a bank file or an inline matrix)"
                                   : "info: takes exactly one KERNEL");
+  g_autofree char *model = NULL;
+  g_auto (GStrv) layers = NULL;
+  if (fm_net_spec_parse (argv[1], &model, &layers))
+    return fm_cli_net_info (model, error);
   g_autoptr (FmBank) bank = fm_bank_load (argv[1], NULL, error);
   if (!bank)
     return FALSE;

@@ -12,7 +12,7 @@
  *                     colour: 3, N raw: N); alpha is dropped
  *        raw          (auto only) the image's N channels as they are, when
  *                     bank and image have the same channel count
- *   2. the declaration (FmInputDecl: a bank's or a network's), per resulting channel, in this order: sRGB
+ *   2. the bank's declaration, per resulting channel, in this order: sRGB
  *      decode (linear light), B and R swapped (BGR order, 3 or 4 channels),
  *      × range, then (v − mean[c]) / std[c] with c the bank's channel index.
  *      Raw channels get only range and mean/std: they have no colour meaning.
@@ -42,12 +42,20 @@ typedef struct _FmInput FmInput;
 FmInput *fm_input_new (const FmBank *bank, FmInputMode mode,
                        int image_channels, GError **error);
 
-/* The same for weights that are not a bank (a network's first layer): they
- * expect `channels` channels, declare the input mode `declared` (AUTO:
- * none) and the preparation decl; label names them in messages. */
-FmInput *fm_input_new_for (const FmInputDecl *decl, int channels,
-                           FmInputMode declared, const char *label,
-                           FmInputMode mode, int image_channels, GError **error);
+/* What the weights expect, whatever holds them (a bank, a network's first
+ * layer): their channel count, the input mode they declare (AUTO: none)
+ * and their declaration.  label and kind ("bank", "model") name them in
+ * messages.  fm_input_new is this with the bank's own fields. */
+typedef struct {
+  const char *label;
+  const char *kind;
+  int channels;
+  FmInputMode declared;
+  FmInputDecl decl;
+} FmInputTarget;
+
+FmInput *fm_input_new_for (const FmInputTarget *target, FmInputMode mode,
+                           int image_channels, GError **error);
 void fm_input_free (FmInput *input);
 
 FmInputMode fm_input_mode (const FmInput *input);

@@ -48,13 +48,6 @@ plural (int n)
   return n == 1 ? "" : "s";
 }
 
-/* What the weights are, for resolving the mode and for messages. */
-typedef struct {
-  int channels;
-  FmInputMode declared;
-  const char *label;
-} Weights;
-
 /* Channels the bank must have for a mode; 0 = the image's own count. */
 static int
 bank_channels_for (FmInputMode mode, int image_channels)
@@ -70,13 +63,14 @@ bank_channels_for (FmInputMode mode, int image_channels)
 }
 
 static gboolean
-resolve (const Weights *bank, FmInputMode requested, int image_channels,
+resolve (const FmInputTarget *t, FmInputMode requested, int image_channels,
          FmInputMode *mode, GError **error)
 {
-  int c = bank->channels;
+  int c = t->channels;
+  const char *label = t->label && *t->label ? t->label : t->kind;
 
   if (requested == FM_INPUT_AUTO)
-    requested = bank->declared;
+    requested = t->declared;
   if (requested == FM_INPUT_AUTO)
     {
       if (c == 1)
@@ -89,9 +83,9 @@ resolve (const Weights *bank, FmInputMode requested, int image_channels,
         {
           g_set_error (error, FM_INPUT_ERROR, FM_INPUT_ERROR_MISMATCH,
                        "input mode auto: '%s' has %d channel%s but the image "
-                       "has %d (a bank needs 1, 3 or 4 channels, or the "
+                       "has %d (a %s needs 1, 3 or 4 channels, or the "
                        "image's own count)",
-                       bank->label, c, plural (c), image_channels);
+                       label, c, plural (c), image_channels, t->kind);
           return FALSE;
         }
     }
@@ -100,8 +94,8 @@ resolve (const Weights *bank, FmInputMode requested, int image_channels,
   if (c != need)
     {
       g_set_error (error, FM_INPUT_ERROR, FM_INPUT_ERROR_MISMATCH,
-                   "input mode %s needs a %d-channel bank; '%s' has %d channel%s",
-                   fm_input_mode_name (requested), need, bank->label,
+                   "input mode %s needs a %d-channel %s; '%s' has %d channel%s",
+                   fm_input_mode_name (requested), need, t->kind, label,
                    c, plural (c));
       return FALSE;
     }
@@ -119,6 +113,52 @@ resolve (const Weights *bank, FmInputMode requested, int image_channels,
   return TRUE;
 }
 
+FmInput *
+fm_input_new_for (const FmInputTarget *target, FmInputMode mode, int image_channels,
+                  GError **error)
+{
+  g_return_val_if_fail (target != NULL, NULL);
+  const FmInputDecl *d = &target->decl;
+
+  if (image_channels < 1 || image_channels > MAX_CHANNELS)
+    {
+      g_set_error (error, FM_INPUT_ERROR, FM_INPUT_ERROR_MISMATCH,
+                   "image with %d channels: must have 1 to %d",
+                   image_channels, MAX_CHANNELS);
+      return NULL;
+    }
+
+  FmInputMode resolved;
+  if (!resolve (target, mode, image_channels, &resolved, error))
+    return NULL;
+
+  FmInput *in = g_new0 (FmInput, 1);
+  in->mode = resolved;
+  in->image_channels = image_channels;
+  in->colour = fm_input_colour_channels (image_channels);
+  in->has_alpha = image_channels == 2 || image_channels == 4;
+  in->channels = resolved == FM_INPUT_PER_CHANNEL ? in->colour : target->channels;
+
+  gboolean colour_meaning = resolved != FM_INPUT_AUTO && image_channels <= 4;
+  in->linear = d->linear && colour_meaning;
+  in->bgr = d->bgr && colour_meaning
+            && (resolved == FM_INPUT_RGB || resolved == FM_INPUT_RGBA);
+
+  in->scale = g_new (float, in->channels);
+  in->shift = g_new (float, in->channels);
+  double range = d->range > 0 ? d->range : 1.0;
+  for (int c = 0; c < in->channels; c++)
+    {
+      /* Per-channel runs a 1-channel bank: its channel 0 for every colour. */
+      int bc = resolved == FM_INPUT_PER_CHANNEL ? 0 : c;
+      double mean = d->n_mean == 0 ? 0.0 : d->mean[MIN (bc, d->n_mean - 1)];
+      double std = d->n_std == 0 ? 1.0 : d->std[MIN (bc, d->n_std - 1)];
+      in->scale[c] = (float) (range / std);
+      in->shift[c] = (float) (mean / std);
+    }
+  return in;
+}
+
 void
 fm_input_decl_init (FmInputDecl *decl)
 {
@@ -131,60 +171,14 @@ fm_input_new (const FmBank *bank, FmInputMode mode, int image_channels,
               GError **error)
 {
   g_return_val_if_fail (bank != NULL, NULL);
-  FmInputDecl decl;
-  fm_bank_input_decl (bank, &decl);
-  return fm_input_new_for (&decl, bank->channels, bank->input,
-                           bank->name && *bank->name ? bank->name : "the bank",
-                           mode, image_channels, error);
-}
-
-FmInput *
-fm_input_new_for (const FmInputDecl *decl, int channels, FmInputMode declared,
-                  const char *label, FmInputMode mode, int image_channels,
-                  GError **error)
-{
-  g_return_val_if_fail (decl != NULL && channels > 0, NULL);
-  const Weights bank = { channels, declared, label ? label : "the weights" };
-
-  if (image_channels < 1 || image_channels > MAX_CHANNELS)
-    {
-      g_set_error (error, FM_INPUT_ERROR, FM_INPUT_ERROR_MISMATCH,
-                   "image with %d channels: must have 1 to %d",
-                   image_channels, MAX_CHANNELS);
-      return NULL;
-    }
-
-  FmInputMode resolved;
-  if (!resolve (&bank, mode, image_channels, &resolved, error))
-    return NULL;
-
-  FmInput *in = g_new0 (FmInput, 1);
-  in->mode = resolved;
-  in->image_channels = image_channels;
-  in->colour = fm_input_colour_channels (image_channels);
-  in->has_alpha = image_channels == 2 || image_channels == 4;
-  in->channels = resolved == FM_INPUT_PER_CHANNEL ? in->colour : channels;
-
-  gboolean colour_meaning = resolved != FM_INPUT_AUTO && image_channels <= 4;
-  in->linear = decl->linear && colour_meaning;
-  in->bgr = decl->bgr && colour_meaning
-            && (resolved == FM_INPUT_RGB || resolved == FM_INPUT_RGBA);
-
-  in->scale = g_new (float, in->channels);
-  in->shift = g_new (float, in->channels);
-  double range = decl->range > 0 ? decl->range : 1.0;
-  const int n_mean = CLAMP (decl->n_mean, 0, FM_INPUT_DECL_MAX_CHANNELS);
-  const int n_std = CLAMP (decl->n_std, 0, FM_INPUT_DECL_MAX_CHANNELS);
-  for (int c = 0; c < in->channels; c++)
-    {
-      /* Per-channel runs 1-channel weights: their channel 0 for every colour. */
-      int bc = resolved == FM_INPUT_PER_CHANNEL ? 0 : c;
-      double mean = n_mean == 0 ? 0.0 : decl->mean[MIN (bc, n_mean - 1)];
-      double std = n_std == 0 ? 1.0 : decl->std[MIN (bc, n_std - 1)];
-      in->scale[c] = (float) (range / std);
-      in->shift[c] = (float) (mean / std);
-    }
-  return in;
+  FmInputTarget t = {
+    .label = bank->name && *bank->name ? bank->name : "the bank",
+    .kind = "bank",
+    .channels = bank->channels,
+    .declared = bank->input,
+  };
+  fm_bank_input_decl (bank, &t.decl);
+  return fm_input_new_for (&t, mode, image_channels, error);
 }
 
 void

@@ -255,9 +255,12 @@ test_input_decl (void)
   GError *error = NULL;
   FmInput *from_bank = fm_input_new (bank, FM_INPUT_AUTO, 4, &error);
   g_assert_no_error (error);
-  FmInput *from_decl = fm_input_new_for (&decl, 3, FM_INPUT_AUTO, "net", FM_INPUT_AUTO, 4, &error);
+  FmInputTarget net = { .label = "net", .kind = "model", .channels = 3, .declared = FM_INPUT_AUTO, .decl = decl };
+  FmInputTarget net_plain = net;
+  net_plain.decl = none;
+  FmInput *from_decl = fm_input_new_for (&net, FM_INPUT_AUTO, 4, &error);
   g_assert_no_error (error);
-  FmInput *plain = fm_input_new_for (&none, 3, FM_INPUT_AUTO, "net", FM_INPUT_AUTO, 4, &error);
+  FmInput *plain = fm_input_new_for (&net_plain, FM_INPUT_AUTO, 4, &error);
   g_assert_no_error (error);
   g_assert_cmpint (fm_input_mode (from_decl), ==, FM_INPUT_RGB);
   const float px[8] = { 0.1f, 0.5f, 0.9f, 1.0f, 0.0f, 0.25f, 1.0f, 0.5f };
@@ -278,7 +281,8 @@ test_input_decl (void)
   g_assert_cmpfloat (fabs (b[2] - (red * 255 - 103.5) / 58.4), <, 1e-4);
 
   /* the label names the weights in messages */
-  g_assert_null (fm_input_new_for (&none, 2, FM_INPUT_AUTO, "tiny-net", FM_INPUT_AUTO, 3, &error));
+  FmInputTarget tiny = { .label = "tiny-net", .kind = "model", .channels = 2, .declared = FM_INPUT_AUTO, .decl = none };
+  g_assert_null (fm_input_new_for (&tiny, FM_INPUT_AUTO, 3, &error));
   g_assert_nonnull (strstr (error->message, "'tiny-net' has 2 channels"));
   g_clear_error (&error);
   fm_input_free (from_bank);

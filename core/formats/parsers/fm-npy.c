@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdint.h>
+#include <errno.h>
 #include <string.h>
 
 G_DEFINE_QUARK (fm-npy-error-quark, fm_npy_error)
@@ -593,14 +594,31 @@ fm_npy_write_file (const char *path, const float *data, int ndim,
   gsize header_len = out->len - 10;
   out->str[8] = (char) (header_len & 0xff);
   out->str[9] = (char) (header_len >> 8);
-  for (gsize i = 0; i < count; i++)
-    {
-      guint32 bits;
-      memcpy (&bits, &data[i], 4);
-      bits = GUINT32_TO_LE (bits);
-      g_string_append_len (out, (const char *) &bits, 4);
-    }
-  gboolean ok = g_file_set_contents (path, out->str, out->len, error);
+
+  /* Streamed: the header, then the values in little-endian blocks (never a
+   * second copy of a possibly large array). */
+  FILE *file = g_fopen (path, "wb");
+  gboolean ok = file && fwrite (out->str, 1, out->len, file) == out->len;
   g_string_free (out, TRUE);
+  enum { BLOCK = 16384 };
+  guint32 block[BLOCK];
+  for (gsize at = 0; ok && at < count; at += BLOCK)
+    {
+      gsize n = MIN ((gsize) BLOCK, count - at);
+      memcpy (block, data + at, n * 4);
+      if (G_BYTE_ORDER != G_LITTLE_ENDIAN)
+        for (gsize i = 0; i < n; i++)
+          block[i] = GUINT32_TO_LE (block[i]);
+      ok = fwrite (block, 4, n, file) == n;
+    }
+  int e = errno;
+  if (file && fclose (file) != 0 && ok)
+    {
+      ok = FALSE;
+      e = errno;
+    }
+  if (!ok)
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (e),
+                 "cannot write %s: %s", path, g_strerror (e));
   return ok;
 }
