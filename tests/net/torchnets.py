@@ -4,11 +4,15 @@ ways users write them, with PyTorch's own activation for every layer.
 
     import torchnets
     for stack in torchnets.coverage_stacks() + [torchnets.random_stack(s) for s in range(5)]:
-        x = stack.sample_input()                  # H × W × C float32, 0..1
+        x = stack.sample_input()                  # H × W × C float32, 0..1 (np.save it
+                                                  # for `featuremaps apply -i`)
         acts = stack.activations(x)               # {layer: H' × W' × K float32}
         for v in torchnets.ONNX_VARIANTS:         # opset × constant folding × BN
-            where = stack.export_onnx(folder, **v)  # {layer: {"node", "output", "op"} or None}
-        stack.write_stack(folder)                 # NAME.safetensors + NAME.stack.json
+            where, onnx_path = stack.export_onnx(folder, **v)
+            for row in stack.table(acts, where):  # name, op, activation, node, output
+                ...                               # featuremaps apply -k ONNX#NODE (or #OUTPUT)
+        stack_json = stack.write_stack(folder)    # NAME.safetensors + NAME.stack.json
+                                                  # featuremaps apply -k STACK_JSON#NAME
 
 A stack is an nn.Module whose steps are named submodules (conv1, bn2,
 relu3 …), each fed by the step before it or by the earlier steps it names,
@@ -23,6 +27,7 @@ incl. depthwise, stride, dilation, non-square kernels and pads, no bias,
 padding_mode reflect / replicate), batchnorm (nn.BatchNorm2d with random
 running statistics), relu, leaky-relu (any alpha), sigmoid, tanh, clip
 (nn.ReLU6, nn.Hardtanh), maxpool (padding, stride, dilation, ceil_mode),
+identity (nn.Dropout, which export drops),
 avgpool (padding, ceil_mode, count_include_pad), pad (nn.ReflectionPad2d,
 nn.ReplicationPad2d, nn.ConstantPad2d, nn.ZeroPad2d and F.pad, asymmetric),
 add (residual), concat (channels).
@@ -173,6 +178,19 @@ class Stack:
                 out[name] = capture.hwc(torch.nn.functional.pad(t, (pw, pw, ph, ph), mode=mode))
         return out
 
+    def table(self, acts, where):
+        """One row per layer, in order: {"name", "op", "activation" (H × W ×
+        C float32), "node", "output"} — node and output None where the ONNX
+        file has no tensor with the layer's values (a conv whose batch norm
+        the exporter folded into it)."""
+        rows = []
+        for layer in self.layers:
+            w = where.get(layer["name"]) if where else None
+            rows.append({"name": layer["name"], "op": layer["op"],
+                         "activation": acts[layer["name"]],
+                         "node": w["node"] if w else None, "output": w["output"] if w else None})
+        return rows
+
     def _before(self, name):
         i = [layer["name"] for layer in self.layers].index(name)
         return self.layers[i - 1]["name"] if i else "input"
@@ -242,7 +260,8 @@ class Builder:
              nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU6: "relu6", nn.Hardtanh: "hardtanh",
              nn.MaxPool2d: "maxpool", nn.AvgPool2d: "avgpool", nn.ReflectionPad2d: "reflpad",
              nn.ReplicationPad2d: "edgepad", nn.ZeroPad2d: "zeropad", nn.ConstantPad2d: "constpad",
-             modules.Pad: "pad", modules.Add: "add", modules.Concat: "cat"}
+             modules.Pad: "pad", modules.Add: "add", modules.Concat: "cat",
+             nn.Dropout: "dropout", nn.Identity: "identity"}
 
     def __init__(self, rng, channels, size):
         self.rng = rng
@@ -327,10 +346,11 @@ def coverage_stacks():
     bn(b)
     act(b, "leaky", alpha=0.2)
     b.add(nn.AvgPool2d(3, 1, padding=1, count_include_pad=False))
+    b.add(nn.Dropout(0.3))                           # eval: passes through; export drops it
     conv(b, 6, 1)
     act(b, "sigmoid")
     out.append(Stack("plain", b.steps, 3, (29, 31), strings=True,
-                     description="conv-BN-ReLU, max and average pooling, 1×1 conv, sigmoid"))
+                     description="conv-BN-ReLU, max and average pooling, dropout, 1×1 conv, sigmoid"))
 
     # 2: grouped and depthwise convs, stride, dilation, clips, ceil_mode.
     b = Builder(np.random.default_rng(2), 4, (33, 30))
@@ -631,6 +651,11 @@ def export_problems(st, where, bn):
         if folds:
             if w is not None:
                 problems.append("%s: expected folded into %s, found %s" % (name, nxt["name"], w["node"]))
+            continue
+        if kind == "identity":
+            if w is not None:
+                problems.append("%s: expected no node (export drops identities), found %s"
+                                % (name, w["node"]))
             continue
         if w is None:
             problems.append("%s: no node" % name)
