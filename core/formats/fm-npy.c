@@ -8,6 +8,7 @@
  * the file holds before anything is allocated: a header may claim anything.
  */
 #include "fm-npy.h"
+#include "fm-zip.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -489,12 +490,7 @@ fm_npy_read_file (const char *path, GError **error)
   return fm_npy_read_data (contents, length, display, error);
 }
 
-/* ---- .npz: a zip archive of .npy members -------------------------------
- *
- * Only what numpy writes is needed: members stored or deflated, no
- * encryption, no zip64 sizes.  The central directory is the authority for
- * sizes (numpy's force_zip64 writes 0xffffffff in local headers); local
- * headers only tell where each member's data starts. */
+/* ---- zip archives (fm-zip.h) and .npz: a zip archive of .npy members ---- */
 
 #define ZIP_EOCD_SIG    0x06054b50u
 #define ZIP_CENTRAL_SIG 0x02014b50u
@@ -539,10 +535,10 @@ crc32_of (const guint8 *data, gsize len)
 }
 
 static gboolean
-zip_error (GError **error, const char *name, const char *what)
+zip_error (GError **error, const char *name, const char *what, const char *msg)
 {
   g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
-               "%s: not a valid .npz (zip) file: %s", name, what);
+               "%s: not a valid %s: %s", name, what, msg);
   return FALSE;
 }
 
@@ -552,7 +548,14 @@ inflate_member (const guint8 *in, gsize in_len, gsize out_len,
 {
   g_autoptr (GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
   /* one spare byte: a stream longer than declared shows up as overflow */
-  guint8 *out = g_malloc (out_len + 1);
+  guint8 *out = g_try_malloc (out_len + 1);
+  if (!out)
+    {
+      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
+                   "%s: member '%s': cannot allocate %" G_GSIZE_FORMAT " bytes",
+                   name, member, out_len);
+      return NULL;
+    }
   gsize done_in = 0, done_out = 0;
   for (;;)
     {
@@ -605,12 +608,34 @@ inflate_member (const guint8 *in, gsize in_len, gsize out_len,
   return out;
 }
 
-static GPtrArray *
-npz_read_data (const guint8 *data, gsize length, const char *name, GError **error)
+static void
+zip_member_clear (gpointer p)
+{
+  g_free (((FmZipMember *) p)->name);
+}
+
+/* Where the data of every member must end: the central directory. */
+static guint32
+zip_data_limit (const guint8 *data, gsize length)
+{
+  /* fm_zip_list checked the end record; find it again (cheap, and keeps
+   * FmZipMember free of bookkeeping) */
+  if (length < 22)
+    return 0;
+  gsize lowest = length - 22 > 65535 ? length - 22 - 65535 : 0;
+  for (gsize pos = length - 22 + 1; pos-- > lowest;)
+    if (le32 (data + pos) == ZIP_EOCD_SIG)
+      return le32 (data + pos + 16);
+  return 0;
+}
+
+GArray *
+fm_zip_list (const guint8 *data, gsize length, const char *name,
+             const char *what, GError **error)
 {
   if (length < 22)
     {
-      zip_error (error, name, length >= 4 && le32 (data) == ZIP_LOCAL_SIG
+      zip_error (error, name, what, length >= 4 && le32 (data) == ZIP_LOCAL_SIG
                  ? "truncated (no end-of-central-directory record)" : "too short to be a zip archive");
       return NULL;
     }
@@ -625,7 +650,7 @@ npz_read_data (const guint8 *data, gsize length, const char *name, GError **erro
       }
   if (eocd < 0)
     {
-      zip_error (error, name, le32 (data) == ZIP_LOCAL_SIG
+      zip_error (error, name, what, le32 (data) == ZIP_LOCAL_SIG
                  ? "truncated (no end-of-central-directory record)" : "no end-of-central-directory record");
       return NULL;
     }
@@ -640,109 +665,178 @@ npz_read_data (const guint8 *data, gsize length, const char *name, GError **erro
     }
   if (le16 (e + 4) != 0 || le16 (e + 6) != 0 || le16 (e + 8) != n_entries)
     {
-      zip_error (error, name, "multi-disk archives are not supported");
+      zip_error (error, name, what, "multi-disk archives are not supported");
       return NULL;
     }
   if ((gsize) cd_offset + cd_size > (gsize) eocd)
     {
-      zip_error (error, name, "the central directory lies outside the file (truncated?)");
+      zip_error (error, name, what, "the central directory lies outside the file (truncated?)");
       return NULL;
     }
 
-  g_autoptr (GPtrArray) arrays = g_ptr_array_new_with_free_func ((GDestroyNotify) fm_array_free);
-  gsize total = 0;
+  GArray *members = g_array_sized_new (FALSE, TRUE, sizeof (FmZipMember), n_entries);
+  g_array_set_clear_func (members, zip_member_clear);
   const guint8 *p = data + cd_offset, *cd_end = data + cd_offset + cd_size;
   for (guint32 i = 0; i < n_entries; i++)
     {
       if (cd_end - p < 46 || le32 (p) != ZIP_CENTRAL_SIG)
         {
-          zip_error (error, name, "corrupt central directory entry");
+          zip_error (error, name, what, "corrupt central directory entry");
+          g_array_unref (members);
           return NULL;
         }
-      guint16 flags = le16 (p + 8), method = le16 (p + 10);
-      guint32 crc = le32 (p + 16), csize = le32 (p + 20), usize = le32 (p + 24);
+      FmZipMember m = {
+        .flags = le16 (p + 8), .method = le16 (p + 10),
+        .crc = le32 (p + 16), .csize = le32 (p + 20), .usize = le32 (p + 24),
+        .local = le32 (p + 42),
+      };
       guint16 name_len = le16 (p + 28), extra_len = le16 (p + 30), comment_len = le16 (p + 32);
-      guint32 local = le32 (p + 42);
       if ((gsize) (cd_end - p) < 46u + name_len + extra_len + comment_len)
         {
-          zip_error (error, name, "corrupt central directory entry");
+          zip_error (error, name, what, "corrupt central directory entry");
+          g_array_unref (members);
           return NULL;
         }
-      g_autofree char *member = g_strndup ((const char *) p + 46, name_len);
+      m.name = g_strndup ((const char *) p + 46, name_len);
+      g_array_append_val (members, m);
       p += 46 + name_len + extra_len + comment_len;
-      if (!g_str_has_suffix (member, ".npy"))
-        continue; /* np.load ignores other members too */
-      if (!g_utf8_validate (member, -1, NULL))
-        {
-          zip_error (error, name, "a member name is not UTF-8");
-          return NULL;
-        }
-      if (csize == 0xffffffffu || usize == 0xffffffffu || local == 0xffffffffu)
-        {
-          g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
-                       "%s: member '%s' uses zip64 sizes, which are not supported", name, member);
-          return NULL;
-        }
-      if (flags & 1)
-        {
-          g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
-                       "%s: member '%s' is encrypted", name, member);
-          return NULL;
-        }
-      if (method != 0 && method != 8)
-        {
-          g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
-                       "%s: member '%s' uses compression method %u (only stored and deflated are supported)",
-                       name, member, method);
-          return NULL;
-        }
-      if ((gsize) local + 30 > cd_offset || le32 (data + local) != ZIP_LOCAL_SIG)
-        {
-          g_autofree char *msg = g_strdup_printf ("member '%s': bad local header", member);
-          zip_error (error, name, msg);
-          return NULL;
-        }
-      gsize start = (gsize) local + 30 + le16 (data + local + 26) + le16 (data + local + 28);
-      if (start > cd_offset || csize > cd_offset - start)
-        {
-          g_autofree char *msg = g_strdup_printf ("member '%s' runs past the end of its data (truncated?)", member);
-          zip_error (error, name, msg);
-          return NULL;
-        }
-      if ((method == 0 && csize != usize)
-          || (method == 8 && (guint64) usize > (guint64) csize * DEFLATE_MAX_RATIO + 1024))
-        {
-          g_autofree char *msg = g_strdup_printf ("member '%s' declares %u bytes from %u: impossible",
-                                                  member, usize, csize);
-          zip_error (error, name, msg);
-          return NULL;
-        }
-      total += usize;
-      if (total > FM_NPY_MAX_FILE_SIZE)
+    }
+  return members;
+}
+
+const FmZipMember *
+fm_zip_find (const GArray *members, const char *name)
+{
+  for (guint i = 0; i < members->len; i++)
+    {
+      const FmZipMember *m = &g_array_index (members, FmZipMember, i);
+      if (strcmp (m->name, name) == 0)
+        return m;
+    }
+  return NULL;
+}
+
+guint8 *
+fm_zip_read (const guint8 *data, gsize length, const FmZipMember *m, gsize max,
+             const char *name, const char *what, GError **error)
+{
+  const char *member = m->name;
+  if (!g_utf8_validate (member, -1, NULL))
+    {
+      zip_error (error, name, what, "a member name is not UTF-8");
+      return NULL;
+    }
+  if (m->csize == 0xffffffffu || m->usize == 0xffffffffu || m->local == 0xffffffffu)
+    {
+      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
+                   "%s: member '%s' uses zip64 sizes, which are not supported", name, member);
+      return NULL;
+    }
+  if (m->flags & 1)
+    {
+      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
+                   "%s: member '%s' is encrypted", name, member);
+      return NULL;
+    }
+  if (m->method != 0 && m->method != 8)
+    {
+      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
+                   "%s: member '%s' uses compression method %u (only stored and deflated are supported)",
+                   name, member, m->method);
+      return NULL;
+    }
+  guint32 cd_offset = zip_data_limit (data, length);
+  if ((gsize) m->local + 30 > cd_offset || le32 (data + m->local) != ZIP_LOCAL_SIG)
+    {
+      g_autofree char *msg = g_strdup_printf ("member '%s': bad local header", member);
+      zip_error (error, name, what, msg);
+      return NULL;
+    }
+  gsize start = (gsize) m->local + 30 + le16 (data + m->local + 26) + le16 (data + m->local + 28);
+  if (start > cd_offset || m->csize > cd_offset - start)
+    {
+      g_autofree char *msg = g_strdup_printf ("member '%s' runs past the end of its data (truncated?)", member);
+      zip_error (error, name, what, msg);
+      return NULL;
+    }
+  if ((m->method == 0 && m->csize != m->usize)
+      || (m->method == 8 && (guint64) m->usize > (guint64) m->csize * DEFLATE_MAX_RATIO + 1024))
+    {
+      g_autofree char *msg = g_strdup_printf ("member '%s' declares %u bytes from %u: impossible",
+                                              member, m->usize, m->csize);
+      zip_error (error, name, what, msg);
+      return NULL;
+    }
+  if (m->usize > max)
+    {
+      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
+                   "%s: member '%s' holds %u bytes, over the limit of %" G_GSIZE_FORMAT,
+                   name, member, m->usize, max);
+      return NULL;
+    }
+  guint8 *bytes;
+  if (m->method == 8)
+    {
+      bytes = inflate_member (data + start, m->csize, m->usize, name, member, error);
+      if (!bytes)
+        return NULL;
+      bytes[m->usize] = 0;
+    }
+  else
+    {
+      bytes = g_try_malloc ((gsize) m->usize + 1);
+      if (!bytes)
         {
           g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
-                       "%s: the arrays inflate to more than %" G_GSIZE_FORMAT " MB", name,
-                       FM_NPY_MAX_FILE_SIZE >> 20);
+                       "%s: member '%s': cannot allocate %u bytes", name, member, m->usize);
           return NULL;
         }
-      g_autofree guint8 *inflated = NULL;
-      const guint8 *bytes = data + start;
-      if (method == 8)
+      memcpy (bytes, data + start, m->usize);
+      bytes[m->usize] = 0;
+    }
+  if (crc32_of (bytes, m->usize) != m->crc)
+    {
+      g_autofree char *msg = g_strdup_printf ("member '%s' fails its CRC check (corrupt)", member);
+      zip_error (error, name, what, msg);
+      g_free (bytes);
+      return NULL;
+    }
+  return bytes;
+}
+
+#define NPZ_WHAT ".npz (zip) file"
+
+static GPtrArray *
+npz_read_data (const guint8 *data, gsize length, const char *name, GError **error)
+{
+  g_autoptr (GArray) members = fm_zip_list (data, length, name, NPZ_WHAT, error);
+  if (!members)
+    return NULL;
+  g_autoptr (GPtrArray) arrays = g_ptr_array_new_with_free_func ((GDestroyNotify) fm_array_free);
+  gsize total = 0;
+  for (guint i = 0; i < members->len; i++)
+    {
+      const FmZipMember *m = &g_array_index (members, FmZipMember, i);
+      if (!g_str_has_suffix (m->name, ".npy"))
+        continue; /* np.load ignores other members too */
+      if (m->usize != 0xffffffffu)
         {
-          inflated = inflate_member (data + start, csize, usize, name, member, error);
-          if (!inflated)
-            return NULL;
-          bytes = inflated;
+          total += m->usize;
+          if (total > FM_NPY_MAX_FILE_SIZE)
+            {
+              g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
+                           "%s: the arrays inflate to more than %" G_GSIZE_FORMAT " MB", name,
+                           FM_NPY_MAX_FILE_SIZE >> 20);
+              return NULL;
+            }
         }
-      if (crc32_of (bytes, usize) != crc)
-        {
-          g_autofree char *msg = g_strdup_printf ("member '%s' fails its CRC check (corrupt)", member);
-          zip_error (error, name, msg);
-          return NULL;
-        }
-      member[strlen (member) - 4] = '\0';
+      g_autofree guint8 *bytes = fm_zip_read (data, length, m, FM_NPY_MAX_FILE_SIZE,
+                                              name, NPZ_WHAT, error);
+      if (!bytes)
+        return NULL;
+      g_autofree char *member = g_strndup (m->name, strlen (m->name) - 4);
       g_autofree char *label = g_strdup_printf ("%s[%s]", name, member);
-      FmArray *a = fm_npy_read_data (bytes, usize, label, error);
+      FmArray *a = fm_npy_read_data (bytes, m->usize, label, error);
       if (!a)
         return NULL;
       g_free (a->name);
