@@ -12,7 +12,7 @@
 
 typedef enum {
   KIND_UNKNOWN, KIND_ONNX, KIND_SAFETENSORS, KIND_ZIP, KIND_TORCH_ZIP,
-  KIND_PICKLE, KIND_JSON
+  KIND_PICKLE, KIND_JSON, KIND_KERAS, KIND_HDF5
 } Kind;
 
 /* What the first bytes say.  head holds up to 512 bytes of the file. */
@@ -31,10 +31,17 @@ sniff (const guint8 *head, gsize n, guint64 file_size, const char *path)
               const char *name = (const char *) head + 30;
               if (name_len >= 8 && memcmp (name + name_len - 8, "data.pkl", 8) == 0)
                 return KIND_TORCH_ZIP;
+              /* Keras's saving_lib writes metadata.json, then config.json */
+              if ((name_len == 13 && memcmp (name, "metadata.json", 13) == 0)
+                  || (name_len == 11 && memcmp (name, "config.json", 11) == 0))
+                return KIND_KERAS;
             }
         }
-      return KIND_ZIP;
+      return g_str_has_suffix (path, ".keras") ? KIND_KERAS : KIND_ZIP;
     }
+  /* HDF5's signature (Keras's legacy .h5) */
+  if (n >= 8 && memcmp (head, "\x89HDF\r\n\x1a\n", 8) == 0)
+    return KIND_HDF5;
   /* pickle protocol 2+ opens with PROTO (0x80) and its version */
   if (n >= 2 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5)
     return KIND_PICKLE;
@@ -91,6 +98,10 @@ fm_net_graph_load (const char *path, GError **error)
     {
     case KIND_ONNX:
       return fm_net_load_onnx_file (path, error);
+    case KIND_KERAS:
+      return fm_net_load_keras_file (path, error);
+    case KIND_HDF5:
+      return fm_net_load_keras_h5_file (path, error);
     case KIND_TORCH_ZIP:
     case KIND_PICKLE:
       g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_UNSUPPORTED,
@@ -103,7 +114,8 @@ fm_net_graph_load (const char *path, GError **error)
       break;
     }
   g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_UNSUPPORTED,
-               "%s: not a model file (ONNX, safetensors or a stack description)",
+               "%s: not a model file (ONNX, Keras .keras / .h5, safetensors or a "
+               "stack description)",
                display);
   return NULL;
 }
