@@ -403,23 +403,24 @@ def _node_index(model, name, keras3):
 
 def _layer_cfg(l, style):
     cfg = dict(l.cfg)
-    if style != "keras3" and l.tf_cfg:
+    if not style.startswith("keras3") and l.tf_cfg:
         for k, v in l.tf_cfg.items():
             if v is None:
                 cfg.pop(k, None)
             else:
                 cfg[k] = v
-    if style != "keras3":
+    if not style.startswith("keras3"):
         cfg["dtype"] = "float32"
     return cfg
 
 
 def model_config(m, style="keras3"):
-    """The serialized model: style "keras3" (Keras 3), "tf-new" (tf-keras
-    2.13 .keras: module keys, list inbound nodes) or "tf-legacy" (legacy
-    .h5: no module keys)."""
-    keras3 = style == "keras3"
-    mod = style != "tf-legacy"
+    """The serialized model: style "keras3" (Keras 3), "keras3-legacy"
+    (Keras 3's legacy .h5: the same without module keys), "tf-new"
+    (tf-keras 2.13 .keras: module keys, list inbound nodes) or "tf-legacy"
+    (tf-keras legacy .h5: no module keys)."""
+    keras3 = style in ("keras3", "keras3-legacy")
+    mod = style not in ("tf-legacy", "keras3-legacy")
 
     def entry(cls, cfg, module="keras.layers"):
         e = {"class_name": cls, "config": cfg}
@@ -602,9 +603,8 @@ def _legacy_weights(l, scope=""):
 
 
 def save_h5(m, path, keras_version="2.13.1"):
-    style = "keras3" if keras_version.startswith("3") else "tf-legacy"
-    if style == "keras3":
-        style = "tf-legacy"   # Keras 3 writes the legacy config for .h5 as well
+    # Keras 3 writes its own config in legacy_serialization's spelling
+    style = "keras3-legacy" if keras_version.startswith("3") else "tf-legacy"
     with h5py.File(path, "w") as f:
         f.attrs["model_config"] = json.dumps(model_config(m, style)).encode("utf8")
         f.attrs["keras_version"] = keras_version.encode("utf8")
