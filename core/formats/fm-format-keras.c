@@ -72,7 +72,8 @@ read_vars (V3Store *s, const char *group, const FmKerasRef *ref,
       fm_keras_fail (w, error, FM_NET_ERROR_INVALID,
                      "the weights at '%s' belong to layer '%s' (the config and the "
                      "weights file do not match)", g, sn);
-      goto fail;
+      g_ptr_array_unref (out);
+      return NULL;
     }
   for (int k = 0; k < n; k++)
     {

@@ -752,6 +752,7 @@ fm_h5_read_tensor (FmH5 *h5, const char *path, const char *tensor_name,
   size_t size = H5Tget_size (type);
   FmElem elem;
   gboolean big = FALSE;
+  int bf = 0;
   if (tc == H5T_FLOAT)
     {
       H5T_order_t order = H5Tget_order (type);
@@ -765,20 +766,32 @@ fm_h5_read_tensor (FmH5 *h5, const char *path, const char *tensor_name,
         }
       elem = size == 2 ? FM_ELEM_F16 : size == 4 ? FM_ELEM_F32 : FM_ELEM_F64;
     }
-  else if ((tc == H5T_OPAQUE || (tc == H5T_INTEGER && H5Tget_order (type) == H5T_ORDER_LE))
-           && size == 2)
+  else if ((tc == H5T_OPAQUE || tc == H5T_INTEGER) && size == 2
+           && (bf = is_bfloat16 (h5, obj, path, error)) != 0)
     {
-      int bf = is_bfloat16 (h5, obj, path, error);
       if (bf < 0)
         goto done;
-      if (!bf)
+      big = tc == H5T_INTEGER && H5Tget_order (type) == H5T_ORDER_BE;
+      elem = FM_ELEM_BF16;
+    }
+  else if (tc == H5T_INTEGER && (size == 1 || size == 2 || size == 4 || size == 8))
+    {
+      /* counts and steps Keras keeps beside the weights */
+      H5T_order_t order = H5Tget_order (type);
+      H5T_sign_t sign = H5Tget_sign (type);
+      if ((order != H5T_ORDER_LE && order != H5T_ORDER_BE) || sign < 0
+          || H5Tget_offset (type) != 0 || H5Tget_precision (type) != size * 8)
         {
           fail (h5, error, FM_NET_ERROR_UNSUPPORTED, path,
-                "holds 2-byte %s values, not floating point",
-                tc == H5T_OPAQUE ? "opaque" : "integer");
+                "holds integers of a layout featuremaps does not read");
           goto done;
         }
-      elem = FM_ELEM_BF16;
+      big = order == H5T_ORDER_BE;
+      gboolean s = sign == H5T_SGN_2;
+      elem = size == 1 ? (s ? FM_ELEM_I8 : FM_ELEM_U8)
+             : size == 2 ? (s ? FM_ELEM_I16 : FM_ELEM_U16)
+             : size == 4 ? (s ? FM_ELEM_I32 : FM_ELEM_U32)
+             : (s ? FM_ELEM_I64 : FM_ELEM_U64);
     }
   else
     {
@@ -833,7 +846,7 @@ fm_h5_read_tensor (FmH5 *h5, const char *path, const char *tensor_name,
             e[b] = tmp;
           }
       }
-  t = fm_tensor_new (tensor_name, FM_TENSOR_FLOAT, rank, dims, error);
+  t = fm_tensor_new (tensor_name, fm_elem_tensor_type (elem), rank, dims, error);
   if (t && !fm_elem_convert (elem, raw, n, t, 0, error))
     g_clear_pointer (&t, fm_tensor_free);
 

@@ -10,8 +10,9 @@
  *   - filter plug-ins are never loaded (only deflate, shuffle and
  *     Fletcher-32, built into the library, are accepted);
  *   - soft and external links, external and virtual datasets are refused;
- *   - a dataset's rank, shape, element type (IEEE float16/32/64 in either
- *     byte order, or Keras 3's bfloat16) and storage size are checked
+ *   - a dataset's rank, shape, element type (IEEE float16/32/64 or
+ *     integers in either byte order, Keras 3's bfloat16) and storage size
+ *     are checked
  *     before anything is allocated, and it is read without conversion
  *     (we convert the bytes ourselves);
  *   - attributes must be strings (fixed or variable length) under a size
@@ -71,9 +72,9 @@ gboolean fm_h5_attr_string (FmH5 *h5, const char *path, const char *attr,
 gboolean fm_h5_attr_strings (FmH5 *h5, const char *path, const char *attr,
                              GPtrArray **values, GError **error);
 
-/* The floating dataset at path as a float tensor of the dataset's own
- * shape (at most FM_TENSOR_MAX_DIMS dimensions and max_elems elements),
- * named tensor_name. */
+/* The dataset at path as a tensor of the dataset's own shape (at most
+ * FM_TENSOR_MAX_DIMS dimensions and max_elems elements), named
+ * tensor_name: float for floating data, int64 for integers. */
 FmTensor *fm_h5_read_tensor (FmH5 *h5, const char *path,
                              const char *tensor_name, gsize max_elems,
                              GError **error);

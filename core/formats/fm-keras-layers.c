@@ -103,6 +103,10 @@ static gboolean
 check_shape (FmKerasCall *c, const FmTensor *t, const char *what, int ndim,
              const gint64 *want, const char *why, GError **error)
 {
+  if (t->type != FM_TENSOR_FLOAT)
+    return fm_keras_fail (&c->where, error, FM_NET_ERROR_INVALID,
+                          "the %s in the weights file holds integers, not floating "
+                          "point values", what);
   if (shape_is (t, ndim, want))
     return TRUE;
   g_autofree char *have = shape_text (t->ndim, t->dims);

@@ -151,16 +151,22 @@ read_entries (JsonObject *config, const Scope *scope, gboolean sequential,
           goto fail;
         }
       e.entry = json_node_get_object (node);
-      FmKerasWhere w = *mw;
-      w.layer = NULL;
-      if (!fm_keras_get_string (&w, e.entry, "class_name", NULL, &e.class_name, error))
+      e.class_name = json_string (json_object_get_member (e.entry, "class_name"));
+      if (!e.class_name || !*e.class_name || strlen (e.class_name) > FM_NET_MAX_NAME)
         {
-          g_prefix_error (error, "layer %u: ", k + 1);
+          fm_keras_fail (mw, error, FM_NET_ERROR_PARSE,
+                         "layer %u has no class_name (a string)", k + 1);
           goto fail;
         }
-      e.config = fm_keras_get_object (&w, e.entry, "config", error);
-      if (!e.config)
-        goto fail;
+      JsonNode *cn = json_object_get_member (e.entry, "config");
+      if (!cn || !JSON_NODE_HOLDS_OBJECT (cn))
+        {
+          g_autofree char *c = fm_net_escape (e.class_name);
+          fm_keras_fail (mw, error, FM_NET_ERROR_PARSE,
+                         "layer %u (%s) has no config (an object)", k + 1, c);
+          goto fail;
+        }
+      e.config = json_node_get_object (cn);
       /* Functional lists the name beside the config; Sequential inside it */
       JsonNode *nn = json_object_get_member (e.entry, "name");
       if (!json_string (nn))

@@ -42,6 +42,12 @@ sniff (const guint8 *head, gsize n, guint64 file_size, const char *path)
   /* HDF5's signature (Keras's legacy .h5) */
   if (n >= 8 && memcmp (head, "\x89HDF\r\n\x1a\n", 8) == 0)
     return KIND_HDF5;
+  /* a file named as Keras names them goes to its reader, which says what
+   * is wrong with it */
+  if (g_str_has_suffix (path, ".keras"))
+    return KIND_KERAS;
+  if (g_str_has_suffix (path, ".h5") || g_str_has_suffix (path, ".hdf5"))
+    return KIND_HDF5;
   /* pickle protocol 2+ opens with PROTO (0x80) and its version */
   if (n >= 2 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5)
     return KIND_PICKLE;
