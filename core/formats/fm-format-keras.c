@@ -49,6 +49,7 @@ read_vars (V3Store *s, const char *group, const FmKerasRef *ref,
            const FmKerasWhere *w, GError **error)
 {
   g_autofree char *vars = g_strdup_printf ("%s/vars", group);
+  g_autofree char *saved_name = NULL;
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) fm_tensor_free);
   int n = fm_h5_group_size (s->h5, vars, error);
   if (n < 0)
@@ -61,7 +62,6 @@ read_vars (V3Store *s, const char *group, const FmKerasRef *ref,
     }
   /* Keras 3 names the layer in its vars group: a check that the config's
    * layer order and the file's agree */
-  g_autofree char *saved_name = NULL;
   if (!fm_h5_attr_string (s->h5, vars, "name", &saved_name, error))
     goto fail;
   const char *want = ref->h5_layer ? ref->h5_layer : ref->h5_group;
@@ -150,12 +150,55 @@ version_is_3 (const char *v)
 }
 
 FmNetGraph *
+fm_keras_load_parts (const char *config, gsize config_len, const char *meta,
+                     gsize meta_len, const guint8 *image, gsize image_len,
+                     const char *origin, const char *label, GError **error)
+{
+  FmKerasWhere w = { label, NULL, NULL };
+  g_autoptr (JsonNode) root = fm_keras_parse_json (config, config_len, &w,
+                                                   "config.json", error);
+  if (!root)
+    return NULL;
+  const char *version = NULL;
+  g_autoptr (JsonNode) meta_root = NULL;
+  if (meta)
+    {
+      meta_root = fm_keras_parse_json (meta, meta_len, &w, "metadata.json", error);
+      if (!meta_root)
+        return NULL;
+      JsonNode *v = json_object_get_member (json_node_get_object (meta_root), "keras_version");
+      if (v && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_STRING)
+        version = json_node_get_string (v);
+    }
+  g_autofree char *h5_label = g_strdup_printf ("%s[model.weights.h5]", label);
+  g_autoptr (FmH5) h5 = fm_h5_open (image, image_len, h5_label, error);
+  if (!h5)
+    return NULL;
+
+  V3Store store = { .store = { .load = v3_load }, .h5 = h5 };
+  store.has_213 = fm_h5_group_exists (h5, "_layer_checkpoint_dependencies", NULL);
+  FmKerasSource src = {
+    .file = label,
+    /* without metadata: Keras 3 (only a nested Sequential's node numbers
+     * depend on it) */
+    .keras3 = version ? version_is_3 (version) : TRUE,
+    .store = &store.store,
+  };
+
+  g_autoptr (FmNetGraph) graph = fm_net_graph_new (origin ? origin : label, "keras");
+  graph->opset = 17;
+  graph->producer = version ? g_strdup_printf ("keras %s", version) : g_strdup ("keras");
+  if (!fm_keras_build_graph (graph, json_node_get_object (root), &src, error))
+    return NULL;
+  return g_steal_pointer (&graph);
+}
+
+FmNetGraph *
 fm_net_load_keras_data (const guint8 *data, gsize len, const char *origin,
                         GError **error)
 {
   g_autofree char *base = origin ? g_path_get_basename (origin) : g_strdup ("model.keras");
   g_autofree char *label = g_filename_display_name (base);
-  FmKerasWhere w = { label, NULL, NULL };
 
   g_autoptr (GArray) members = fm_zip_list (data, len, label, ZIP_WHAT, error);
   if (!members)
@@ -189,23 +232,6 @@ fm_net_load_keras_data (const guint8 *data, gsize len, const char *origin,
                      "%s: the archive has no model.weights.h5", label);
       return NULL;
     }
-
-  g_autoptr (JsonNode) root = fm_keras_parse_json (config, config_len, &w,
-                                                   "config.json", error);
-  if (!root)
-    return NULL;
-  const char *version = NULL;
-  g_autoptr (JsonNode) meta_root = NULL;
-  if (meta)
-    {
-      meta_root = fm_keras_parse_json (meta, meta_len, &w, "metadata.json", error);
-      if (!meta_root)
-        return NULL;
-      JsonNode *v = json_object_get_member (json_node_get_object (meta_root), "keras_version");
-      if (v && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_STRING)
-        version = json_node_get_string (v);
-    }
-
   g_autofree guint8 *image = fm_zip_read (data, len, wm, FM_NET_MAX_FILE_SIZE, label,
                                           ZIP_WHAT, error);
   if (!image)
@@ -213,27 +239,8 @@ fm_net_load_keras_data (const guint8 *data, gsize len, const char *origin,
       as_net_error (error);
       return NULL;
     }
-  g_autofree char *h5_label = g_strdup_printf ("%s[model.weights.h5]", label);
-  g_autoptr (FmH5) h5 = fm_h5_open (image, wm->usize, h5_label, error);
-  if (!h5)
-    return NULL;
-
-  V3Store store = { .store = { .load = v3_load }, .h5 = h5 };
-  store.has_213 = fm_h5_group_exists (h5, "_layer_checkpoint_dependencies", NULL);
-  FmKerasSource src = {
-    .file = label,
-    /* without metadata: Keras 3 unless the config says tf-keras (its
-     * layers carry no "module") */
-    .keras3 = version ? version_is_3 (version) : TRUE,
-    .store = &store.store,
-  };
-
-  g_autoptr (FmNetGraph) graph = fm_net_graph_new (origin ? origin : label, "keras");
-  graph->opset = 17;
-  graph->producer = version ? g_strdup_printf ("keras %s", version) : g_strdup ("keras");
-  if (!fm_keras_build_graph (graph, json_node_get_object (root), &src, error))
-    return NULL;
-  return g_steal_pointer (&graph);
+  return fm_keras_load_parts (config, config_len, meta, meta_len, image, wm->usize,
+                              origin, label, error);
 }
 
 FmNetGraph *

@@ -130,6 +130,14 @@ typedef struct {
 gboolean fm_keras_build_graph (FmNetGraph *graph, JsonObject *root,
                                const FmKerasSource *src, GError **error);
 
+/* A .keras archive's parts, already out of the zip (the fuzz target feeds
+ * them directly, past the zip's CRCs).  meta may be NULL. */
+FmNetGraph *fm_keras_load_parts (const char *config, gsize config_len,
+                                 const char *meta, gsize meta_len,
+                                 const guint8 *image, gsize image_len,
+                                 const char *origin, const char *label,
+                                 GError **error);
+
 /* --- one layer --------------------------------------------------------------- */
 
 typedef struct {
