@@ -624,7 +624,9 @@ channel_axis (FmKerasCall *c, const char *key, gboolean *is_channel, GError **er
   else if (!fm_keras_get_int (&c->where, c->config, key, TRUE, -1, -8, 8, &axis, error))
     return FALSE;
   int rank = c->in_ranks[0];
-  *is_channel = axis == -1 || (rank > 0 && axis == rank - 1);
+  /* a tensor of unknown rank (after a layer not lowered) is taken for an
+   * image: channels at 3 */
+  *is_channel = axis == -1 || (rank > 0 ? axis == rank - 1 : axis == 3);
   return TRUE;
 }
 
