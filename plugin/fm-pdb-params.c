@@ -4,11 +4,7 @@
 
 #include <string.h>
 #include "fm-plugin-errors.h"
-
-static const char kernel_help[] =
-  "A preset name (\"sobel\"), a kernel file path (.json, .npy, .npz; "
-  "\"file.npy:oihw\" forces PyTorch order, \":hwio\" Keras order), or an "
-  "inline matrix (\"0,1,0; 0,1,0; 0,1,0\": rows by ';', filters by '|')";
+#include "fm-formats.h"
 
 static const GimpParamDef return_values[] = {
   { GIMP_PDB_IMAGE, "new-image", "The image that received the maps (the source image for destination 0)" },
@@ -35,7 +31,7 @@ fm_pdb_params_new (void)
   p[1] = (GimpParamDef) { GIMP_PDB_IMAGE, g_strdup ("image"), g_strdup ("Input image") };
   p[2] = (GimpParamDef) { GIMP_PDB_DRAWABLE, g_strdup ("drawable"),
                           g_strdup ("The source drawable (only its selected area is read; never modified)") };
-  p[3] = (GimpParamDef) { GIMP_PDB_STRING, g_strdup ("kernel"), g_strdup (kernel_help) };
+  p[3] = (GimpParamDef) { GIMP_PDB_STRING, g_strdup ("kernel"), fm_kernel_spec_help () };
   for (int i = 0; i < FM_N_OPTIONS; i++)
     p[FM_PDB_N_FIXED + i] = (GimpParamDef) { GIMP_PDB_INT32,
                                              g_strdup (fm_option_spec (i)->name),
@@ -83,6 +79,7 @@ fm_pdb_help (void)
     "destination 1 makes a new float-precision image of the source's size. "
     "Everything added is one undo step. Bad arguments return a calling "
     "error and add nothing.\n\n");
+  g_autofree char *kernel_help = fm_kernel_spec_help ();
   g_string_append_printf (h, "kernel: %s. Presets are looked up in the "
                           "featuremaps folder of the GIMP profile, then "
                           "FEATUREMAPS_PRESET_PATH, then the installed presets.\n",

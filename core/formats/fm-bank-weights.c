@@ -6,8 +6,9 @@
  *   4-D Keras (kh, kw, C, K)  PyTorch (K, C, kh, kw)
  * When the layout is AUTO, fm_bank_guess_layout decides (the rule is below
  * and in docs/kernels.md); ":hwio" / ":oihw" after the path forces it. */
-#include "fm-bank-private.h"
+#include "fm-formats-private.h"
 #include "fm-npy.h"
+#include "fm-net-load.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -62,93 +63,6 @@ static const char *
 layout_name (FmWeightsLayout layout)
 {
   return layout == FM_LAYOUT_OIHW ? "OIHW" : "HWIO";
-}
-
-static const char *const kernel_names[] = { "kernel", "weight", "weights", NULL };
-
-/* "conv1.weight", "conv2d/kernel", "dense_kernel" → the kernel-ish suffix */
-static gboolean
-is_kernel_name (const char *name, gsize *prefix_len)
-{
-  for (int i = 0; kernel_names[i]; i++)
-    {
-      gsize n = strlen (name), m = strlen (kernel_names[i]);
-      if (n == m && g_ascii_strcasecmp (name, kernel_names[i]) == 0)
-        {
-          *prefix_len = 0;
-          return TRUE;
-        }
-      if (n > m && g_ascii_strcasecmp (name + n - m, kernel_names[i]) == 0
-          && strchr ("./_:", name[n - m - 1]))
-        {
-          *prefix_len = n - m;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-/* Picks the kernel array (and bias, if any) out of an .npz. */
-static gboolean
-pick_members (GPtrArray *arrays, const char *where, FmArray **kernel, FmArray **bias,
-              GError **error)
-{
-  *kernel = *bias = NULL;
-  gsize prefix = 0;
-  /* exact names first, then one unambiguous "<layer>.weight" */
-  for (guint i = 0; i < arrays->len && !*kernel; i++)
-    {
-      FmArray *a = arrays->pdata[i];
-      if (g_strv_contains (kernel_names, a->name))
-        *kernel = a;
-    }
-  if (!*kernel)
-    {
-      int found = 0;
-      for (guint i = 0; i < arrays->len; i++)
-        {
-          FmArray *a = arrays->pdata[i];
-          gsize pl;
-          if (is_kernel_name (a->name, &pl))
-            {
-              if (found++ == 0)
-                {
-                  *kernel = a;
-                  prefix = pl;
-                }
-            }
-        }
-      if (found > 1)
-        {
-          GString *names = g_string_new (NULL);
-          for (guint i = 0; i < arrays->len; i++)
-            g_string_append_printf (names, "%s'%s'", i ? ", " : "", ((FmArray *) arrays->pdata[i])->name);
-          g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
-                       "%s%d kernel arrays (%s): save one layer per .npz, as 'kernel' (or 'weight') and 'bias'",
-                       where, found, names->str);
-          g_string_free (names, TRUE);
-          *kernel = NULL;
-          return FALSE;
-        }
-    }
-  if (!*kernel)
-    {
-      GString *names = g_string_new (NULL);
-      for (guint i = 0; i < arrays->len; i++)
-        g_string_append_printf (names, "%s'%s'", i ? ", " : "", ((FmArray *) arrays->pdata[i])->name);
-      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
-                   "%sno 'kernel' or 'weight' array (the archive holds %s)", where, names->str);
-      g_string_free (names, TRUE);
-      return FALSE;
-    }
-  g_autofree char *bias_name = g_strdup_printf ("%.*sbias", (int) prefix, (*kernel)->name);
-  for (guint i = 0; i < arrays->len; i++)
-    {
-      FmArray *a = arrays->pdata[i];
-      if (strcmp (a->name, bias_name) == 0)
-        *bias = a;
-    }
-  return TRUE;
 }
 
 static char *
@@ -252,7 +166,7 @@ bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout,
       return NULL;
     }
 
-  g_autofree char *stem = fm_bank_path_stem (path);
+  g_autofree char *stem = fm_text_path_stem (path);
   FmBank *bank = fm_bank_new (stem, (int) kh, (int) kw, (int) C, (int) K);
   g_free (bank->kind);
   bank->kind = g_strdup ("learned");
@@ -295,9 +209,17 @@ starts_with_magic (const char *path, const char *magic, gsize n)
 FmBank *
 fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **error)
 {
+  return fm_bank_from_weights_member (path, NULL, layout, error);
+}
+
+FmBank *
+fm_bank_from_weights_member (const char *path, const char *member,
+                             FmWeightsLayout layout, GError **error)
+{
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *display = g_filename_display_name (base);
-  g_autofree char *where = g_strdup_printf ("%s: ", display);
+  g_autofree char *where = member ? g_strdup_printf ("%s#%s: ", display, member)
+                                  : g_strdup_printf ("%s: ", display);
   GError *local = NULL;
 
   /* the content decides, not the extension: a renamed file still loads */
@@ -306,15 +228,33 @@ fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **er
       g_autoptr (GPtrArray) arrays = fm_npz_read_file (path, &local);
       if (!arrays)
         goto npy_failed;
-      FmArray *kernel, *bias;
-      if (!pick_members (arrays, where, &kernel, &bias, error))
+      FmArray *kernel, *bias, *mean, *std;
+      if (!fm_bank_npz_pick (arrays, display, member, where, &kernel, &bias, &mean, &std, error))
         return NULL;
       if (layout == FM_LAYOUT_AUTO)
         layout = npz_layout (kernel, bias);
-      return bank_from_arrays (kernel, bias, layout, path, where, error);
+      FmBank *bank = bank_from_arrays (kernel, bias, layout, path, where, error);
+      if (bank && member)
+        {
+          g_free (bank->name);
+          g_autofree char *stem = fm_text_path_stem (path);
+          bank->name = g_strdup_printf ("%s#%s", stem, member);
+        }
+      if (bank && !fm_bank_npz_apply_decl (bank, mean, std, where, error))
+        {
+          fm_bank_free (bank);
+          return NULL;
+        }
+      return bank;
     }
   else
     {
+      if (member)
+        {
+          g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
+                       "%sa .npy holds one array: #LAYER picks a layer of an .npz", where);
+          return NULL;
+        }
       g_autoptr (FmArray) w = fm_npy_read_file (path, &local);
       if (!w)
         goto npy_failed;
@@ -330,3 +270,61 @@ npy_failed:
   g_error_free (local);
   return NULL;
 }
+
+/* ---- the registry entries (fm-formats.def) -------------------------------
+ * Both load through fm_bank_from_weights_file, which looks at the content:
+ * a renamed .npz still loads. */
+
+static gboolean
+npy_sniff (const guint8 *head, gsize n)
+{
+  return n >= 6 && memcmp (head, "\x93NUMPY", 6) == 0;
+}
+
+/* Any zip: the weights reader tells an .npz from other archives. */
+static gboolean
+npz_sniff (const guint8 *head, gsize n)
+{
+  return n >= 2 && head[0] == 'P' && head[1] == 'K';
+}
+
+static FmBank *
+weights_load (const char *path, const FmKernelSpec *spec, GError **error)
+{
+  return fm_bank_from_weights_member (path, spec->member, spec->layout, error);
+}
+
+/* An .npz state dict as a network: the stack description beside it. */
+static FmNetGraph *
+npz_load_graph (const char *path, const FmKernelSpec *spec, GError **error)
+{
+  (void) spec;
+  return fm_net_load_npz_file (path, error);
+}
+
+static const char *const npy_suffixes[] = { ".npy", NULL };
+static const char *const npz_suffixes[] = { ".npz", NULL };
+
+const FmFormat fm_format_npy = {
+  .name = "npy",
+  .label = ".npy",
+  .plural = ".npy arrays",
+  .kind = FM_FORMAT_BANK,
+  .suffixes = npy_suffixes,
+  .takes_layout = TRUE,
+  .sniff = npy_sniff,
+  .load_bank = weights_load,
+};
+
+const FmFormat fm_format_npz = {
+  .name = "npz",
+  .label = ".npz",
+  .plural = ".npz archives",
+  .kind = FM_FORMAT_BANK,
+  .suffixes = npz_suffixes,
+  .takes_layout = TRUE,
+  .takes_member = TRUE,
+  .sniff = npz_sniff,
+  .load_bank = weights_load,
+  .load_graph = npz_load_graph,
+};

@@ -19,6 +19,7 @@
 #include "fm-keras-private.h"
 #include "fm-model-file.h"
 #include "fm-h5.h"
+#include "fm-formats-private.h"
 
 typedef struct {
   FmKerasStore store;
@@ -164,3 +165,32 @@ fm_net_load_keras_h5_file (const char *path, GError **error)
     return NULL;
   return fm_net_load_keras_h5_data (data, len, path, error);
 }
+
+/* ---- registry entry (fm-formats.def) --------------------------------------- */
+
+/* HDF5's signature, at offset 0 where h5py (and so Keras) writes it. */
+static gboolean
+keras_h5_sniff (const guint8 *head, gsize n)
+{
+  return n >= 8 && memcmp (head, "\x89HDF\r\n\x1a\n", 8) == 0;
+}
+
+static FmNetGraph *
+keras_h5_load_graph (const char *path, const FmKernelSpec *spec, GError **error)
+{
+  (void) spec;
+  return fm_net_load_keras_h5_file (path, error);
+}
+
+static const char *const keras_h5_suffixes[] = { ".h5", ".hdf5", NULL };
+
+const FmFormat fm_format_keras_h5 = {
+  .name = "keras-h5",
+  .label = "Keras model (.h5)",
+  .plural = "Keras .h5 models",
+  .kind = FM_FORMAT_MODEL,
+  .suffixes = keras_h5_suffixes,
+  .takes_member = TRUE,
+  .sniff = keras_h5_sniff,
+  .load_graph = keras_h5_load_graph,
+};

@@ -13,22 +13,22 @@
 #include "fm-net-load.h"
 #include "fm-keras-private.h"
 #include "fm-model-file.h"
+#include "fm-formats-private.h"
 #include "fm-h5.h"
 #include "fm-zip.h"
-#include "fm-npy.h"
 
 #define ZIP_WHAT "Keras .keras file (zip archive)"
 
-/* Zip errors come in the .npz reader's domain: same words, ours. */
+/* Zip errors come in the zip reader's domain: same words, ours. */
 static void
 as_net_error (GError **error)
 {
   if (!error || !*error || (*error)->domain == FM_NET_ERROR)
     return;
   int code = FM_NET_ERROR_PARSE;
-  if ((*error)->domain == FM_NPY_ERROR)
-    code = (*error)->code == FM_NPY_ERROR_UNSUPPORTED ? FM_NET_ERROR_UNSUPPORTED
-           : (*error)->code == FM_NPY_ERROR_TOO_LARGE ? FM_NET_ERROR_TOO_LARGE
+  if ((*error)->domain == FM_ZIP_ERROR)
+    code = (*error)->code == FM_ZIP_ERROR_UNSUPPORTED ? FM_NET_ERROR_UNSUPPORTED
+           : (*error)->code == FM_ZIP_ERROR_TOO_LARGE ? FM_NET_ERROR_TOO_LARGE
            : FM_NET_ERROR_PARSE;
   (*error)->domain = FM_NET_ERROR;
   (*error)->code = code;
@@ -124,11 +124,11 @@ v3_load (FmKerasStore *store, const FmKerasRef *ref, const FmKerasWhere *w,
 /* --- the archive ---------------------------------------------------------------- */
 
 static char *
-member_text (const guint8 *data, gsize len, const GArray *members, const char *name,
-             const char *label, gboolean required, gsize *text_len, GError **error)
+member_text (const FmZip *zip, const char *name, const char *label, gboolean required,
+             gsize *text_len, GError **error)
 {
-  const FmZipMember *m = fm_zip_find (members, name);
-  if (!m)
+  int i = fm_zip_find (zip, name);
+  if (i < 0)
     {
       if (required)
         g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_NOT_FOUND,
@@ -136,9 +136,9 @@ member_text (const guint8 *data, gsize len, const GArray *members, const char *n
                      "weights-only file)", label, name);
       return NULL;
     }
-  char *text = (char *) fm_zip_read (data, len, m, FM_KERAS_MAX_CONFIG, label, ZIP_WHAT, error);
+  char *text = (char *) fm_zip_read_member (zip, (guint) i, FM_KERAS_MAX_CONFIG, text_len,
+                                            error);
   as_net_error (error);
-  *text_len = m->usize;
   return text;
 }
 
@@ -200,29 +200,27 @@ fm_net_load_keras_data (const guint8 *data, gsize len, const char *origin,
   g_autofree char *base = origin ? g_path_get_basename (origin) : g_strdup ("model.keras");
   g_autofree char *label = g_filename_display_name (base);
 
-  g_autoptr (GArray) members = fm_zip_list (data, len, label, ZIP_WHAT, error);
-  if (!members)
+  g_autoptr (FmZip) zip = fm_zip_open_data (data, len, label, ZIP_WHAT, error);
+  if (!zip)
     {
       as_net_error (error);
       return NULL;
     }
   gsize config_len = 0, meta_len = 0;
-  g_autofree char *config = member_text (data, len, members, "config.json", label, TRUE,
-                                         &config_len, error);
+  g_autofree char *config = member_text (zip, "config.json", label, TRUE, &config_len, error);
   if (!config)
     return NULL;
   GError *local = NULL;
-  g_autofree char *meta = member_text (data, len, members, "metadata.json", label, FALSE,
-                                       &meta_len, &local);
+  g_autofree char *meta = member_text (zip, "metadata.json", label, FALSE, &meta_len, &local);
   if (local)
     {
       g_propagate_error (error, local);
       return NULL;
     }
-  const FmZipMember *wm = fm_zip_find (members, "model.weights.h5");
-  if (!wm)
+  int wi = fm_zip_find (zip, "model.weights.h5");
+  if (wi < 0)
     {
-      if (fm_zip_find (members, "model.weights.npz"))
+      if (fm_zip_find (zip, "model.weights.npz") >= 0)
         g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_UNSUPPORTED,
                      "%s: the weights are saved as model.weights.npz "
                      "(weights_format=\"npz\"); featuremaps reads the default, "
@@ -232,14 +230,15 @@ fm_net_load_keras_data (const guint8 *data, gsize len, const char *origin,
                      "%s: the archive has no model.weights.h5", label);
       return NULL;
     }
-  g_autofree guint8 *image = fm_zip_read (data, len, wm, FM_NET_MAX_FILE_SIZE, label,
-                                          ZIP_WHAT, error);
+  gsize image_len = 0;
+  g_autofree guint8 *image = fm_zip_read_member (zip, (guint) wi, FM_NET_MAX_FILE_SIZE,
+                                                 &image_len, error);
   if (!image)
     {
       as_net_error (error);
       return NULL;
     }
-  return fm_keras_load_parts (config, config_len, meta, meta_len, image, wm->usize,
+  return fm_keras_load_parts (config, config_len, meta, meta_len, image, image_len,
                               origin, label, error);
 }
 
@@ -252,3 +251,35 @@ fm_net_load_keras_file (const char *path, GError **error)
     return NULL;
   return fm_net_load_keras_data (data, len, path, error);
 }
+
+/* ---- registry entry (fm-formats.def) --------------------------------------- */
+
+/* A .keras is a zip like an .npz; its first 16 bytes cannot tell them
+ * apart (the member names come later), so it is known by its suffix. */
+static gboolean
+keras_sniff (const guint8 *head, gsize n)
+{
+  (void) head;
+  (void) n;
+  return FALSE;
+}
+
+static FmNetGraph *
+keras_load_graph (const char *path, const FmKernelSpec *spec, GError **error)
+{
+  (void) spec;
+  return fm_net_load_keras_file (path, error);
+}
+
+static const char *const keras_suffixes[] = { ".keras", NULL };
+
+const FmFormat fm_format_keras = {
+  .name = "keras",
+  .label = "Keras model (.keras)",
+  .plural = "Keras models",
+  .kind = FM_FORMAT_MODEL,
+  .suffixes = keras_suffixes,
+  .takes_member = TRUE,
+  .sniff = keras_sniff,
+  .load_graph = keras_load_graph,
+};

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fm-keras-private.h"
+#include "fm-json-strict.h"
 
 /* --- messages ---------------------------------------------------------------- */
 
@@ -57,36 +58,6 @@ fm_keras_prefix (const FmKerasWhere *w, GError **error)
 
 /* --- parsing ----------------------------------------------------------------- */
 
-/* json-glib recurses per nesting level: a hostile file of a million '['
- * must not exhaust the stack. */
-static gboolean
-too_deep (const char *data, gsize length, int max)
-{
-  int depth = 0;
-  gboolean in_string = FALSE;
-  for (gsize i = 0; i < length; i++)
-    {
-      char ch = data[i];
-      if (in_string)
-        {
-          if (ch == '\\')
-            i++;
-          else if (ch == '"')
-            in_string = FALSE;
-        }
-      else if (ch == '"')
-        in_string = TRUE;
-      else if (ch == '[' || ch == '{')
-        {
-          if (++depth > max)
-            return TRUE;
-        }
-      else if (ch == ']' || ch == '}')
-        depth--;
-    }
-  return FALSE;
-}
-
 JsonNode *
 fm_keras_parse_json (const char *text, gsize len, const FmKerasWhere *w,
                      const char *what, GError **error)
@@ -98,27 +69,12 @@ fm_keras_parse_json (const char *text, gsize len, const FmKerasWhere *w,
                      G_GSIZE_FORMAT, what, len, FM_KERAS_MAX_CONFIG);
       return NULL;
     }
-  if (memchr (text, '\0', len) || !g_utf8_validate (text, (gssize) len, NULL))
-    {
-      fm_keras_fail (w, error, FM_NET_ERROR_PARSE, "%s is not UTF-8 text", what);
-      return NULL;
-    }
-  if (too_deep (text, len, FM_KERAS_MAX_JSON_DEPTH))
-    {
-      fm_keras_fail (w, error, FM_NET_ERROR_TOO_LARGE,
-                     "%s is nested more than %d levels deep", what,
-                     FM_KERAS_MAX_JSON_DEPTH);
-      return NULL;
-    }
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  GError *local = NULL;
-  if (!json_parser_load_from_data (parser, text, (gssize) len, &local))
-    {
-      fm_keras_fail (w, error, FM_NET_ERROR_PARSE, "%s is not valid JSON: %s",
-                     what, local->message);
-      g_error_free (local);
-      return NULL;
-    }
+  g_autofree char *where = g_strdup_printf ("%s: %s: ", w->file ? w->file : "model", what);
+  FmJsonCtx cx = { where, FM_NET_ERROR, FM_NET_ERROR_PARSE, FM_NET_ERROR_INVALID };
+  g_autoptr (JsonParser) parser = fm_json_parse_deep (&cx, text, len, "JSON text",
+                                                      FM_KERAS_MAX_JSON_DEPTH, error);
+  if (!parser)
+    return NULL;
   JsonNode *root = json_parser_get_root (parser);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     {

@@ -346,3 +346,34 @@ fm_elem_convert (FmElem elem, const guint8 *src, gsize n, FmTensor *t,
     }
   return TRUE;
 }
+
+const FmJsonCtx *
+fm_model_json_ctx (void)
+{
+  static FmJsonCtx cx;
+  static gsize done = 0;
+  if (g_once_init_enter (&done))
+    {
+      cx.where = "";
+      cx.domain = FM_NET_ERROR;
+      cx.parse_code = FM_NET_ERROR_PARSE;
+      cx.invalid_code = FM_NET_ERROR_INVALID;
+      g_once_init_leave (&done, 1);
+    }
+  return &cx;
+}
+
+JsonNode *
+fm_model_parse_json (const char *data, gsize len, const char *what, GError **error)
+{
+  g_autoptr (JsonParser) parser = fm_json_parse (fm_model_json_ctx (), data, len, what, error);
+  if (!parser)
+    return NULL;
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root)
+    {
+      g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_PARSE, "empty JSON text");
+      return NULL;
+    }
+  return json_node_ref (root);
+}

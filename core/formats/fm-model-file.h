@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include "fm-net-graph.h"
+#include "fm-json-strict.h"
 
 G_BEGIN_DECLS
 
@@ -46,5 +47,14 @@ gboolean fm_elem_convert (FmElem elem, const guint8 *src, gsize n,
                           FmTensor *t, gsize first, GError **error);
 
 float fm_half_to_float (guint16 h);
+
+/* The strict-JSON context of the model readers: messages without a
+ * prefix (the caller adds the file), errors in FM_NET_ERROR. */
+const FmJsonCtx *fm_model_json_ctx (void);
+
+/* Strict JSON (fm-json-strict.h: nesting, UTF-8, duplicate keys) whose
+ * root must exist; a new reference to it, or NULL with an error. */
+JsonNode *fm_model_parse_json (const char *data, gsize len, const char *what,
+                               GError **error);
 
 G_END_DECLS

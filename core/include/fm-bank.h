@@ -75,6 +75,8 @@ gboolean fm_bank_validate (const FmBank *bank, GError **error);
 
 /* The one entry point of every front end.  spec is:
  *   a path ending in .json / .npy / .npz, optionally with ":hwio" / ":oihw";
+ *   "x.npz#LAYER" (optionally ":hwio" / ":oihw" after it): one layer of a
+ *   state dict;
  *   an inline matrix "0,1,0; 0,1,0; 0,1,0" (rows by ';', filters by '|');
  *   else a preset name, looked up with fm_presets_find(user_dir, …). */
 FmBank *fm_bank_load (const char *spec, const char *user_dir, GError **error);
@@ -85,6 +87,10 @@ FmBank *fm_bank_from_json_file (const char *path, GError **error);
 FmBank *fm_bank_from_inline (const char *text, GError **error);
 FmBank *fm_bank_from_weights_file (const char *path, FmWeightsLayout layout,
                                    GError **error);
+/* One layer of an .npz state dict ("conv2" picks conv2.weight and
+ * conv2.bias; docs/kernels.md); member NULL is fm_bank_from_weights_file. */
+FmBank *fm_bank_from_weights_member (const char *path, const char *member,
+                                     FmWeightsLayout layout, GError **error);
 /* The AUTO rule for 3-D and 4-D learned weights (docs/kernels.md): never
  * returns FM_LAYOUT_AUTO. */
 FmWeightsLayout fm_bank_guess_layout (int ndim, const gsize *shape);

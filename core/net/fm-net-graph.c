@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "fm-net-graph.h"
+#include "fm-text.h"
 
 G_DEFINE_QUARK (fm-net-error-quark, fm_net_error)
 
@@ -15,64 +16,10 @@ typedef struct {
 
 /* --- names in messages ----------------------------------------------------- */
 
-#define ESCAPE_MAX_CHARS 200
-
 char *
 fm_net_escape (const char *name)
 {
-  if (!name)
-    return g_strdup ("(null)");
-  GString *out = g_string_new (NULL);
-  const char *p = name;
-  int chars = 0;
-  while (*p)
-    {
-      if (chars >= ESCAPE_MAX_CHARS)
-        {
-          g_string_append (out, "…");
-          break;
-        }
-      guchar c = (guchar) *p;
-      if (c < 0x80)
-        {
-          switch (c)
-            {
-            case '\n': g_string_append (out, "\\n"); break;
-            case '\r': g_string_append (out, "\\r"); break;
-            case '\t': g_string_append (out, "\\t"); break;
-            case '"': g_string_append (out, "\\\""); break;
-            case '\'': g_string_append (out, "\\'"); break;
-            case '\\': g_string_append (out, "\\\\"); break;
-            default:
-              if (c < 0x20 || c == 0x7f)
-                g_string_append_printf (out, "\\x%02x", c);
-              else
-                g_string_append_c (out, (char) c);
-            }
-          p++;
-        }
-      else
-        {
-          /* a whole valid, printable UTF-8 character as it is; anything else
-           * byte by byte as \xNN */
-          const char *end = NULL;
-          gsize avail = strnlen (p, 4);
-          gunichar u = g_utf8_get_char_validated (p, (gssize) avail);
-          if (u != (gunichar) -1 && u != (gunichar) -2 && g_unichar_isprint (u))
-            {
-              end = g_utf8_next_char (p);
-              g_string_append_len (out, p, end - p);
-              p = end;
-            }
-          else
-            {
-              g_string_append_printf (out, "\\x%02x", c);
-              p++;
-            }
-        }
-      chars++;
-    }
-  return g_string_free (out, FALSE);
+  return fm_text_escape (name);
 }
 
 /* --- tensors --------------------------------------------------------------- */

@@ -174,13 +174,13 @@ def zip_cases(exe, d):
 
 def json_cases(exe, d):
     expect_fail(exe, keras_file(d, "not-json.keras", config='{"class_name": "Sequential",'),
-                "config.json is not valid JSON")
+                "config.json: not valid JSON")
     expect_fail(exe, keras_file(d, "deep.keras", config="[" * 600 + "]" * 600),
-                "config.json is nested more than 512 levels deep")
+                "config.json: nested more than 512 levels deep")
     expect_fail(exe, keras_file(d, "list.keras", config="[1, 2]"),
                 "config.json is not a JSON object")
     expect_fail(exe, keras_file(d, "bad-meta.keras", meta=b"\xff\xfe"),
-                "metadata.json is not UTF-8 text")
+                "metadata.json: not a JSON text (not UTF-8 text)")
     expect_fail(exe, keras_file(d, "subclassed.keras",
                                 config={"class_name": "MyModel", "config": {"name": "m"}}),
                 "a MyModel model: featuremaps reads Sequential and Functional")

@@ -278,10 +278,28 @@ def crafted(exe, out):
         compare(exe, os.path.join(sub, "model.onnx"), "external " + location)
 
 
+def torch_save_refused(exe, out):
+    """torch.save files, zip and legacy, state dict and whole module: one
+    line that says how to export instead, exit status 2, nothing unpickled."""
+    import torch
+    m = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3))
+    files = {"state.pth": (m.state_dict(), True), "module.pt": (m, True),
+             "legacy.pt": (m.state_dict(), False)}
+    for name, (obj, zipped) in files.items():
+        path = os.path.join(out, name)
+        torch.save(obj, path, _use_new_zipfile_serialization=zipped)
+        p = subprocess.run([exe, path], capture_output=True, text=True, timeout=60)
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode == 2 and len(lines) == 1, "%s: status %d, %d lines" % (name, p.returncode, len(lines)))
+        check(bool(lines) and "a PyTorch pickle" in lines[0] and "torch.onnx.export" in lines[0]
+              and "safetensors" in lines[0], "%s: message %s" % (name, lines))
+
+
 def main():
     exe = os.path.abspath(sys.argv[1])
     out = tempfile.mkdtemp(prefix="fm-onnx-read-")
     crafted(exe, out)
+    torch_save_refused(exe, out)
     export_torch(exe, out)
     print("onnx-read: %d checks, %d failed" % (checks, len(failures)))
     if not failures:
