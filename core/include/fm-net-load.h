@@ -58,4 +58,18 @@ FmNetGraph *fm_net_load_stack_data (const char *json, gsize len,
  * model's sidecar description is looked for. */
 char *fm_net_sidecar_path (const char *model_path);
 
+/* Keras.  A .keras archive (Keras 3, tf-keras 2.13 on: config.json +
+ * model.weights.h5) and a legacy .h5 model (model_config + model_weights).
+ * Keras layers are lowered to ONNX-semantics nodes (docs/keras.md): a
+ * layer's output carries the layer's name; Rescaling / Normalization at
+ * the input become the graph's input declaration; classes not lowered
+ * stay one node of domain "keras" named after the class.  origin names
+ * the file in messages (NULL: "model.keras" / "model.h5"). */
+FmNetGraph *fm_net_load_keras_file (const char *path, GError **error);
+FmNetGraph *fm_net_load_keras_data (const guint8 *data, gsize len,
+                                    const char *origin, GError **error);
+FmNetGraph *fm_net_load_keras_h5_file (const char *path, GError **error);
+FmNetGraph *fm_net_load_keras_h5_data (const guint8 *data, gsize len,
+                                       const char *origin, GError **error);
+
 G_END_DECLS

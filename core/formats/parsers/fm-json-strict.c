@@ -20,7 +20,7 @@ fm_json_fail (const FmJsonCtx *cx, GError **error, gboolean invalid, const char 
 
 /* Nesting depth counted over the raw text, strings skipped. */
 static gboolean
-too_deep (const char *data, gsize length)
+too_deep (const char *data, gsize length, int max_depth)
 {
   int depth = 0;
   gboolean in_string = FALSE;
@@ -38,7 +38,7 @@ too_deep (const char *data, gsize length)
         in_string = TRUE;
       else if (ch == '[' || ch == '{')
         {
-          if (++depth > FM_JSON_MAX_DEPTH)
+          if (++depth > max_depth)
             return TRUE;
         }
       else if (ch == ']' || ch == '}')
@@ -91,14 +91,21 @@ JsonParser *
 fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length, const char *what,
                GError **error)
 {
+  return fm_json_parse_deep (cx, data, length, what, FM_JSON_MAX_DEPTH, error);
+}
+
+JsonParser *
+fm_json_parse_deep (const FmJsonCtx *cx, const char *data, gsize length,
+                    const char *what, int max_depth, GError **error)
+{
   if (memchr (data, '\0', length) || !g_utf8_validate (data, length, NULL))
     {
       fm_json_fail (cx, error, FALSE, "not a %s (not UTF-8 text)", what);
       return NULL;
     }
-  if (too_deep (data, length))
+  if (too_deep (data, length, max_depth))
     {
-      fm_json_fail (cx, error, FALSE, "nested more than %d levels deep", FM_JSON_MAX_DEPTH);
+      fm_json_fail (cx, error, FALSE, "nested more than %d levels deep", max_depth);
       return NULL;
     }
   JsonParser *parser = json_parser_new_immutable ();

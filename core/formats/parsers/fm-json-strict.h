@@ -41,6 +41,11 @@ gboolean fm_json_fail (const FmJsonCtx *cx, GError **error, gboolean invalid,
  * decides what that means.  NULL on failure. */
 JsonParser *fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length,
                            const char *what, GError **error);
+/* The same with another nesting limit, for machine-written documents
+ * that nest deeper by design (a Keras model config: about ten levels per
+ * model, and models nest). */
+JsonParser *fm_json_parse_deep (const FmJsonCtx *cx, const char *data, gsize length,
+                                const char *what, int max_depth, GError **error);
 
 /* "an object", "an array", "null", "a boolean", "a string", "a number" */
 const char *fm_json_type_name (JsonNode *node);
