@@ -2,9 +2,10 @@
 # Where the time of many maps in GIMP goes (not part of the suite): the
 # 32-filter bank tests/data/bank32.json on a 12-megapixel RGB photo
 # (4000 × 3000, plasma), destination layers, mapping normalize, in a
-# hermetic gimp-console whose babl cache is the one GIMP leaves.  The whole
-# session runs under `perf record -g`, which follows GIMP's plug-in
-# processes; samples are split by process and code into
+# hermetic gimp-console whose babl cache is the one GIMP leaves.  While the
+# plug-in call runs, `perf record -g` samples the plug-in process and GIMP
+# (a wrapper starts both when GIMP execs the plug-in); samples are split by
+# process and code into
 #   plug-in compute   the engine (libfeaturemaps: fm_*), its threads included
 #   conversion        babl in the plug-in (float maps → the layer format)
 #   transfer          tiles through the wire: libgimp/libgimpbase and the
@@ -12,7 +13,8 @@
 #   plug-in other     start-up, GEGL buffers, the rest of the plug-in process
 #   GIMP core         gimp-console-2.10 outside the wire (storing tiles, the
 #                     layers, undo, projection)
-# and the plug-in process's wall time (exec → exit) is read from a wrapper.
+# (tests/bench/profile-split.py), and the plug-in process's wall and CPU
+# time (exec → exit) is read from a wrapper.
 #
 #   tests/bench/gimp-maps-profile.sh BUILD/plugin/featuremaps [WIDTH HEIGHT]
 set -eu
@@ -21,7 +23,7 @@ w=${2:-4000}
 h=${3:-3000}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 root=$(mktemp -d "${TMPDIR:-/tmp}/fm-maps-profile.XXXXXX")
-trap 'rm -rf "$root"' EXIT
+[ -n "${KEEP:-}" ] && echo "gimp-maps-profile: keeping $root" || trap 'rm -rf "$root"' EXIT
 command -v perf >/dev/null || { echo "perf (linux-perf) missing"; exit 77; }
 
 mkdir -p "$root/sysplug" "$root/plugdir/featuremaps" "$root/sfpath" \
@@ -33,7 +35,17 @@ done
 cp "$src/tests/data/babl-cache/babl-fishes" "$root/cache/babl/babl-fishes"
 cat > "$root/plugdir/featuremaps/featuremaps" <<WRAP
 #!/bin/sh
-exec /usr/bin/time -a -o "$root/times" -f "%e %U %S %M \$4" "$plugin" "\$@"
+# Only the call is profiled: the plug-in process, and GIMP (its parent)
+# while the plug-in lives.
+case "\$4" in -run) ;; *) exec "$plugin" "\$@" ;; esac
+perf record -q --call-graph dwarf,8192 -F ${FREQ:-199} -p \$PPID -o "$root/gimp.data" >/dev/null 2>&1 &
+rec=\$!
+sleep 1
+perf record -q --call-graph dwarf,8192 -F ${FREQ:-199} -o "$root/plugin.data" -- \
+  /usr/bin/time -a -o "$root/times" -f "%e %U %S %M \$4" "$plugin" "\$@"
+status=\$?
+kill -INT \$rec; wait \$rec
+exit \$status
 WRAP
 chmod +x "$root/plugdir/featuremaps/featuremaps"
 ln -s "$src/presets" "$root/plugdir/featuremaps/presets"
@@ -59,36 +71,13 @@ timeout 600 gimp-console-2.10 -i -d -f --stack-trace-mode=never -g "$root/gimprc
   -b '(gimp-quit 0)' </dev/null >/dev/null 2>&1 || true
 cp "$src/tests/data/babl-cache/babl-fishes" "$root/cache/babl/babl-fishes"
 : > "$root/times"
-perf record -q -g -F 499 -o "$root/perf.data" -- \
-  timeout 1800 gimp-console-2.10 -i -d -f --stack-trace-mode=never -g "$root/gimprc" \
+timeout 3600 gimp-console-2.10 -i -d -f --stack-trace-mode=never -g "$root/gimprc" \
   -b "(load \"$root/job.scm\")" -b '(gimp-quit 0)' </dev/null >"$root/log" 2>&1 || true
 grep -q "FMPROFILE layers 32" "$root/log" || { echo "gimp-maps-profile: the run failed:"; cat "$root/log"; exit 1; }
 
-# Samples per (process, shared object, symbol), then the categories.
-perf report -i "$root/perf.data" --no-children --sort comm,dso,sym -g none \
-  --percent-limit 0 --stdio 2>/dev/null | awk -v rate=499 '
-  /^#/ || NF < 4 { next }
-  {
-    pct = $1; sub(/%/, "", pct); comm = $2; dso = $3; sym = $NF
-    if (comm ~ /^featuremaps|^pool-featuremap|^fm-/) {
-      if (sym ~ /^fm_/ && dso !~ /featuremaps$/) cat = "plug-in other"
-      else if (sym ~ /^fm_/ || dso ~ /libfeaturemaps/) cat = "plug-in compute"
-      else if (dso ~ /babl/) cat = "conversion"
-      else if (dso ~ /libgimp|kernel/ || sym ~ /gp_|wire|tile/) cat = "transfer"
-      else cat = "plug-in other"
-      proc = "plug-in"
-    } else if (comm ~ /^gimp-console/ || comm ~ /^pool-gimp|^worker|^async/) {
-      if (sym ~ /wire|gp_tile|gp_|plug_in_handle|read$|__libc_read|pipe_read/) cat = "transfer (GIMP side)"
-      else cat = "GIMP core"
-      proc = "GIMP"
-    } else next
-    share[cat] += pct; total += pct; byproc[proc] += pct
-  }
-  END {
-    printf "%-22s %8s\n", "where", "% of CPU"
-    n = split("plug-in compute|conversion|transfer|plug-in other|transfer (GIMP side)|GIMP core", order, "|")
-    for (i = 1; i <= n; i++) printf "%-22s %7.1f%%\n", order[i], 100 * share[order[i]] / total
-    printf "%-22s %7.1f%%\n", "plug-in process", 100 * byproc["plug-in"] / total
-  }'
-echo "plug-in process (wall s, user s, sys s, peak KB):"
-grep -- ' -run$' "$root/times" || true
+# Each sample goes to the first frame, from the leaf up, that belongs to a
+# known part (kernel frames are skipped: a page fault counts for whoever
+# touched the page).
+{ perf script -i "$root/plugin.data" -F pid,comm,ip,sym,dso 2>/dev/null
+  perf script -i "$root/gimp.data" -F pid,comm,ip,sym,dso 2>/dev/null; } \
+  | /usr/bin/python3 "$src/tests/bench/profile-split.py" "$root/times"
