@@ -25,27 +25,28 @@ calling_error (GError **error, GError *cause, const char *prefix)
   g_error_free (cause);
 }
 
-typedef struct { double shown; } Progress;
+typedef struct { double shown; gboolean go_on; } Progress;
 
-/* libgimp 2.10 cannot report a cancel to the plug-in: GIMP kills the
- * process instead (see docs/plugin.md), so this never asks to stop. */
+/* GIMP ends a plug-in whose progress the user cancels (both 2.10 and 3.0,
+ * docs/plugin.md); a progress call that fails all the same stops the run at
+ * the next band, and nothing has been inserted by then. */
 static gboolean
 progress_update (gpointer user_data, double fraction)
 {
   Progress *p = user_data;
   if (fraction - p->shown >= 0.01 || fraction >= 1.0)
     {
-      gimp_progress_update (fraction);
+      p->go_on = fm_host_progress_update (fraction);
       p->shown = fraction;
     }
-  return TRUE;
+  return p->go_on;
 }
 
 static gboolean
-check_raw_destination (gint32 image, const FmOptions *o, GError **error)
+check_raw_destination (FmItemId image, const FmOptions *o, GError **error)
 {
   if (o->mapping != FM_MAPPING_RAW || o->destination != FM_DESTINATION_LAYERS
-      || !fm_image_is_integer (image))
+      || fm_host_image_is_float (image))
     return TRUE;
   g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
                "mapping 0 raw: needs a float-precision image, and this image "
@@ -57,7 +58,7 @@ check_raw_destination (gint32 image, const FmOptions *o, GError **error)
 }
 
 gboolean
-fm_apply (gint32 image, gint32 drawable, const FmValues *values,
+fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
           gboolean display, FmApplyResult *result, GError **error)
 {
   GError *e = NULL;
@@ -68,7 +69,7 @@ fm_apply (gint32 image, gint32 drawable, const FmValues *values,
       calling_error (error, e, NULL);
       return FALSE;
     }
-  if (!gimp_item_is_drawable (drawable) || gimp_item_get_image (drawable) != image)
+  if (!fm_host_item_is_drawable (drawable) || fm_host_item_get_image (drawable) != image)
     {
       g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
                    "drawable %d: not a drawable of image %d", drawable, image);
@@ -96,8 +97,8 @@ fm_apply (gint32 image, gint32 drawable, const FmValues *values,
     {
       /* The core calls what it sees "the image"; with a selection that is
        * the selection's rectangle, which the user may not guess. */
-      if (src.width != gimp_drawable_width (drawable)
-          || src.height != gimp_drawable_height (drawable))
+      if (src.width != fm_host_drawable_width (drawable)
+          || src.height != fm_host_drawable_height (drawable))
         g_prefix_error (&e, "selection %d × %d at %d,%d: ", src.width, src.height,
                         src.x, src.y);
       fm_drawable_source_clear (&src);
@@ -111,8 +112,8 @@ fm_apply (gint32 image, gint32 drawable, const FmValues *values,
   if (ok)
     {
       g_autofree char *message = g_strdup_printf ("Feature maps: %s", bank->name);
-      Progress progress = { 0 };
-      gimp_progress_init (message);
+      Progress progress = { 0, TRUE };
+      fm_host_progress_init (message);
       ok = fm_job_run (job, fm_drawable_source_read, &src,
                        fm_layer_target_write, &target,
                        progress_update, &progress, &e);
@@ -130,11 +131,11 @@ fm_apply (gint32 image, gint32 drawable, const FmValues *values,
       result->image = target.image;
       result->group = target.group;
       result->n_layers = target.n_layers;
-      result->layers = g_memdup2 (target.layers, sizeof (gint32) * target.n_layers);
+      result->layers = g_memdup2 (target.layers, sizeof (FmItemId) * target.n_layers);
       if (display && target.destination == FM_DESTINATION_IMAGE)
-        gimp_display_new (target.image);
+        fm_host_display_new (target.image);
     }
-  gimp_progress_end ();
+  fm_host_progress_end ();
   fm_layer_target_clear (&target);
   return ok;
 }

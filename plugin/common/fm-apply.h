@@ -3,22 +3,22 @@
  * into the destination, then insert the result (or remove it all). */
 #pragma once
 
-#include <libgimp/gimp.h>
+#include "fm-host.h"
 #include "fm-values.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
-  gint32 image;      /* the image that received the maps */
-  gint32 group;      /* the layer group, or -1 */
+  FmItemId image;    /* the image that received the maps */
+  FmItemId group;    /* the layer group, or -1 */
   int n_layers;
-  gint32 *layers;    /* g_free */
+  FmItemId *layers;  /* g_free */
 } FmApplyResult;
 
 /* Errors are FM_PLUGIN_ERROR CALLING (bad arguments: nothing was added,
  * nothing to undo) or EXECUTION (everything added was removed again).
  * display: show a new image (destination 1) in a display. */
-gboolean fm_apply (gint32 image, gint32 drawable, const FmValues *values,
+gboolean fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
                    gboolean display, FmApplyResult *result, GError **error);
 
 G_END_DECLS

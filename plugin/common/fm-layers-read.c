@@ -10,11 +10,11 @@
 #include "fm-plugin-errors.h"
 
 gboolean
-fm_drawable_source_init (FmDrawableSource *src, gint32 drawable, GError **error)
+fm_drawable_source_init (FmDrawableSource *src, FmItemId drawable, GError **error)
 {
   *src = (FmDrawableSource) { .drawable = drawable };
 
-  if (!gimp_drawable_mask_intersect (drawable, &src->x, &src->y,
+  if (!fm_host_drawable_mask_intersect (drawable, &src->x, &src->y,
                                      &src->width, &src->height)
       || src->width <= 0 || src->height <= 0)
     {
@@ -24,13 +24,13 @@ fm_drawable_source_init (FmDrawableSource *src, gint32 drawable, GError **error)
       return FALSE;
     }
 
-  gboolean gray = gimp_drawable_is_gray (drawable);
-  gboolean alpha = gimp_drawable_has_alpha (drawable);
+  gboolean gray = !fm_host_drawable_is_rgb (drawable);
+  gboolean alpha = fm_host_drawable_has_alpha (drawable);
   const char *name = gray ? (alpha ? "Y'A float" : "Y' float")
                           : (alpha ? "R'G'B'A float" : "R'G'B' float");
   src->channels = (gray ? 1 : 3) + (alpha ? 1 : 0);
-  src->format = babl_format_with_space (name, gimp_drawable_get_format (drawable));
-  src->buffer = gimp_drawable_get_buffer (drawable);
+  src->format = babl_format_with_space (name, fm_host_drawable_format (drawable));
+  src->buffer = fm_host_drawable_buffer (drawable);
   return TRUE;
 }
 

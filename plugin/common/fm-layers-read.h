@@ -2,13 +2,13 @@
  * pixels fm_job_run asks for, band by band (an FmPixelSource). */
 #pragma once
 
-#include <libgimp/gimp.h>
+#include "fm-host.h"
 #include "fm-job.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
-  gint32 drawable;
+  FmItemId drawable;
   int x, y, width, height;   /* the rectangle read, in drawable coordinates */
   int channels;              /* 1 Y', 2 Y'A, 3 R'G'B', 4 R'G'B'A */
   const Babl *format;        /* float, perceptual, in the drawable's space */
@@ -16,7 +16,7 @@ typedef struct {
 } FmDrawableSource;
 
 /* FALSE (calling error) when the selection does not touch the drawable. */
-gboolean fm_drawable_source_init (FmDrawableSource *src, gint32 drawable,
+gboolean fm_drawable_source_init (FmDrawableSource *src, FmItemId drawable,
                                   GError **error);
 void fm_drawable_source_clear (FmDrawableSource *src);
 

@@ -9,23 +9,6 @@
 #include <string.h>
 #include "fm-plugin-errors.h"
 
-gboolean
-fm_image_is_integer (gint32 image)
-{
-  switch (gimp_image_get_precision (image))
-    {
-    case GIMP_PRECISION_HALF_LINEAR:
-    case GIMP_PRECISION_HALF_GAMMA:
-    case GIMP_PRECISION_FLOAT_LINEAR:
-    case GIMP_PRECISION_FLOAT_GAMMA:
-    case GIMP_PRECISION_DOUBLE_LINEAR:
-    case GIMP_PRECISION_DOUBLE_GAMMA:
-      return FALSE;
-    default:
-      return TRUE;
-    }
-}
-
 static gboolean
 format_is_perceptual (const Babl *format)
 {
@@ -34,23 +17,21 @@ format_is_perceptual (const Babl *format)
 
 /* The group goes right above the source in the source's own stack. */
 static void
-placement (gint32 image, gint32 drawable, gint32 *parent, int *position)
+placement (FmItemId image, FmItemId drawable, FmItemId *parent, int *position)
 {
-  gint32 item = drawable;
-  if (gimp_item_is_layer_mask (item))
-    item = gimp_layer_from_mask (item);
+  FmItemId item = fm_host_layer_of (drawable);
   *parent = 0;
   *position = 0;
-  if (item > 0 && gimp_item_is_layer (item))
+  if (item > 0 && fm_host_item_is_layer (item))
     {
-      gint32 p = gimp_item_get_parent (item);
+      FmItemId p = fm_host_item_get_parent (item);
       *parent = p > 0 ? p : 0;
-      *position = MAX (gimp_image_get_item_position (image, item), 0);
+      *position = MAX (fm_host_image_item_position (image, item), 0);
     }
 }
 
 gboolean
-fm_layer_target_create (FmLayerTarget *t, gint32 image,
+fm_layer_target_create (FmLayerTarget *t, FmItemId image,
                         const FmDrawableSource *src, const FmJob *job,
                         const char *bank_name, FmDestination destination,
                         GError **error)
@@ -63,57 +44,55 @@ fm_layer_target_create (FmLayerTarget *t, gint32 image,
   t->n_layers = fm_job_n_layers (job);
   t->map_channels = fm_job_layer_channels (job);
   t->out_w = g->out_w;
-  t->layers = g_new (gint32, t->n_layers);
+  t->layers = g_new (FmItemId, t->n_layers);
   t->buffers = g_new0 (GeglBuffer *, t->n_layers);
   for (int k = 0; k < t->n_layers; k++)
     t->layers[k] = -1;
 
-  GimpImageType type;
   const char *format_name;
   gboolean colour;
   if (destination == FM_DESTINATION_IMAGE)
     {
       /* Float linear, no alpha: the stored value is the computed one. */
       colour = t->map_channels == 3;
-      gint w = gimp_drawable_width (src->drawable), h = gimp_drawable_height (src->drawable);
-      t->image = gimp_image_new_with_precision (w, h, colour ? GIMP_RGB : GIMP_GRAY,
-                                                GIMP_PRECISION_FLOAT_LINEAR);
-      if (t->image < 0)
+      int w = fm_host_drawable_width (src->drawable), h = fm_host_drawable_height (src->drawable);
+      t->image = fm_host_image_new_float (w, h, colour);
+      if (t->image <= 0)
         goto gimp_failed;
-      gimp_image_undo_disable (t->image);
-      type = colour ? GIMP_RGB_IMAGE : GIMP_GRAY_IMAGE;
       format_name = colour ? "RGB float" : "Y float";
       t->alpha = FALSE;
     }
   else
     {
-      gint ox, oy;
-      gimp_drawable_offsets (src->drawable, &ox, &oy);
+      int ox, oy;
+      fm_host_drawable_offsets (src->drawable, &ox, &oy);
       off_x += ox;
       off_y += oy;
       t->image = image;
-      colour = gimp_image_base_type (image) == GIMP_RGB;
-      type = colour ? GIMP_RGBA_IMAGE : GIMP_GRAYA_IMAGE;
+      colour = fm_host_image_is_rgb (image);
       format_name = NULL;   /* known once a layer exists */
       t->alpha = TRUE;
 
-      t->group = gimp_layer_group_new (image);
-      if (t->group < 0)
+      t->group = fm_host_group_new (image, bank_name);
+      if (t->group <= 0)
         goto gimp_failed;
-      gimp_item_set_name (t->group, bank_name);
     }
 
   for (int k = 0; k < t->n_layers; k++)
     {
-      t->layers[k] = gimp_layer_new (t->image, fm_job_layer_name (job, k),
-                                     g->out_w, g->out_h, type, 100.0,
-                                     GIMP_LAYER_MODE_NORMAL);
-      if (t->layers[k] < 0)
+      t->layers[k] = fm_host_layer_new (t->image, fm_job_layer_name (job, k),
+                                        g->out_w, g->out_h, colour, t->alpha);
+      if (t->layers[k] <= 0)
         goto gimp_failed;
-      gimp_layer_set_offsets (t->layers[k], off_x, off_y);
+      fm_host_layer_set_offsets (t->layers[k], off_x, off_y);
+      /* Over the photo the maps arrive hidden: an opaque map would cover
+       * it, and only the top one would show anyway.  The group stays
+       * visible, so one click on a map's eye shows that map. */
+      if (destination == FM_DESTINATION_LAYERS)
+        fm_host_item_set_visible (t->layers[k], FALSE);
     }
 
-  const Babl *layer_format = gimp_drawable_get_format (t->layers[0]);
+  const Babl *layer_format = fm_host_drawable_format (t->layers[0]);
   if (!format_name)
     {
       gboolean gamma = format_is_perceptual (layer_format);
@@ -124,12 +103,12 @@ fm_layer_target_create (FmLayerTarget *t, gint32 image,
   t->write_channels = babl_format_get_n_components (t->format);
 
   for (int k = 0; k < t->n_layers; k++)
-    t->buffers[k] = gimp_drawable_get_buffer (t->layers[k]);
+    t->buffers[k] = fm_host_drawable_buffer (t->layers[k]);
   return TRUE;
 
 gimp_failed:
   g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_EXECUTION,
-               "could not create the map layers: %s", gimp_get_pdb_error ());
+               "could not create the map layers: %s", fm_host_last_error ());
   return FALSE;
 }
 
@@ -187,44 +166,52 @@ fm_layer_target_commit (FmLayerTarget *t, GError **error)
   if (t->destination == FM_DESTINATION_IMAGE)
     {
       for (int k = 0; ok && k < t->n_layers; k++)
-        if ((ok = gimp_image_insert_layer (t->image, t->layers[k], 0, k)))
+        if ((ok = fm_host_image_insert_layer (t->image, t->layers[k], 0, k)))
           t->layers_attached = k + 1;
       if (ok)
-        gimp_image_undo_enable (t->image);
+        fm_host_image_undo_enable (t->image);
     }
   else
     {
-      gint32 parent;
+      FmItemId parent;
       int position;
       placement (t->image, t->src_drawable, &parent, &position);
 
-      gimp_image_undo_group_start (t->image);
-      gimp_image_freeze_layers (t->image);
-      ok = gimp_image_insert_layer (t->image, t->group, parent, position);
+      fm_host_undo_group_start (t->image);
+      fm_host_freeze_layers (t->image);
+      ok = fm_host_image_insert_layer (t->image, t->group, parent, position);
       for (int k = 0; ok && k < t->n_layers; k++)
-        ok = gimp_image_insert_layer (t->image, t->layers[k], t->group, k);
+        ok = fm_host_image_insert_layer (t->image, t->layers[k], t->group, k);
       if (!ok)
         {
           /* Removing the group takes the layers already inside with it;
            * fm_layer_target_clear deletes those never inserted. */
-          if (gimp_item_is_valid (t->group) && gimp_item_get_image (t->group) == t->image
-              && gimp_image_get_item_position (t->image, t->group) >= 0)
+          if (fm_host_item_is_valid (t->group) && fm_host_item_get_image (t->group) == t->image
+              && fm_host_image_item_position (t->image, t->group) >= 0)
             {
               for (int k = 0; k < t->n_layers; k++)
-                if (gimp_item_get_parent (t->layers[k]) == t->group)
+                if (fm_host_item_get_parent (t->layers[k]) == t->group)
                   t->layers[k] = -1;
-              gimp_image_remove_layer (t->image, t->group);
+              fm_host_image_remove_layer (t->image, t->group);
               t->group = -1;
             }
         }
-      gimp_image_thaw_layers (t->image);
-      gimp_image_undo_group_end (t->image);
+      else
+        {
+          /* Inserting made the group the active layer; the source stays
+           * the one the user works on. */
+          FmItemId src_layer = fm_host_layer_of (t->src_drawable);
+          if (fm_host_item_is_layer (src_layer))
+            fm_host_image_select_layer (t->image, src_layer);
+        }
+      fm_host_thaw_layers (t->image);
+      fm_host_undo_group_end (t->image);
     }
 
   if (!ok)
     {
       g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_EXECUTION,
-                   "could not add the map layers: %s", gimp_get_pdb_error ());
+                   "could not add the map layers: %s", fm_host_last_error ());
       return FALSE;
     }
   t->inserted = TRUE;
@@ -239,14 +226,14 @@ fm_layer_target_clear (FmLayerTarget *t)
     {
       for (int k = t->layers_attached; t->layers && k < t->n_layers; k++)
         if (t->layers[k] > 0)
-          gimp_item_delete (t->layers[k]);
+          fm_host_item_delete (t->layers[k]);
       if (t->destination == FM_DESTINATION_IMAGE)
         {
           if (t->image > 0)
-            gimp_image_delete (t->image);
+            fm_host_image_delete (t->image);
         }
       else if (t->group > 0)
-        gimp_item_delete (t->group);
+        fm_host_item_delete (t->group);
     }
   g_clear_pointer (&t->layers, g_free);
   g_clear_pointer (&t->buffers, g_free);

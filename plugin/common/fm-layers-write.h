@@ -7,19 +7,19 @@
  * the detached layers, so the image never shows a partial result. */
 #pragma once
 
-#include <libgimp/gimp.h>
+#include "fm-host.h"
 #include "fm-job.h"
 #include "fm-layers-read.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
-  gint32 src_image, src_drawable;
+  FmItemId src_image, src_drawable;
   FmDestination destination;
-  gint32 image;          /* the source image, or the new one */
-  gint32 group;          /* destination 0: the layer group; else -1 */
+  FmItemId image;        /* the source image, or the new one */
+  FmItemId group;        /* destination 0: the layer group; else -1 */
   int n_layers;
-  gint32 *layers;
+  FmItemId *layers;
   GeglBuffer **buffers;  /* open while filling */
   const Babl *format;    /* what the sink writes: the layers' own model and TRC */
   int out_w, map_channels, write_channels;
@@ -30,13 +30,9 @@ typedef struct {
   gboolean inserted;
 } FmLayerTarget;
 
-/* TRUE when the image stores integers (u8, u16, u32): values outside 0..1
- * would clip, so a raw mapping cannot go there. */
-gboolean fm_image_is_integer (gint32 image);
-
 /* Makes the (detached) group and layers, or the new image, named and
  * placed from the job's geometry and the source rectangle. */
-gboolean fm_layer_target_create (FmLayerTarget *target, gint32 image,
+gboolean fm_layer_target_create (FmLayerTarget *target, FmItemId image,
                                  const FmDrawableSource *src, const FmJob *job,
                                  const char *bank_name, FmDestination destination,
                                  GError **error);
@@ -46,7 +42,9 @@ gboolean fm_layer_target_write (gpointer user_data, int layer, int y0,
                                  int n_rows, const float *pixels, GError **error);
 
 /* Inserts everything in one undo group (destination 0) or fills the new
- * image (destination 1). */
+ * image (destination 1).  Destination 0 adds the maps as hidden layers in a
+ * visible group, so the photo stays in sight, and leaves the source layer
+ * the active one, so running the filter again reads the photo, not a map. */
 gboolean fm_layer_target_commit (FmLayerTarget *target, GError **error);
 
 /* Removes whatever was made and not committed; frees the target. */

@@ -1,17 +1,11 @@
-/* fm-values: remembering a run's values.
- *
- * Two stores: gimp_set_data is fast but lasts one GIMP session; a persistent
- * global parasite survives restarts.  The parasite holds text (a GKeyFile
- * keyed by the option table's names and value names), not the struct's
- * bytes, so adding, removing or reordering options never turns an old
- * parasite into garbage: unknown keys are ignored, missing ones keep their
- * defaults. */
+/* fm-values: a run's values and their text form, shared by both hosts. */
 #include "fm-values.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include "fm-host.h"
+#include "fm-plugin-errors.h"
 
-#define PARASITE_NAME "featuremaps-last-values"
 #define GROUP "featuremaps"
 
 void
@@ -22,8 +16,8 @@ fm_values_init (FmValues *values)
   fm_options_init (&values->options);
 }
 
-static char *
-values_to_text (const FmValues *values)
+char *
+fm_values_to_text (const FmValues *values)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_key_file_set_string (kf, GROUP, "kernel", values->kernel);
@@ -39,10 +33,8 @@ values_to_text (const FmValues *values)
   return g_key_file_to_data (kf, NULL, NULL);
 }
 
-/* Lenient on purpose: a value that no longer parses keeps its default
- * rather than throwing the whole remembered set away. */
-static gboolean
-values_from_text (FmValues *values, const char *text, gsize length)
+gboolean
+fm_values_from_text (FmValues *values, const char *text, gsize length)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   if (!g_key_file_load_from_data (kf, text, length, G_KEY_FILE_NONE, NULL))
@@ -62,45 +54,29 @@ values_from_text (FmValues *values, const char *text, gsize length)
 }
 
 gboolean
-fm_values_load (FmValues *values)
+fm_values_set_kernel (FmValues *values, const char *kernel, GError **error)
 {
-  /* The session store holds the text too: the struct layout of a plug-in
-   * rebuilt during the session may differ from the one that stored it. */
-  gint size = gimp_get_data_size (FM_PLUGIN_PROC);
-  if (size > 0 && size < 1 << 20)
+  if (!kernel || !*kernel)
     {
-      g_autofree char *text = g_malloc0 (size + 1);
-      if (gimp_get_data (FM_PLUGIN_PROC, text) && values_from_text (values, text, size))
-        return TRUE;
+      g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
+                   "kernel: empty; give a preset name, a kernel file path or an inline matrix");
+      return FALSE;
     }
-
-  GimpParasite *parasite = gimp_get_parasite (PARASITE_NAME);
-  if (!parasite)
-    return FALSE;
-  gboolean ok = values_from_text (values, gimp_parasite_data (parasite),
-                                  gimp_parasite_data_size (parasite));
-  gimp_parasite_free (parasite);
-  return ok;
-}
-
-void
-fm_values_save (const FmValues *values)
-{
-  g_autofree char *text = values_to_text (values);
-  gsize length = strlen (text);
-
-  gimp_set_data (FM_PLUGIN_PROC, text, length);
-
-  GimpParasite *parasite = gimp_parasite_new (PARASITE_NAME, GIMP_PARASITE_PERSISTENT,
-                                              length, text);
-  gimp_attach_parasite (parasite);
-  gimp_parasite_free (parasite);
+  if (strlen (kernel) >= sizeof values->kernel)
+    {
+      g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
+                   "kernel: %zu bytes; must be shorter than %d (put a long matrix in a .json file)",
+                   strlen (kernel), FM_KERNEL_MAX);
+      return FALSE;
+    }
+  g_strlcpy (values->kernel, kernel, sizeof values->kernel);
+  return TRUE;
 }
 
 char *
 fm_values_user_dir (void)
 {
-  char *dir = g_build_filename (gimp_directory (), "featuremaps", NULL);
+  char *dir = g_build_filename (fm_host_profile_dir (), "featuremaps", NULL);
   g_mkdir_with_parents (dir, 0755);
   return dir;
 }

@@ -7,6 +7,8 @@
 
 #define THUMB_SIZE 22
 #define THUMB_MAX  6
+/* Titles wrap at this width rather than being cut ("Gabor line detecte…"). */
+#define TITLE_WRAP_WIDTH 200
 
 static const struct { const char *kind, *title; } groups[] = {
   { "lines-edges", "Lines and edges" },
@@ -200,9 +202,17 @@ fm_dialog_chooser_group_of (FmDialogChooser *chooser, const char *name)
 }
 
 gboolean
+fm_dialog_chooser_file_ok (const char *path)
+{
+  return path && *path && !g_file_test (path, G_FILE_TEST_IS_DIR);
+}
+
+gboolean
 fm_dialog_chooser_load_file (FmDialogChooser *chooser, const char *path,
                              FmWeightsLayout layout)
 {
+  if (!fm_dialog_chooser_file_ok (path))
+    return FALSE;
   return fm_dialog_model_load_file (chooser->model, path, layout, NULL);
 }
 
@@ -212,7 +222,7 @@ load_clicked (GtkButton *button, FmDialogChooser *chooser)
   GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (button));
   GtkWidget *dlg = gtk_file_chooser_dialog_new (
     "Load Kernel File", GTK_WINDOW (toplevel), GTK_FILE_CHOOSER_ACTION_OPEN,
-    GTK_STOCK_CANCEL, GTK_RESPONSE_CANCEL, GTK_STOCK_OPEN, GTK_RESPONSE_ACCEPT,
+    "_Cancel", GTK_RESPONSE_CANCEL, "_Open", GTK_RESPONSE_ACCEPT,
     NULL);
   GtkFileFilter *filter = gtk_file_filter_new ();
   const char *layouts[] = { "auto (documented rule)", "hwio (Keras)", "oihw (PyTorch)" };
@@ -224,7 +234,7 @@ load_clicked (GtkButton *button, FmDialogChooser *chooser)
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dlg), filter);
 
   /* Learned weights do not always say whose layout they use. */
-  GtkWidget *hbox = gtk_hbox_new (FALSE, 6);
+  GtkWidget *hbox = fm_box_new (FALSE, 6);
   GtkWidget *combo = gimp_int_combo_box_new_array (3, layouts);
   gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (combo), FM_LAYOUT_AUTO);
   gtk_widget_set_tooltip_text (combo, "How a .npy / .npz array orders its "
@@ -237,12 +247,17 @@ load_clicked (GtkButton *button, FmDialogChooser *chooser)
   gtk_widget_show_all (hbox);
   gtk_file_chooser_set_extra_widget (GTK_FILE_CHOOSER (dlg), hbox);
 
-  if (gtk_dialog_run (GTK_DIALOG (dlg)) == GTK_RESPONSE_ACCEPT)
+  /* Open with nothing selected (or a folder) gives no file name: the
+   * dialog stays open until there is one or the user cancels. */
+  while (gtk_dialog_run (GTK_DIALOG (dlg)) == GTK_RESPONSE_ACCEPT)
     {
       g_autofree char *path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (dlg));
       int layout = FM_LAYOUT_AUTO;
+      if (!fm_dialog_chooser_file_ok (path))
+        continue;
       gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &layout);
       fm_dialog_chooser_load_file (chooser, path, layout);
+      break;
     }
   gtk_widget_destroy (dlg);
 }
@@ -260,6 +275,7 @@ model_changed (FmDialogModel *model, guint changes, gpointer data)
     show_current (chooser);
 }
 
+#if !FM_GTK3
 static double
 luma (const GdkColor *c)
 {
@@ -285,6 +301,7 @@ keep_selection_readable (GtkWidget *view, GtkStyle *previous, gpointer data)
         gtk_widget_modify_text (view, states[i], bg > 0.5 ? &black : &white);
     }
 }
+#endif
 
 FmDialogChooser *
 fm_dialog_chooser_new (FmDialogModel *model)
@@ -304,9 +321,12 @@ fm_dialog_chooser_new (FmDialogModel *model)
                                     FM_CHOOSER_COL_TOOLTIP);
 
   column = gtk_tree_view_column_new ();
-  /* Long titles give way (ellipsized) so the thumbnails stay whole. */
+  /* Long titles wrap onto a second line: a bank's name is what the user
+   * picks by, so it is never cut off. */
   cell = gtk_cell_renderer_text_new ();
-  g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
+  g_object_set (cell, "wrap-mode", PANGO_WRAP_WORD_CHAR,
+                "wrap-width", TITLE_WRAP_WIDTH, NULL);
+  chooser->title_cell = cell;
   gtk_tree_view_column_pack_start (column, cell, TRUE);
   gtk_tree_view_column_add_attribute (column, cell, "markup", FM_CHOOSER_COL_TITLE);
   cell = gtk_cell_renderer_pixbuf_new ();
@@ -317,7 +337,9 @@ fm_dialog_chooser_new (FmDialogModel *model)
   gtk_tree_view_column_set_expand (column, TRUE);
   gtk_tree_view_append_column (GTK_TREE_VIEW (chooser->view), column);
 
+#if !FM_GTK3
   g_signal_connect (chooser->view, "style-set", G_CALLBACK (keep_selection_readable), NULL);
+#endif
   g_signal_connect (gtk_tree_view_get_selection (GTK_TREE_VIEW (chooser->view)),
                     "changed", G_CALLBACK (selection_changed), chooser);
 
@@ -326,7 +348,7 @@ fm_dialog_chooser_new (FmDialogModel *model)
                                   GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_shadow_type (GTK_SCROLLED_WINDOW (scrolled), GTK_SHADOW_IN);
   gtk_container_add (GTK_CONTAINER (scrolled), chooser->view);
-  gtk_widget_set_size_request (scrolled, 330, 380);
+  gtk_widget_set_size_request (scrolled, TITLE_WRAP_WIDTH + THUMB_MAX * (THUMB_SIZE + 3) + 24, 380);
 
   chooser->load_button = gtk_button_new_with_mnemonic ("_Load kernel file…");
   gtk_widget_set_tooltip_text (chooser->load_button,
@@ -334,7 +356,7 @@ fm_dialog_chooser_new (FmDialogModel *model)
                                "(.npy, .npz from Keras or PyTorch).");
   g_signal_connect (chooser->load_button, "clicked", G_CALLBACK (load_clicked), chooser);
 
-  vbox = gtk_vbox_new (FALSE, 6);
+  vbox = fm_box_new (TRUE, 6);
   gtk_box_pack_start (GTK_BOX (vbox), scrolled, TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (vbox), chooser->load_button, FALSE, FALSE, 0);
 

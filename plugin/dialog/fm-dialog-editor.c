@@ -9,19 +9,31 @@ static void refill (FmDialogEditor *editor);
 
 /* ---- number entries ----------------------------------------------------- */
 
-static void
-format_number (double v, char *buf, gsize size)
+/* Locale-free, short (a designer reads 0.0625 better than 6.25e-02) and
+ * never wider than max_chars, so every digit shown fits its entry: the
+ * most significant digits that fit, down to one. */
+void
+fm_dialog_format_number (double v, int max_chars, char *buf, gsize size)
 {
-  /* Locale-free, and short: a designer reads 0.0625 better than 6.25e-02. */
-  g_ascii_formatd (buf, size, "%.6g", v);
+  for (int digits = 6; digits >= 1; digits--)
+    {
+      char format[8];
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buf, size, format, v);
+      if ((int) strlen (buf) <= max_chars)
+        return;
+    }
 }
 
 static void
-set_entry_number (GtkWidget *entry, double v)
+set_entry_number (GtkWidget *entry, double v, int max_chars)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  format_number (v, buf, sizeof buf);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE], full[G_ASCII_DTOSTR_BUF_SIZE];
+  fm_dialog_format_number (v, max_chars, buf, sizeof buf);
   gtk_entry_set_text (GTK_ENTRY (entry), buf);
+  /* A shortened value keeps its full form one hover away. */
+  g_ascii_formatd (full, sizeof full, "%.9g", v);
+  gtk_widget_set_tooltip_text (entry, strcmp (buf, full) ? full : NULL);
 }
 
 static gboolean
@@ -36,13 +48,30 @@ parse_number (const char *text, double *value)
   return *end == '\0' && isfinite (*value);
 }
 
+/* A grid cell's colours: its weight's colour behind dark text, or white
+ * text on the strongest colours — never the theme's text colour, which on
+ * a dark theme is pale on a pale cell.  A cell that does not parse has red
+ * text.  Other entries (bias, divisor) keep the theme unless bad. */
+static const guchar ink_dark[3] = { 0x1a, 0x1a, 0x1a };
+static const guchar ink_white[3] = { 0xff, 0xff, 0xff };
+static const guchar ink_bad[3] = { 0xc0, 0x00, 0x00 };
+
+static void
+paint_entry (GtkWidget *entry)
+{
+  const guchar *bg = g_object_get_data (G_OBJECT (entry), "fm-bg");
+  gboolean bad = g_object_get_data (G_OBJECT (entry), "fm-bad") != NULL;
+  gboolean strong = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (entry), "fm-strong"));
+  const guchar *fg = bad ? ink_bad : bg ? (strong ? ink_white : ink_dark) : NULL;
+
+  fm_widget_set_colours (entry, bg, fg);
+}
+
 static void
 mark_bad (GtkWidget *entry, const char *what)
 {
-  GdkColor red = { 0, 0xc000, 0, 0 };
-
   g_object_set_data_full (G_OBJECT (entry), "fm-bad", g_strdup (what), g_free);
-  gtk_widget_modify_text (entry, GTK_STATE_NORMAL, what ? &red : NULL);
+  paint_entry (entry);
 }
 
 /* The first entry that does not parse, in reading order, is the message. */
@@ -71,17 +100,13 @@ colour_cells (FmDialogEditor *editor)
       {
         float w = fm_dialog_model_get_weight (m, m->filter, editor->grid_y0 + y,
                                               editor->grid_x0 + x, m->channel);
-        guchar rgb[3];
+        guchar *rgb = g_new (guchar, 3);
+        GtkWidget *cell = editor->cells[y][x];
         fm_dialog_diverging (w / scale, rgb);
-        GdkColor c = { 0, rgb[0] * 257, rgb[1] * 257, rgb[2] * 257 };
-        gtk_widget_modify_base (editor->cells[y][x], GTK_STATE_NORMAL, &c);
-        /* White digits on the strongest colours stay readable. */
-        if (!g_object_get_data (G_OBJECT (editor->cells[y][x]), "fm-bad"))
-          {
-            GdkColor white = { 0, 0xffff, 0xffff, 0xffff };
-            gtk_widget_modify_text (editor->cells[y][x], GTK_STATE_NORMAL,
-                                    fabs (w / scale) > 0.6 ? &white : NULL);
-          }
+        g_object_set_data_full (G_OBJECT (cell), "fm-bg", rgb, g_free);
+        g_object_set_data (G_OBJECT (cell), "fm-strong",
+                           GINT_TO_POINTER (fabs (w / scale) > 0.6));
+        paint_entry (cell);
       }
 }
 
@@ -152,20 +177,17 @@ rebuild_grid (FmDialogEditor *editor, int h, int w)
   if (editor->table)
     gtk_widget_destroy (editor->table);
   memset (editor->cells, 0, sizeof editor->cells);
-  editor->table = gtk_table_new (MAX (h, 1), MAX (w, 1), TRUE);
-  gtk_table_set_row_spacings (GTK_TABLE (editor->table), 1);
-  gtk_table_set_col_spacings (GTK_TABLE (editor->table), 1);
+  editor->table = fm_grid_new (1, 1, TRUE);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       {
         GtkWidget *e = gtk_entry_new ();
-        gtk_entry_set_width_chars (GTK_ENTRY (e), w > 9 ? 4 : 6);
+        gtk_entry_set_width_chars (GTK_ENTRY (e), FM_DIALOG_CELL_CHARS);
         gtk_entry_set_alignment (GTK_ENTRY (e), 0.5);
         g_object_set_data (G_OBJECT (e), "fm-y", GINT_TO_POINTER (y));
         g_object_set_data (G_OBJECT (e), "fm-x", GINT_TO_POINTER (x));
         g_signal_connect (e, "changed", G_CALLBACK (cell_changed), editor);
-        gtk_table_attach (GTK_TABLE (editor->table), e, x, x + 1, y, y + 1,
-                          GTK_FILL, GTK_FILL, 0, 0);
+        fm_grid_attach (editor->table, e, x, y, FALSE);
         editor->cells[y][x] = e;
       }
   editor->grid_h = h;
@@ -174,11 +196,17 @@ rebuild_grid (FmDialogEditor *editor, int h, int w)
   gtk_widget_show_all (editor->table);
 }
 
-static const char *
-channel_name (int channels, int c)
+/* What channel c of a bank with that many channels reads from the image:
+ * one channel is grey (luminance), two grey and alpha, three and four
+ * red, green, blue (and alpha); more have no names. */
+const char *
+fm_dialog_channel_name (int channels, int c)
 {
-  static const char *rgba[] = { "red", "green", "blue", "alpha" };
-  return channels <= 4 ? rgba[c] : NULL;
+  static const char *names[4][4] = {
+    { "grey" }, { "grey", "alpha" }, { "red", "green", "blue" },
+    { "red", "green", "blue", "alpha" },
+  };
+  return channels >= 1 && channels <= 4 && c >= 0 && c < channels ? names[channels - 1][c] : NULL;
 }
 
 /* Everything from the model; `updating` keeps the widgets' own signals from
@@ -223,7 +251,7 @@ refill (FmDialogEditor *editor)
   gtk_list_store_clear (GTK_LIST_STORE (gtk_combo_box_get_model (ch)));
   for (int c = 0; c < b->channels; c++)
     {
-      const char *cn = channel_name (b->channels, c);
+      const char *cn = fm_dialog_channel_name (b->channels, c);
       g_autofree char *label = cn ? g_strdup_printf ("%d (%s)", c + 1, cn)
                                   : g_strdup_printf ("%d", c + 1);
       gtk_combo_box_text_append_text (GTK_COMBO_BOX_TEXT (ch), label);
@@ -254,7 +282,8 @@ refill (FmDialogEditor *editor)
         set_entry_number (e, fm_dialog_model_get_weight (m, m->filter,
                                                          editor->grid_y0 + y,
                                                          editor->grid_x0 + x,
-                                                         m->channel));
+                                                         m->channel),
+                          FM_DIALOG_CELL_CHARS);
         gtk_editable_set_editable (GTK_EDITABLE (e), !editor->read_only);
       }
   if (editor->read_only)
@@ -270,8 +299,8 @@ refill (FmDialogEditor *editor)
 
   mark_bad (editor->bias_entry, NULL);
   mark_bad (editor->divisor_entry, NULL);
-  set_entry_number (editor->bias_entry, b->filters[m->filter].bias);
-  set_entry_number (editor->divisor_entry, b->filters[m->filter].divisor);
+  set_entry_number (editor->bias_entry, b->filters[m->filter].bias, FM_DIALOG_SCALAR_CHARS);
+  set_entry_number (editor->divisor_entry, b->filters[m->filter].divisor, FM_DIALOG_SCALAR_CHARS);
 
   editor->updating = FALSE;
   report_entries (editor);
@@ -374,8 +403,8 @@ save_clicked (GtkButton *button, FmDialogEditor *editor)
   GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (button));
   GtkWidget *dlg = gtk_dialog_new_with_buttons (
     "Save Bank", GTK_WINDOW (toplevel), GTK_DIALOG_MODAL,
-    GTK_STOCK_CANCEL, GTK_RESPONSE_CANCEL, GTK_STOCK_SAVE, GTK_RESPONSE_OK, NULL);
-  GtkWidget *vbox = gtk_vbox_new (FALSE, 6);
+    "_Cancel", GTK_RESPONSE_CANCEL, "_Save", GTK_RESPONSE_OK, NULL);
+  GtkWidget *vbox = fm_box_new (TRUE, 6);
   GtkWidget *entry = gtk_entry_new ();
   g_autofree char *where = g_strdup_printf (
     "The bank is saved as JSON in %s and then listed under “Mine”.",
@@ -383,7 +412,7 @@ save_clicked (GtkButton *button, FmDialogEditor *editor)
   GtkWidget *label = gtk_label_new (where);
 
   gtk_label_set_line_wrap (GTK_LABEL (label), TRUE);
-  gtk_misc_set_alignment (GTK_MISC (label), 0, 0.5);
+  fm_label_set_xalign (label, 0);
   gtk_entry_set_text (GTK_ENTRY (entry), editor->model->bank->name ? editor->model->bank->name : "");
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   gtk_dialog_set_default_response (GTK_DIALOG (dlg), GTK_RESPONSE_OK);
@@ -425,7 +454,7 @@ button (FmDialogEditor *editor, const char *label, const char *tip)
 static GtkWidget *
 labelled (const char *text, GtkWidget *widget)
 {
-  GtkWidget *hbox = gtk_hbox_new (FALSE, 4);
+  GtkWidget *hbox = fm_box_new (FALSE, 4);
   GtkWidget *label = gtk_label_new_with_mnemonic (text);
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), widget);
   gtk_box_pack_start (GTK_BOX (hbox), label, FALSE, FALSE, 0);
@@ -437,18 +466,24 @@ FmDialogEditor *
 fm_dialog_editor_new (FmDialogModel *model)
 {
   FmDialogEditor *e = g_new0 (FmDialogEditor, 1);
-  GtkWidget *vbox = gtk_vbox_new (FALSE, 6), *row;
+  GtkWidget *vbox = fm_box_new (TRUE, 6), *row;
 
   e->model = model;
 
   /* Which filter */
   e->filter_combo = gtk_combo_box_text_new ();
+  /* A fixed width whatever the filters are called: long names are cut in
+   * the combo (the Name entry shows them whole), never the dialog resized. */
+  GList *cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (e->filter_combo));
+  for (GList *l = cells; l; l = l->next)
+    g_object_set (l->data, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars", 14, NULL);
+  g_list_free (cells);
   g_signal_connect (e->filter_combo, "changed", G_CALLBACK (filter_chosen), e);
   e->name_entry = gtk_entry_new ();
   gtk_entry_set_width_chars (GTK_ENTRY (e->name_entry), 14);
   gtk_widget_set_tooltip_text (e->name_entry, "The filter's name: its layer is called “bank · name”.");
   g_signal_connect (e->name_entry, "changed", G_CALLBACK (name_changed), e);
-  row = gtk_hbox_new (FALSE, 6);
+  row = fm_box_new (FALSE, 6);
   gtk_box_pack_start (GTK_BOX (row), labelled ("_Filter", e->filter_combo), FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (row), labelled ("_Name", e->name_entry), TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (vbox), row, FALSE, FALSE, 0);
@@ -461,7 +496,7 @@ fm_dialog_editor_new (FmDialogModel *model)
   e->rotate_cw = button (e, "⟳ 90°", "Turn the filter 90° clockwise.");
   e->flip_h = button (e, "⇆", "Mirror the filter left to right.");
   e->flip_v = button (e, "⇅", "Mirror the filter top to bottom.");
-  row = gtk_hbox_new (FALSE, 3);
+  row = fm_box_new (FALSE, 3);
   GtkWidget *ops[] = { e->add_button, e->duplicate_button, e->remove_button,
                        e->rotate_ccw, e->rotate_cw, e->flip_h, e->flip_v };
   for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
@@ -476,36 +511,49 @@ fm_dialog_editor_new (FmDialogModel *model)
   g_signal_connect (e->rows_spin, "value-changed", G_CALLBACK (size_changed), e);
   g_signal_connect (e->cols_spin, "value-changed", G_CALLBACK (size_changed), e);
   e->channel_combo = gtk_combo_box_text_new ();
+  /* Shown for multi-channel banks only; showing the whole dialog must not
+   * bring it back for a 1-channel one. */
+  gtk_widget_set_no_show_all (e->channel_combo, TRUE);
   gtk_widget_set_tooltip_text (e->channel_combo, "The kernel's channel shown in the grid (3-D kernels).");
   g_signal_connect (e->channel_combo, "changed", G_CALLBACK (channel_chosen), e);
-  row = gtk_hbox_new (FALSE, 6);
+  row = fm_box_new (FALSE, 6);
   gtk_box_pack_start (GTK_BOX (row), labelled ("Si_ze", e->rows_spin), FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (row), labelled ("×", e->cols_spin), FALSE, FALSE, 0);
   e->channel_label = gtk_label_new_with_mnemonic ("C_hannel");
+  gtk_widget_set_no_show_all (e->channel_label, TRUE);
   gtk_label_set_mnemonic_widget (GTK_LABEL (e->channel_label), e->channel_combo);
   gtk_box_pack_start (GTK_BOX (row), e->channel_label, FALSE, FALSE, 6);
   gtk_box_pack_start (GTK_BOX (row), e->channel_combo, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (vbox), row, FALSE, FALSE, 0);
 
-  /* The grid */
-  e->grid_frame = gtk_alignment_new (0.5, 0.5, 0, 0);
-  gtk_box_pack_start (GTK_BOX (vbox), e->grid_frame, FALSE, FALSE, 0);
+  /* The grid, in a window of fixed size: a 15 × 15 kernel scrolls there
+   * instead of stretching the dialog, and a 3 × 3 one sits in its middle. */
+  GtkWidget *grid_scroll = gtk_scrolled_window_new (NULL, NULL);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (grid_scroll),
+                                  GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_size_request (grid_scroll, FM_DIALOG_GRID_WIDTH, FM_DIALOG_GRID_HEIGHT);
+  GtkWidget *grid_box = fm_box_new (TRUE, 4);
+  e->grid_frame = fm_centre_new ();
+  gtk_box_pack_start (GTK_BOX (grid_box), e->grid_frame, TRUE, FALSE, 0);
   e->grid_note = gtk_label_new (NULL);
   gtk_label_set_line_wrap (GTK_LABEL (e->grid_note), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (e->grid_note), 50);
   gtk_widget_set_no_show_all (e->grid_note, TRUE);
-  gtk_box_pack_start (GTK_BOX (vbox), e->grid_note, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (grid_box), e->grid_note, FALSE, FALSE, 0);
+  fm_scrolled_add (grid_scroll, grid_box);
+  gtk_box_pack_start (GTK_BOX (vbox), grid_scroll, FALSE, FALSE, 0);
 
   /* Bias, divisor */
   e->bias_entry = gtk_entry_new ();
   e->divisor_entry = gtk_entry_new ();
-  gtk_entry_set_width_chars (GTK_ENTRY (e->bias_entry), 7);
-  gtk_entry_set_width_chars (GTK_ENTRY (e->divisor_entry), 7);
+  gtk_entry_set_width_chars (GTK_ENTRY (e->bias_entry), FM_DIALOG_SCALAR_CHARS);
+  gtk_entry_set_width_chars (GTK_ENTRY (e->divisor_entry), FM_DIALOG_SCALAR_CHARS);
   gtk_widget_set_tooltip_text (e->bias_entry, "Added to the filter's response, before the activation.");
   gtk_widget_set_tooltip_text (e->divisor_entry, "The weighted sum is divided by this (GIMP's Convolution Matrix divisor).");
   g_signal_connect (e->bias_entry, "changed", G_CALLBACK (scalar_changed), e);
   g_signal_connect (e->divisor_entry, "changed", G_CALLBACK (scalar_changed), e);
   e->normalize_button = button (e, "Nor_malize", "Set the divisor to the sum of the weights (1 when they sum to 0), so a blur keeps the brightness.");
-  row = gtk_hbox_new (FALSE, 6);
+  row = fm_box_new (FALSE, 6);
   gtk_box_pack_start (GTK_BOX (row), labelled ("_Bias", e->bias_entry), FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (row), labelled ("Di_visor", e->divisor_entry), FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (row), e->normalize_button, FALSE, FALSE, 0);

@@ -125,6 +125,13 @@ set_note (FmDialogModel *model, char *note)
   model->note = note;
 }
 
+void
+fm_dialog_model_set_note (FmDialogModel *model, const char *note)
+{
+  set_note (model, g_strdup (note));
+  notify (model, FM_DIALOG_CHANGE_STATUS);
+}
+
 static void
 edited (FmDialogModel *model, guint changes)
 {

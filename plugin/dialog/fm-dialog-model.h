@@ -125,4 +125,7 @@ char *fm_dialog_model_commit (FmDialogModel *model, gsize max_len,
 
 gboolean fm_dialog_model_is_valid (const FmDialogModel *model);
 
+/* A remark for the status row (not an error; cleared by the next edit). */
+void fm_dialog_model_set_note (FmDialogModel *model, const char *note);
+
 G_END_DECLS

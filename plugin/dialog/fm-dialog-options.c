@@ -32,43 +32,47 @@ choice_sensitive (gint value, gpointer data)
   return fm_dialog_model_choice_allowed (c->options->model, c->id, value, NULL);
 }
 
-/* Reasons for everything unavailable, under the table: a greyed entry in
- * a combo cannot carry a tooltip of its own. */
+/* Why a control or some of its choices are unavailable goes in that
+ * control's tooltip, where the question arises, not in a permanent list
+ * under the table (which read like errors).  A choice refused when picked
+ * says why once, in the status row. */
+static char *
+reasons_for (FmDialogOptions *o, FmOptionId id)
+{
+  FmDialogModel *m = o->model;
+  const FmOptionSpec *s = fm_option_spec (id);
+  GString *text = g_string_new (NULL);
+  char *why = NULL;
+
+  if (!fm_dialog_model_option_applies (m, id, &why) && why)
+    g_string_append (text, why);
+  g_clear_pointer (&why, g_free);
+  for (int v = s->min; s->choices && v <= s->max; v++)
+    {
+      if (!fm_dialog_model_choice_allowed (m, id, v, &why) && why)
+        g_string_append_printf (text, "%s%s", text->len ? "\n" : "", why);
+      g_clear_pointer (&why, g_free);
+    }
+  return g_string_free (text, text->len == 0);
+}
+
 static void
 update_reasons (FmDialogOptions *o)
 {
-  FmDialogModel *m = o->model;
-  GString *text = g_string_new (NULL);
-
   for (int id = 0; id < FM_N_OPTIONS; id++)
     {
-      const FmOptionSpec *s = fm_option_spec (id);
-      char *why = NULL;
-      gboolean applies = fm_dialog_model_option_applies (m, id, &why);
+      gboolean applies = fm_dialog_model_option_applies (o->model, id, NULL);
+      g_autofree char *tip = tooltip_for (id);
+      g_autofree char *why = reasons_for (o, id);
+      g_autofree char *full = why ? g_strdup_printf ("%s\n\n%s", tip, why) : NULL;
 
       gtk_widget_set_sensitive (o->controls[id], applies);
       gtk_widget_set_sensitive (o->labels[id], applies);
-      if (why)
-        {
-          g_string_append_printf (text, "%s%s", text->len ? "\n" : "", why);
-          g_free (why);
-        }
-      if (!s->choices)
-        continue;
-      for (int v = s->min; v <= s->max; v++)
-        if (!fm_dialog_model_choice_allowed (m, id, v, &why) && why)
-          {
-            g_string_append_printf (text, "%s%s", text->len ? "\n" : "", why);
-            g_free (why);
-            why = NULL;
-          }
+      gtk_widget_set_tooltip_text (o->controls[id], full ? full : tip);
+      gtk_widget_set_tooltip_text (o->labels[id], full ? full : tip);
       /* Redraw the open or closed combo with the new sensitivities. */
       gtk_widget_queue_draw (o->controls[id]);
     }
-  g_autofree char *markup = g_markup_printf_escaped ("<small><i>%s</i></small>", text->str);
-  gtk_label_set_markup (GTK_LABEL (o->reasons), markup);
-  gtk_widget_set_visible (o->reasons, text->len > 0);
-  g_string_free (text, TRUE);
 }
 
 static void
@@ -95,9 +99,15 @@ combo_changed (GtkComboBox *combo, Choice *c)
   if (c->options->updating ||
       !gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &value))
     return;
-  /* A refused choice (raw in an integer image) snaps back. */
+  /* A refused choice (raw in an integer image) snaps back, and says why. */
   if (!fm_dialog_model_set_option (c->options->model, c->id, value))
-    refill (c->options);
+    {
+      g_autofree char *why = NULL;
+      fm_dialog_model_choice_allowed (c->options->model, c->id, value, &why);
+      refill (c->options);
+      if (why)
+        fm_dialog_model_set_note (c->options->model, why);
+    }
 }
 
 static void
@@ -130,12 +140,10 @@ FmDialogOptions *
 fm_dialog_options_new (FmDialogModel *model)
 {
   FmDialogOptions *o = g_new0 (FmDialogOptions, 1);
-  GtkWidget *table = gtk_table_new (FM_N_OPTIONS / 2 + 1, 4, FALSE);
-  GtkWidget *vbox = gtk_vbox_new (FALSE, 6);
+  GtkWidget *table = fm_grid_new (4, 6, FALSE);
+  GtkWidget *vbox = fm_box_new (TRUE, 6);
 
   o->model = model;
-  gtk_table_set_row_spacings (GTK_TABLE (table), 4);
-  gtk_table_set_col_spacings (GTK_TABLE (table), 6);
 
   for (int id = 0; id < FM_N_OPTIONS; id++)
     {
@@ -163,26 +171,19 @@ fm_dialog_options_new (FmDialogModel *model)
       gtk_widget_set_tooltip_text (w, tip);
 
       GtkWidget *label = gtk_label_new_with_mnemonic (s->label);
-      gtk_misc_set_alignment (GTK_MISC (label), 1.0, 0.5);
+      fm_label_set_xalign (label, 1.0);
       gtk_label_set_mnemonic_widget (GTK_LABEL (label), w);
       gtk_widget_set_tooltip_text (label, tip);
 
       /* Two columns of label + widget keep the panel short. */
       int col = (id % 2) * 2, row = id / 2;
-      gtk_table_attach (GTK_TABLE (table), label, col, col + 1, row, row + 1,
-                        GTK_FILL, GTK_FILL, 0, 0);
-      gtk_table_attach (GTK_TABLE (table), w, col + 1, col + 2, row, row + 1,
-                        GTK_FILL | GTK_EXPAND, GTK_FILL, 0, 0);
+      fm_grid_attach (table, label, col, row, FALSE);
+      fm_grid_attach (table, w, col + 1, row, TRUE);
       o->controls[id] = w;
       o->labels[id] = label;
     }
 
-  o->reasons = gtk_label_new (NULL);
-  gtk_label_set_line_wrap (GTK_LABEL (o->reasons), TRUE);
-  gtk_misc_set_alignment (GTK_MISC (o->reasons), 0, 0.5);
-  gtk_widget_set_no_show_all (o->reasons, TRUE);
   gtk_box_pack_start (GTK_BOX (vbox), table, FALSE, FALSE, 0);
-  gtk_box_pack_start (GTK_BOX (vbox), o->reasons, FALSE, FALSE, 0);
 
   o->widget = gimp_frame_new ("Options");
   gtk_container_add (GTK_CONTAINER (o->widget), vbox);

@@ -193,13 +193,10 @@ ensure_sheet (FmDialogPreview *p, int n)
   if (p->sheet_table)
     gtk_widget_destroy (p->sheet_table);
   g_ptr_array_set_size (p->sheet_areas, 0);
-  p->sheet_table = gtk_table_new ((n + SHEET_COLUMNS - 1) / SHEET_COLUMNS,
-                                  SHEET_COLUMNS, TRUE);
-  gtk_table_set_row_spacings (GTK_TABLE (p->sheet_table), 4);
-  gtk_table_set_col_spacings (GTK_TABLE (p->sheet_table), 4);
+  p->sheet_table = fm_grid_new (4, 4, TRUE);
   for (int k = 0; k < n; k++)
     {
-      GtkWidget *vbox = gtk_vbox_new (FALSE, 2);
+      GtkWidget *vbox = fm_box_new (TRUE, 2);
       GtkWidget *area = gimp_preview_area_new ();
       GtkWidget *label = gtk_label_new (NULL);
       gtk_widget_set_size_request (area, FM_SHEET_SIZE, FM_SHEET_SIZE);
@@ -212,10 +209,7 @@ ensure_sheet (FmDialogPreview *p, int n)
       gtk_widget_set_size_request (label, FM_SHEET_SIZE, -1);
       gtk_box_pack_start (GTK_BOX (vbox), area, FALSE, FALSE, 0);
       gtk_box_pack_start (GTK_BOX (vbox), label, FALSE, FALSE, 0);
-      gtk_table_attach (GTK_TABLE (p->sheet_table), vbox,
-                        k % SHEET_COLUMNS, k % SHEET_COLUMNS + 1,
-                        k / SHEET_COLUMNS, k / SHEET_COLUMNS + 1,
-                        GTK_FILL, GTK_FILL, 0, 0);
+      fm_grid_attach (p->sheet_table, vbox, k % SHEET_COLUMNS, k / SHEET_COLUMNS, FALSE);
       g_ptr_array_add (p->sheet_areas, area);
     }
   gtk_container_add (GTK_CONTAINER (p->sheet_box), p->sheet_table);
@@ -432,7 +426,7 @@ FmDialogPreview *
 fm_dialog_preview_new (FmDialogModel *model, FmDialogSource *source)
 {
   FmDialogPreview *p = g_new0 (FmDialogPreview, 1);
-  GtkWidget *vbox = gtk_vbox_new (FALSE, 6);
+  GtkWidget *vbox = fm_box_new (TRUE, 6);
 
   p->model = model;
   p->source = source;
@@ -442,8 +436,11 @@ fm_dialog_preview_new (FmDialogModel *model, FmDialogSource *source)
                                 (source->height - FM_PREVIEW_SIZE) / 2);
 
   p->title = gtk_label_new (NULL);
-  gtk_misc_set_alignment (GTK_MISC (p->title), 0, 0.5);
+  fm_label_set_xalign (p->title, 0);
   gtk_label_set_ellipsize (GTK_LABEL (p->title), PANGO_ELLIPSIZE_END);
+  /* Its width never follows the filter's name (the dialog would resize). */
+  gtk_label_set_width_chars (GTK_LABEL (p->title), 30);
+  gtk_label_set_max_width_chars (GTK_LABEL (p->title), 30);
   p->area = gimp_preview_area_new ();
   gtk_widget_set_size_request (p->area, FM_PREVIEW_SIZE, FM_PREVIEW_SIZE);
   gtk_widget_add_events (p->area, GDK_BUTTON_PRESS_MASK | GDK_BUTTON_RELEASE_MASK |
@@ -455,12 +452,14 @@ fm_dialog_preview_new (FmDialogModel *model, FmDialogSource *source)
   g_signal_connect (p->area, "button-release-event", G_CALLBACK (area_button), p);
   g_signal_connect (p->area, "motion-notify-event", G_CALLBACK (area_motion), p);
   g_signal_connect_after (p->area, "size-allocate", G_CALLBACK (area_allocated), p);
-  GtkWidget *align = gtk_alignment_new (0.5, 0.5, 0, 0);
+  GtkWidget *align = fm_centre_new ();
   gtk_container_add (GTK_CONTAINER (align), p->area);
   p->status = gtk_label_new (NULL);
   gtk_label_set_line_wrap (GTK_LABEL (p->status), TRUE);
-  gtk_widget_set_size_request (p->status, SHEET_COLUMNS * (FM_SHEET_SIZE + 4), -1);
-  gtk_misc_set_alignment (GTK_MISC (p->status), 0, 0.5);
+  /* Three lines whatever it says, so the dialog keeps its size. */
+  gtk_widget_set_size_request (p->status, SHEET_COLUMNS * (FM_SHEET_SIZE + 4), FM_PREVIEW_STATUS_HEIGHT);
+  gtk_label_set_max_width_chars (GTK_LABEL (p->status), 40);
+  fm_label_set_xalign (p->status, 0);
 
   gtk_box_pack_start (GTK_BOX (vbox), p->title, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (vbox), align, FALSE, FALSE, 0);
@@ -472,8 +471,8 @@ fm_dialog_preview_new (FmDialogModel *model, FmDialogSource *source)
                                   GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_widget_set_size_request (scrolled, SHEET_COLUMNS * (FM_SHEET_SIZE + 4) + 24,
                                2 * (FM_SHEET_SIZE + 24));
-  p->sheet_box = gtk_vbox_new (FALSE, 0);
-  gtk_scrolled_window_add_with_viewport (GTK_SCROLLED_WINDOW (scrolled), p->sheet_box);
+  p->sheet_box = fm_box_new (TRUE, 0);
+  fm_scrolled_add (scrolled, p->sheet_box);
   gtk_container_add (GTK_CONTAINER (sheet_frame), scrolled);
   gtk_box_pack_start (GTK_BOX (vbox), sheet_frame, TRUE, TRUE, 0);
 

@@ -2,9 +2,11 @@
  * widget tests (tests/dialog), which drive them as a user would. */
 #pragma once
 
-#include <gegl.h>               /* before gimpwidgets: GIMP-NOTES */
+#include <gegl.h>               /* before gimpwidgets */
 #include <gtk/gtk.h>
 #include <libgimpwidgets/gimpwidgets.h>
+
+#include "fm-gtk-compat.h"
 
 #include "fm-dialog-model.h"
 #include "fm-dialog-source.h"
@@ -42,6 +44,7 @@ typedef struct {
   GtkTreeStore *store;
   GtkWidget *view;
   GtkWidget *load_button;
+  GtkCellRenderer *title_cell;
   gboolean updating;
 } FmDialogChooser;
 
@@ -52,6 +55,9 @@ void fm_dialog_chooser_refresh (FmDialogChooser *chooser);
 gboolean fm_dialog_chooser_select (FmDialogChooser *chooser, const char *name);
 /* The group title a preset is listed under, NULL when not listed. */
 char *fm_dialog_chooser_group_of (FmDialogChooser *chooser, const char *name);
+/* Whether the file dialog's answer is a file to load (not nothing, not a
+ * folder). */
+gboolean fm_dialog_chooser_file_ok (const char *path);
 /* What "Load kernel file…" does after its file dialog. */
 gboolean fm_dialog_chooser_load_file (FmDialogChooser *chooser,
                                       const char *path,
@@ -75,7 +81,16 @@ typedef struct {
   gboolean updating;      /* filling widgets from the model */
 } FmDialogEditor;
 
+#define FM_DIALOG_CELL_CHARS   8    /* a weight shows at most 8 characters */
+#define FM_DIALOG_SCALAR_CHARS 9    /* bias, divisor */
+#define FM_DIALOG_GRID_WIDTH   420  /* the grid's fixed window, pixels */
+#define FM_DIALOG_GRID_HEIGHT  190
+
 FmDialogEditor *fm_dialog_editor_new (FmDialogModel *model);
+/* v in at most max_chars characters (the most digits that fit). */
+void fm_dialog_format_number (double v, int max_chars, char *buf, gsize size);
+/* "grey", "red", … for channel c of a bank with that many; NULL past 4. */
+const char *fm_dialog_channel_name (int channels, int c);
 void fm_dialog_editor_free (FmDialogEditor *editor);
 /* What "Save bank…" does after asking for the name. */
 char *fm_dialog_editor_save (FmDialogEditor *editor, const char *name,
@@ -88,7 +103,6 @@ typedef struct {
   GtkWidget *widget;
   GtkWidget *controls[FM_N_OPTIONS]; /* GimpIntComboBox or GtkSpinButton */
   GtkWidget *labels[FM_N_OPTIONS];
-  GtkWidget *reasons;                /* why some choices are unavailable */
   gboolean updating;
 } FmDialogOptions;
 
@@ -103,6 +117,7 @@ void fm_dialog_options_set (FmDialogOptions *options, FmOptionId id,
 #define FM_PREVIEW_SIZE 240  /* the selected map, 1:1 */
 #define FM_SHEET_SIZE   88   /* each map on the contact sheet */
 #define FM_PREVIEW_DEBOUNCE_MS 300
+#define FM_PREVIEW_STATUS_HEIGHT 48 /* the status under the map, three lines */
 
 typedef struct _FmDialogPreview FmDialogPreview;
 typedef void (*FmPreviewDone) (FmDialogPreview *preview, gpointer data);
@@ -162,8 +177,7 @@ typedef struct {
 /* Takes the source.  kernel/options: where to start (last values); a kernel
  * that does not load leaves its message shown and OK insensitive. */
 FmDialog *fm_dialog_new (FmDialogSource *source, const char *kernel,
-                         const FmOptions *options, const char *user_dir,
-                         GimpHelpFunc help_func);
+                         const FmOptions *options, const char *user_dir);
 void fm_dialog_free (FmDialog *dialog);
 /* OK: fill values (saving an edited bank). */
 gboolean fm_dialog_commit (FmDialog *dialog, FmValues *values,
@@ -172,5 +186,17 @@ gboolean fm_dialog_commit (FmDialog *dialog, FmValues *values,
  * -preview. */
 gboolean fm_dialog_snapshot (FmDialog *dialog, const char *prefix,
                              GError **error);
+
+#define FM_DIALOG_STATUS_HEIGHT 40  /* the error / note row, two lines */
+
+/* ---- help (fm-dialog-help.c) ---------------------------------------------- */
+
+/* The Help button: opens the plug-in's own documentation (docs/plugin.md
+ * as installed, or beside the binary in a per-user install). */
+void fm_dialog_help (const char *help_id, gpointer help_data);
+/* The file it opens; NULL when none is found. */
+char *fm_dialog_help_file (void);
+/* Test hook: what the last fm_dialog_help call opened (a URI), or NULL. */
+const char *fm_dialog_help_last_uri (void);
 
 G_END_DECLS

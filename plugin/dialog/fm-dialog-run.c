@@ -1,12 +1,10 @@
-/* fm-dialog-gimp: the dialog inside GIMP — the drawable as pixel source and
- * the run loop.  The only dialog file that talks to GIMP itself. */
+/* fm-dialog-run: the dialog inside GIMP — the drawable as pixel source and
+ * the run loop.  Every GIMP call goes through fm-host.h, so both hosts run
+ * this same file. */
 #include "fm-dialog.h"
 #include "fm-dialog-private.h"
 
-#include <libgimp/gimpui.h>
-
 typedef struct {
-  gint32 drawable_ID;
   GeglBuffer *buffer;
   const Babl *format;
   int x0, y0;          /* the selection's rectangle on the drawable */
@@ -32,52 +30,34 @@ drawable_read (FmDialogSource *source, int x, int y, int w, int h, float *dst,
   return TRUE;
 }
 
-static gboolean
-float_precision (GimpPrecision p)
-{
-  switch (p)
-    {
-    case GIMP_PRECISION_HALF_LINEAR:
-    case GIMP_PRECISION_HALF_GAMMA:
-    case GIMP_PRECISION_FLOAT_LINEAR:
-    case GIMP_PRECISION_FLOAT_GAMMA:
-    case GIMP_PRECISION_DOUBLE_LINEAR:
-    case GIMP_PRECISION_DOUBLE_GAMMA:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
 /* The pixels in the layout fm_job expects: the drawable's own channels,
  * perceptual values, in the drawable's colour space. */
 static FmDialogSource *
-drawable_source (gint32 image_ID, gint32 drawable_ID)
+drawable_source (FmItemId image, FmItemId drawable)
 {
   static const char *formats[] = { "Y' float", "Y'A float", "R'G'B' float", "R'G'B'A float" };
   FmDialogSource *source = g_new0 (FmDialogSource, 1);
   DrawableData *dd = g_new0 (DrawableData, 1);
   int x, y, w, h;
 
-  if (!gimp_drawable_mask_intersect (drawable_ID, &x, &y, &w, &h))
+  if (!fm_host_drawable_mask_intersect (drawable, &x, &y, &w, &h))
     {
       x = y = 0;
-      w = gimp_drawable_width (drawable_ID);
-      h = gimp_drawable_height (drawable_ID);
+      w = fm_host_drawable_width (drawable);
+      h = fm_host_drawable_height (drawable);
     }
-  int channels = (gimp_drawable_is_rgb (drawable_ID) ? 3 : 1) +
-                 (gimp_drawable_has_alpha (drawable_ID) ? 1 : 0);
+  int channels = (fm_host_drawable_is_rgb (drawable) ? 3 : 1) +
+                 (fm_host_drawable_has_alpha (drawable) ? 1 : 0);
 
-  dd->drawable_ID = drawable_ID;
-  dd->buffer = gimp_drawable_get_buffer (drawable_ID);
+  dd->buffer = fm_host_drawable_buffer (drawable);
   dd->format = babl_format_with_space (formats[channels - 1],
-                                       gimp_drawable_get_format (drawable_ID));
+                                       fm_host_drawable_format (drawable));
   dd->x0 = x;
   dd->y0 = y;
   source->width = w;
   source->height = h;
   source->channels = channels;
-  source->float_precision = float_precision (gimp_image_get_precision (image_ID));
+  source->float_precision = fm_host_image_is_float (image);
   source->read = drawable_read;
   source->data = dd;
   source->destroy = drawable_data_free;
@@ -85,18 +65,17 @@ drawable_source (gint32 image_ID, gint32 drawable_ID)
 }
 
 gboolean
-fm_dialog_run (gint32 image_ID, gint32 drawable_ID, FmValues *values)
+fm_dialog_run (FmItemId image, FmItemId drawable, FmValues *values)
 {
   g_autofree char *user_dir = fm_values_user_dir ();
   const char *test_kernel = g_getenv ("FEATUREMAPS_DIALOG_KERNEL");
   gboolean ok = FALSE;
 
   gegl_init (NULL, NULL);
-  gimp_ui_init (FM_PLUGIN_BINARY, FALSE);
+  fm_host_ui_init (FM_PLUGIN_BINARY);
 
-  FmDialog *d = fm_dialog_new (drawable_source (image_ID, drawable_ID),
-                               values->kernel, &values->options, user_dir,
-                               gimp_standard_help_func);
+  FmDialog *d = fm_dialog_new (drawable_source (image, drawable),
+                               values->kernel, &values->options, user_dir);
   /* Test hook: start on a given bank, as if picked in the list (so its
    * defaults apply) — the smoke test's screenshots. */
   if (test_kernel && *test_kernel)

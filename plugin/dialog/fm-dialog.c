@@ -51,15 +51,7 @@ save_part (GdkPixbuf *window, GtkWidget *toplevel, GtkWidget *part,
 gboolean
 fm_dialog_snapshot (FmDialog *d, const char *prefix, GError **error)
 {
-  GdkWindow *win = gtk_widget_get_window (d->window);
-  int w, h;
-
-  /* Everything drawn and on the server before reading it back. */
-  gdk_window_process_all_updates ();
-  gdk_flush ();
-  gdk_drawable_get_size (win, &w, &h);
-  g_autoptr (GdkPixbuf) shot = gdk_pixbuf_get_from_drawable (NULL, win, NULL,
-                                                            0, 0, 0, 0, w, h);
+  g_autoptr (GdkPixbuf) shot = fm_window_snapshot (d->window);
   if (!shot)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
@@ -110,8 +102,7 @@ preview_done (FmDialogPreview *preview, gpointer data)
 
 FmDialog *
 fm_dialog_new (FmDialogSource *source, const char *kernel,
-               const FmOptions *options, const char *user_dir,
-               GimpHelpFunc help_func)
+               const FmOptions *options, const char *user_dir)
 {
   FmDialog *d = g_new0 (FmDialog, 1);
   FmImageInfo info = { source->width, source->height, source->channels };
@@ -124,13 +115,14 @@ fm_dialog_new (FmDialogSource *source, const char *kernel,
   if (kernel && *kernel)
     fm_dialog_model_load (d->model, kernel, FALSE, NULL);
 
+  /* Help leads to our own documentation: GIMP's help system only knows
+   * its own manual and would say it is not installed. */
   d->window = gimp_dialog_new ("Feature Maps", "featuremaps", NULL, 0,
-                               help_func, FM_PLUGIN_PROC,
-                               GTK_STOCK_CANCEL, GTK_RESPONSE_CANCEL,
-                               GTK_STOCK_OK, GTK_RESPONSE_OK,
+                               fm_dialog_help, FM_PLUGIN_PROC,
+                               "_Cancel", GTK_RESPONSE_CANCEL,
+                               "_OK", GTK_RESPONSE_OK,
                                NULL);
-  gtk_dialog_set_alternative_button_order (GTK_DIALOG (d->window),
-                                           GTK_RESPONSE_OK, GTK_RESPONSE_CANCEL, -1);
+  fm_dialog_ok_cancel_order (d->window);
   gtk_window_set_resizable (GTK_WINDOW (d->window), TRUE);
 
   d->chooser = fm_dialog_chooser_new (d->model);
@@ -138,9 +130,9 @@ fm_dialog_new (FmDialogSource *source, const char *kernel,
   d->options = fm_dialog_options_new (d->model);
   d->preview = fm_dialog_preview_new (d->model, source);
 
-  GtkWidget *main_vbox = gtk_vbox_new (FALSE, 12);
-  GtkWidget *hbox = gtk_hbox_new (FALSE, 12);
-  GtkWidget *middle = gtk_vbox_new (FALSE, 12);
+  GtkWidget *main_vbox = fm_box_new (TRUE, 12);
+  GtkWidget *hbox = fm_box_new (FALSE, 12);
+  GtkWidget *middle = fm_box_new (TRUE, 12);
   gtk_container_set_border_width (GTK_CONTAINER (main_vbox), 12);
   gtk_box_pack_start (GTK_BOX (middle), d->editor->widget, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (middle), d->options->widget, FALSE, FALSE, 0);
@@ -149,24 +141,29 @@ fm_dialog_new (FmDialogSource *source, const char *kernel,
   gtk_box_pack_start (GTK_BOX (hbox), d->preview->widget, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (main_vbox), hbox, TRUE, TRUE, 0);
 
-  /* Errors sit where the eye goes before pressing OK. */
-  d->error_box = gtk_hbox_new (FALSE, 6);
+  /* Errors sit where the eye goes before pressing OK.  The status row keeps
+   * its height (two lines) whether or not it has something to say, so the
+   * dialog never jumps when an error comes or goes. */
+  GtkWidget *status = fm_box_new (TRUE, 2);
+  gtk_widget_set_size_request (status, -1, FM_DIALOG_STATUS_HEIGHT);
+  d->error_box = fm_box_new (FALSE, 6);
   d->error_label = gtk_label_new (NULL);
   gtk_label_set_line_wrap (GTK_LABEL (d->error_label), TRUE);
   gtk_label_set_selectable (GTK_LABEL (d->error_label), TRUE);
-  gtk_misc_set_alignment (GTK_MISC (d->error_label), 0, 0.5);
+  fm_label_set_xalign (d->error_label, 0);
   gtk_box_pack_start (GTK_BOX (d->error_box),
-                      gtk_image_new_from_stock (GTK_STOCK_DIALOG_ERROR, GTK_ICON_SIZE_BUTTON),
+                      gtk_image_new_from_icon_name ("dialog-error", GTK_ICON_SIZE_BUTTON),
                       FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (d->error_box), d->error_label, TRUE, TRUE, 0);
   gtk_widget_show_all (d->error_box);
   gtk_widget_set_no_show_all (d->error_box, TRUE);
-  gtk_box_pack_start (GTK_BOX (main_vbox), d->error_box, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (status), d->error_box, FALSE, FALSE, 0);
   d->note_label = gtk_label_new (NULL);
   gtk_label_set_line_wrap (GTK_LABEL (d->note_label), TRUE);
-  gtk_misc_set_alignment (GTK_MISC (d->note_label), 0, 0.5);
+  fm_label_set_xalign (d->note_label, 0);
   gtk_widget_set_no_show_all (d->note_label, TRUE);
-  gtk_box_pack_start (GTK_BOX (main_vbox), d->note_label, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (status), d->note_label, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (main_vbox), status, FALSE, FALSE, 0);
 
   gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (d->window))),
                       main_vbox, TRUE, TRUE, 0);

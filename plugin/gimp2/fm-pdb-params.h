@@ -19,9 +19,6 @@ void fm_pdb_params_free (GimpParamDef *params);
 /* new-image, group, num-layers, layer-ids (static). */
 const GimpParamDef *fm_pdb_return_values (int *n);
 
-char *fm_pdb_blurb (void);
-char *fm_pdb_help (void);   /* every parameter with its allowed values */
-
 /* Fills values->kernel and values->options from a non-interactive call.
  * Messages name the argument and its allowed values. */
 gboolean fm_pdb_params_parse (const GimpParam *params, int n_params,

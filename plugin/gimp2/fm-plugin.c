@@ -1,14 +1,15 @@
 /* fm-plugin: query declares plug-in-feature-maps, run picks the values for
  * the run mode and hands them to fm_apply, then turns the outcome into PDB
  * return values (status + message on failure). */
-#include "fm-values.h"
-
+#include <libgimp/gimp.h>
 #include <string.h>
 #include "fm-apply.h"
-#include "fm-bank.h"
-#include "fm-interactive.h"
+#include "fm-dialog.h"
+#include "fm-paths.h"
 #include "fm-pdb-params.h"
 #include "fm-plugin-errors.h"
+#include "fm-plugin-info.h"
+#include "fm-values-store.h"
 
 #define FM_PLUGIN_TILE_CACHE (64u << 20)
 
@@ -24,26 +25,15 @@ query (void)
   GimpParamDef *args = fm_pdb_params_new ();
   int n_returns;
   const GimpParamDef *returns = fm_pdb_return_values (&n_returns);
-  g_autofree char *blurb = fm_pdb_blurb ();
-  g_autofree char *help = fm_pdb_help ();
+  g_autofree char *blurb = fm_plugin_blurb ();
+  g_autofree char *help = fm_plugin_help ();
 
   gimp_install_procedure (FM_PLUGIN_PROC, blurb, help,
-                          "featuremaps authors", "featuremaps authors", "2024",
-                          "Feature _Maps…", "RGB*, GRAY*", GIMP_PLUGIN,
+                          FM_PLUGIN_AUTHORS, FM_PLUGIN_AUTHORS, FM_PLUGIN_DATE,
+                          FM_PLUGIN_LABEL, "RGB*, GRAY*", GIMP_PLUGIN,
                           FM_PDB_N_PARAMS, n_returns, args, returns);
-  gimp_plugin_menu_register (FM_PLUGIN_PROC, "<Image>/Filters/Generic");
+  gimp_plugin_menu_register (FM_PLUGIN_PROC, "<Image>/" FM_PLUGIN_MENU);
   fm_pdb_params_free (args);
-}
-
-/* The presets folder beside the binary: a per-user install copies both into
- * $GIMP2_DIRECTORY/plug-ins/featuremaps/. */
-static void
-set_installed_presets (const char *argv0)
-{
-  g_autofree char *dir = g_path_get_dirname (argv0);
-  g_autofree char *presets = g_build_filename (dir, "presets", NULL);
-  const char *dirs[] = { presets, NULL };
-  fm_presets_set_installed_dirs (dirs);
 }
 
 /* Values for this run: FALSE with status set when there is nothing to run. */
@@ -65,7 +55,11 @@ pick_values (GimpRunMode mode, gint32 image, gint32 drawable, gint n_params,
 
     case GIMP_RUN_INTERACTIVE:
       fm_values_load (values);
-      if (fm_dialog_run && !fm_dialog_run (image, drawable, values))
+      /* A script that names a kernel wants the dialog to open on it; the
+       * menu passes none, so the last values decide. */
+      if (n_params > 3 && params[3].data.d_string && *params[3].data.d_string)
+        fm_values_set_kernel (values, params[3].data.d_string, NULL);
+      if (!fm_dialog_run (image, drawable, values))
         {
           *status = GIMP_PDB_CANCEL;
           return FALSE;
@@ -159,6 +153,6 @@ int
 main (int argc, char **argv)
 {
   if (argc > 0)
-    set_installed_presets (argv[0]);
+    fm_paths_set_binary_dir (argv[0]);
   return gimp_main (&PLUG_IN_INFO, argc, argv);
 }
