@@ -56,7 +56,7 @@ void fm_job_free (FmJob *job);
 FmInputMode fm_job_input_mode (const FmJob *job);
 int fm_job_n_layers (const FmJob *job);             /* K: one per filter */
 int fm_job_layer_channels (const FmJob *job);       /* 1; per-channel: the image's colour channels (3 for RGB) */
-const char *fm_job_layer_name (const FmJob *job, int layer); /* "Line detectors · vertical" */
+const char *fm_job_layer_name (const FmJob *job, int layer); /* "vertical · Line detectors" */
 const FmConvGeometry *fm_job_geometry (const FmJob *job);
 const FmConvPlan *fm_job_plan (const FmJob *job);
 

@@ -481,7 +481,7 @@ fm_dialog_editor_new (FmDialogModel *model)
   g_signal_connect (e->filter_combo, "changed", G_CALLBACK (filter_chosen), e);
   e->name_entry = gtk_entry_new ();
   gtk_entry_set_width_chars (GTK_ENTRY (e->name_entry), 14);
-  gtk_widget_set_tooltip_text (e->name_entry, "The filter's name: its layer is called “bank · name”.");
+  gtk_widget_set_tooltip_text (e->name_entry, "The filter's name: its layer is called “name · bank”.");
   g_signal_connect (e->name_entry, "changed", G_CALLBACK (name_changed), e);
   row = fm_box_new (FALSE, 6);
   gtk_box_pack_start (GTK_BOX (row), labelled ("_Filter", e->filter_combo), FALSE, FALSE, 0);

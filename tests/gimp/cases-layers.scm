@@ -31,7 +31,7 @@
         (fm-assert= "num-layers" 4 (list-ref r 2))
         (fm-assert= "group children" ids (vector->list (cadr (gimp-item-get-children group))))
         (fm-assert= "layer names"
-                    (map (lambda (f) (string-append bank " · " f)) '("horizontal" "45°" "vertical" "135°"))
+                    (map (lambda (f) (string-append f " · " bank)) '("horizontal" "45°" "vertical" "135°"))
                     (map (lambda (id) (car (gimp-item-get-name id))) ids))
         (fm-assert= "stack" (list "top" bank "source" "bottom")
                     (map (lambda (id) (car (gimp-item-get-name id)))
@@ -40,6 +40,11 @@
         (fm-assert= "same padding: size" '(12 10)
                     (list (car (gimp-drawable-width (car ids))) (car (gimp-drawable-height (car ids)))))
         (fm-assert "maps have alpha" (= 1 (car (gimp-drawable-has-alpha (car ids)))))
+        ; The photo stays in sight and stays the layer the user works on.
+        (fm-assert= "maps hidden" '(0 0 0 0)
+                    (map (lambda (id) (car (gimp-item-get-visible id))) ids))
+        (fm-assert= "group visible" 1 (car (gimp-item-get-visible group)))
+        (fm-assert= "source still the active layer" src (fm-active-layer img))
         (fm-assert "image dirty (one undo group was pushed)" (= 1 (car (gimp-image-is-dirty img)))))
       (gimp-image-delete img))))
 
@@ -143,9 +148,9 @@
            (src (fm-layer-of img))
            (u (fm-run img src "user-bank" fm-default-opts))
            (s (fm-run img src "shared-bank" fm-default-opts)))
-      (fm-assert= "user bank" "User bank · centre"
+      (fm-assert= "user bank" "centre · User bank"
                   (car (gimp-item-get-name (vector-ref (list-ref u 3) 0))))
-      (fm-assert= "shared bank" '("Shared bank · left" "Shared bank · down")
+      (fm-assert= "shared bank" '("left · Shared bank" "down · Shared bank")
                   (map (lambda (id) (car (gimp-item-get-name id))) (vector->list (list-ref s 3))))
       (gimp-image-delete img))))
 

@@ -130,6 +130,8 @@
 
 (define (fm-n-layers img) (car (gimp-image-get-layers img)))
 
+(define (fm-active-layer img) (car (gimp-image-get-active-layer img)))
+
 ; Every item of the image, depth first, as (id name) lists.
 (define (fm-item-tree img)
   (define (walk ids)

@@ -41,6 +41,7 @@
 (define (gimp-image-width img) (gimp-image-get-width img))
 (define (gimp-image-height img) (gimp-image-get-height img))
 (define (gimp-layer-group-new img) (gimp-group-layer-new img ""))
+(define (fm-active-layer img) (vector-ref (car (gimp-image-get-selected-layers img)) 0))
 
 ; 2.10: (image width height type name opacity mode); 3.0 puts the name first.
 (define fm3-layer-new gimp-layer-new)
