@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <string.h>
+#include "fm-map.h"
 
 #define SHEET_COLUMNS 3
 
@@ -17,8 +18,17 @@ typedef struct {
   FmOptions options;
   FmImageInfo info;
   float *pixels;
+  /* The whole source (the preview's, not owned): the stretching mappings
+   * then take each map's range from it, as the final render does, instead
+   * of from the rectangle shown.  NULL when the crop is the whole image or
+   * the image is too large to go through in a preview. */
+  const float *whole;
+  FmImageInfo whole_info;
+  FmMapStats *stats;
   /* results */
   int n_maps, out_w, out_h, layer_channels;
+  int whole_out_w;
+  gboolean whole_range;   /* the maps were stretched with the whole range */
   float *maps;
   char **names;
   gint64 elapsed_us;
@@ -27,6 +37,7 @@ typedef struct {
 static void
 work_free (Work *w)
 {
+  g_free (w->stats);
   fm_bank_free (w->bank);
   g_free (w->pixels);
   g_free (w->maps);
@@ -59,6 +70,32 @@ work_sink (gpointer data, int layer, int y0, int n_rows, const float *pixels,
   return TRUE;
 }
 
+static gboolean
+whole_source (gpointer data, int y0, int n_rows, float *pixels, GError **error)
+{
+  Work *w = data;
+  gsize row = (gsize) w->whole_info.width * w->whole_info.channels;
+
+  (void) error;
+  memcpy (pixels, w->whole + (gsize) y0 * row, (gsize) n_rows * row * sizeof (float));
+  return TRUE;
+}
+
+/* Raw maps of the whole image pass through here once: only their range is
+ * kept (per output layer, as fm-job keeps it). */
+static gboolean
+stats_sink (gpointer data, int layer, int y0, int n_rows, const float *pixels,
+            GError **error)
+{
+  Work *w = data;
+
+  (void) y0;
+  (void) error;
+  fm_map_stats_add (&w->stats[layer], pixels,
+                    (gsize) n_rows * w->whole_out_w * w->layer_channels);
+  return TRUE;
+}
+
 /* A newer request makes this one pointless: stop at the next band. */
 static gboolean
 work_progress (gpointer data, double fraction)
@@ -74,7 +111,13 @@ work_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
   Work *w = data;
   GError *error = NULL;
   gint64 t0 = g_get_monotonic_time ();
-  FmJob *job = fm_job_new (w->bank, &w->options, &w->info, &error);
+  /* With the whole image at hand, the rectangle is computed raw and
+   * stretched below with the whole image's range. */
+  gboolean stretch = w->whole && fm_map_needs_stats (w->options.mapping);
+  FmOptions options = w->options;
+  if (stretch)
+    options.mapping = FM_MAPPING_RAW;
+  FmJob *job = fm_job_new (w->bank, &options, &w->info, &error);
 
   (void) source;
   (void) cancel;
@@ -92,6 +135,37 @@ work_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
       if (!fm_job_run (job, work_source, w, work_sink, w, work_progress, w, &error))
         g_clear_pointer (&w->maps, g_free);
       fm_job_free (job);
+    }
+  if (w->maps && stretch)
+    {
+      FmJob *whole = fm_job_new (w->bank, &options, &w->whole_info, &error);
+      gboolean ok = whole != NULL;
+      if (ok)
+        {
+          w->whole_out_w = fm_job_geometry (whole)->out_w;
+          w->stats = g_new (FmMapStats, w->n_maps);
+          for (int k = 0; k < w->n_maps; k++)
+            fm_map_stats_init (&w->stats[k]);
+          ok = fm_job_run (whole, whole_source, w, stats_sink, w, work_progress, w, &error);
+          fm_job_free (whole);
+        }
+      if (ok)
+        {
+          FmMapStats joint;
+          gsize plane = (gsize) w->out_w * w->out_h * w->layer_channels;
+          fm_map_stats_init (&joint);
+          for (int k = 0; k < w->n_maps; k++)
+            fm_map_stats_merge (&joint, &w->stats[k]);
+          for (int k = 0; k < w->n_maps; k++)
+            {
+              FmMapTransform t;
+              fm_map_transform_init (&t, w->options.mapping, &w->stats[k], &joint);
+              fm_map_apply (&t, w->maps + k * plane, plane);
+            }
+          w->whole_range = TRUE;
+        }
+      else
+        g_clear_pointer (&w->maps, g_free);
     }
   w->elapsed_us = g_get_monotonic_time () - t0;
   if (error)
@@ -278,10 +352,16 @@ work_done (GObject *source, GAsyncResult *result, gpointer data)
   p->layer_channels = w->layer_channels;
   p->last_ms = w->elapsed_us / 1000;
   render (p);
+  /* Whether the stretch matches the result is said only where it matters. */
+  const char *range = !fm_map_needs_stats (w->options.mapping) ? ""
+    : w->whole_range ? " Stretched with the whole image's range, as the result."
+    : w->info.width == p->source->width && w->info.height == p->source->height ? ""
+    : " Stretched with this rectangle's range: the result uses the whole "
+      "image's, so it may look different (the image is too large to preview whole).";
   g_autofree char *status = g_strdup_printf (
-    "%d map%s of %d × %d, computed in %" G_GINT64_FORMAT " ms. Normalizing "
-    "mappings use this rectangle's range.", p->n_maps, p->n_maps == 1 ? "" : "s",
-    p->out_w, p->out_h, p->last_ms);
+    "%d map%s of %d × %d, computed in %" G_GINT64_FORMAT " ms.%s", p->n_maps,
+    p->n_maps == 1 ? "" : "s", p->out_w, p->out_h, p->last_ms, range);
+  p->whole_range = w->whole_range;
   set_status (p, status);
   p->renders++;
   if (p->done)
@@ -299,6 +379,31 @@ clamp_crop (FmDialogPreview *p)
   p->crop_h = MIN (s->height, FM_PREVIEW_SIZE);
   p->crop_x = CLAMP (p->crop_x, 0, s->width - p->crop_w);
   p->crop_y = CLAMP (p->crop_y, 0, s->height - p->crop_h);
+}
+
+/* The whole image, read once (main thread), when a stretching mapping
+ * needs its range and it is larger than the rectangle shown but small
+ * enough (FM_PREVIEW_WHOLE_MAX pixels) to go through on each change. */
+static gboolean
+ensure_whole (FmDialogPreview *p, GError **error)
+{
+  FmDialogSource *s = p->source;
+  gsize n = (gsize) s->width * s->height;
+
+  if (!fm_map_needs_stats (p->model->options.mapping) ||
+      (p->crop_w == s->width && p->crop_h == s->height) || n > FM_PREVIEW_WHOLE_MAX)
+    return FALSE;
+  if (!p->whole)
+    {
+      float *whole = g_new (float, n * s->channels);
+      if (!s->read (s, 0, 0, s->width, s->height, whole, error))
+        {
+          g_free (whole);
+          return FALSE;
+        }
+      p->whole = whole;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -327,7 +432,13 @@ start (gpointer data)
   w->info.height = p->crop_h;
   w->info.channels = p->source->channels;
   w->pixels = g_new (float, (gsize) p->crop_w * p->crop_h * p->source->channels);
-  if (!p->source->read (p->source, p->crop_x, p->crop_y, p->crop_w, p->crop_h,
+  if (ensure_whole (p, &error))
+    {
+      w->whole = p->whole;
+      w->whole_info = (FmImageInfo) { p->source->width, p->source->height, p->source->channels };
+    }
+  if (error ||
+      !p->source->read (p->source, p->crop_x, p->crop_y, p->crop_w, p->crop_h,
                         w->pixels, &error))
     {
       set_status (p, error->message);
@@ -497,6 +608,7 @@ fm_dialog_preview_free (FmDialogPreview *p)
   while (p->running > 0)
     g_main_context_iteration (NULL, TRUE);
   g_ptr_array_unref (p->sheet_areas);
+  g_free (p->whole);
   g_free (p->maps);
   g_strfreev (p->names);
   g_free (p);

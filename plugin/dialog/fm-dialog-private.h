@@ -118,6 +118,10 @@ void fm_dialog_options_set (FmDialogOptions *options, FmOptionId id,
 #define FM_SHEET_SIZE   88   /* each map on the contact sheet */
 #define FM_PREVIEW_DEBOUNCE_MS 300
 #define FM_PREVIEW_STATUS_HEIGHT 48 /* the status under the map, three lines */
+/* Up to this many pixels the preview reads the whole image, so that the
+ * stretching mappings use the range the result will use (4 MP: 64 MB of
+ * RGBA floats, a fraction of a second per change in a worker). */
+#define FM_PREVIEW_WHOLE_MAX ((gsize) 4 << 20)
 
 typedef struct _FmDialogPreview FmDialogPreview;
 typedef void (*FmPreviewDone) (FmDialogPreview *preview, gpointer data);
@@ -130,6 +134,8 @@ struct _FmDialogPreview {
   GtkWidget *sheet_box, *sheet_table;
   GPtrArray *sheet_areas;       /* GimpPreviewArea per map */
   int crop_x, crop_y, crop_w, crop_h;
+  float *whole;                 /* the whole source, once a stretch needs it */
+  gboolean whole_range;         /* the maps shown use the whole image's range */
 
   guint debounce_id;
   gint generation;              /* atomic: bumped by each request */

@@ -38,6 +38,44 @@ fm_widget_set_colours (GtkWidget *widget, const guchar *bg, const guchar *fg)
 }
 
 void
+fm_widget_get_text_colour (GtkWidget *widget, guchar rgb[3])
+{
+#if FM_GTK3
+  GdkRGBA c;
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget),
+                               gtk_widget_get_state_flags (widget), &c);
+  rgb[0] = (guchar) (c.red * 255 + 0.5);
+  rgb[1] = (guchar) (c.green * 255 + 0.5);
+  rgb[2] = (guchar) (c.blue * 255 + 0.5);
+#else
+  GdkColor c = gtk_widget_get_style (widget)->text[GTK_STATE_NORMAL];
+  rgb[0] = c.red >> 8;
+  rgb[1] = c.green >> 8;
+  rgb[2] = c.blue >> 8;
+#endif
+}
+
+void
+fm_widget_get_base_colour (GtkWidget *widget, guchar rgb[3])
+{
+#if FM_GTK3
+  GdkRGBA c;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_background_color (gtk_widget_get_style_context (widget),
+                                          gtk_widget_get_state_flags (widget), &c);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  rgb[0] = (guchar) (c.red * 255 + 0.5);
+  rgb[1] = (guchar) (c.green * 255 + 0.5);
+  rgb[2] = (guchar) (c.blue * 255 + 0.5);
+#else
+  GdkColor c = gtk_widget_get_style (widget)->base[GTK_STATE_NORMAL];
+  rgb[0] = c.red >> 8;
+  rgb[1] = c.green >> 8;
+  rgb[2] = c.blue >> 8;
+#endif
+}
+
+void
 fm_widget_get_request (GtkWidget *widget, int *width, int *height)
 {
 #if FM_GTK3

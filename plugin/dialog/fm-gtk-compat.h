@@ -106,6 +106,11 @@ fm_scrolled_add (GtkWidget *scrolled, GtkWidget *child)
  * NULL gives the theme's own back. */
 void fm_widget_set_colours (GtkWidget *widget, const guchar *bg, const guchar *fg);
 
+/* The text colour a widget draws with now (rgb bytes). */
+void fm_widget_get_text_colour (GtkWidget *widget, guchar rgb[3]);
+/* Its background colour, where the toolkit can tell (an entry's base). */
+void fm_widget_get_base_colour (GtkWidget *widget, guchar rgb[3]);
+
 /* The requested size of a widget, its children included. */
 void fm_widget_get_request (GtkWidget *widget, int *width, int *height);
 
