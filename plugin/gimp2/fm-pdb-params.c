@@ -1,5 +1,5 @@
 /* fm-pdb-params: the PDB signature, written from the option table so a name,
- * range or help line exists in exactly one place (core/fm-options.c). */
+ * range or help line exists in exactly one place (core/options/fm-options.c). */
 #include "fm-pdb-params.h"
 
 #include <string.h>

@@ -1,5 +1,5 @@
 /* conv-ref: the naive reference convolution the engine is checked against.
- * Deliberately independent of core/fm-conv*.c: its own geometry, its own
+ * Deliberately independent of core/conv/: its own geometry, its own
  * border arithmetic, double accumulation, obvious loops. */
 #pragma once
 
