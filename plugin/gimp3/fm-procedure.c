@@ -16,6 +16,18 @@ nick_of (const FmOptionSpec *s)
   return g_string_free (n, FALSE);
 }
 
+/* The help line with the allowed values as GIMP 3 callers write them:
+ * choice names ("valid, same, full"), not 2.10's numbers. */
+static char *
+blurb_of (FmOptionId id)
+{
+  const FmOptionSpec *s = fm_option_spec (id);
+  if (!s->choices)
+    return fm_plugin_option_description (id);
+  g_autofree char *names = g_strjoinv (", ", (char **) s->choices);
+  return g_strdup_printf ("%s { %s }", s->help, names);
+}
+
 void
 fm_procedure_add_arguments (GimpProcedure *procedure)
 {
@@ -25,7 +37,7 @@ fm_procedure_add_arguments (GimpProcedure *procedure)
     {
       const FmOptionSpec *s = fm_option_spec (i);
       g_autofree char *nick = nick_of (s);
-      g_autofree char *blurb = fm_plugin_option_description (i);
+      g_autofree char *blurb = blurb_of (i);
 
       if (s->choices)
         {
