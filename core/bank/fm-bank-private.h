@@ -1,8 +1,11 @@
-/* fm-bank-private: helpers shared by the bank readers (not installed). */
+/* fm-bank-private: the bank model's limits and helpers, for the code that
+ * builds banks (the readers in core/formats, the edits); not installed. */
 #pragma once
 
 #include "fm-bank.h"
 #include "fm-conv.h"
+#include "fm-file.h"
+#include "fm-text.h"
 
 G_BEGIN_DECLS
 
@@ -17,10 +20,6 @@ G_BEGIN_DECLS
 /* Text files larger than this are not hand-written banks. */
 #define FM_BANK_MAX_FILE_SIZE ((gsize) 256 << 20)
 
-/* A whole bank / kernel file, size-checked first (fm-bank.c). */
-gboolean fm_bank_read_file (const char *path, const char *what, char **data,
-                            gsize *length, GError **error);
-
 /* Checks kh, kw, channels, n_filters against the limits (and their product
  * against FM_BANK_MAX_WEIGHTS).  where prefixes the message ("" or "x.npy: "). */
 gboolean fm_bank_check_shape (const char *where, gsize kh, gsize kw,
@@ -28,19 +27,5 @@ gboolean fm_bank_check_shape (const char *where, gsize kh, gsize kw,
 
 /* "filter 2 'blur'" — how every message names a filter (index from 1). */
 char *fm_bank_filter_label (int index, const char *name);
-
-/* The candidate closest to word (edit distance), or NULL when none is close
- * enough to be a plausible typo. */
-const char *fm_bank_closest (const char *word, const char *const *candidates);
-
-/* Levenshtein distance, case-insensitive (ASCII). */
-int fm_bank_edit_distance (const char *a, const char *b);
-
-/* "sobel" for "/x/y/sobel.json" — the default bank name. */
-char *fm_bank_path_stem (const char *path);
-
-/* Shortest text that reads back as the same float / double (C locale). */
-void fm_bank_format_float (GString *out, float value);
-void fm_bank_format_double (GString *out, double value);
 
 G_END_DECLS

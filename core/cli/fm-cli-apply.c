@@ -36,10 +36,10 @@ make_context (Args *args, GPtrArray *keep)
   GOptionContext *ctx = g_option_context_new ("- run a filter bank on an image");
   GArray *entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
 
+  char *kernel_help = fm_kernel_spec_brief ();
+  g_ptr_array_add (keep, kernel_help);
   GOptionEntry fixed[] = {
-    { "kernel", 'k', 0, G_OPTION_ARG_STRING, &args->kernel,
-      "Preset name, bank file (.json, .npy, .npz[:hwio|:oihw]) or inline matrix \"0,1,0; 0,1,0; 0,1,0\"",
-      "KERNEL" },
+    { "kernel", 'k', 0, G_OPTION_ARG_STRING, &args->kernel, kernel_help, "KERNEL" },
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &args->input,
       "Image file (PNG, JPEG, TIFF, … anything GEGL loads) or .npy (H×W or H×W×C; float32, float64, uint8)",
       "INPUT" },

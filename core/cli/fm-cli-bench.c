@@ -484,13 +484,28 @@ pick_workloads (const char *only, gboolean *chosen, GError **error)
   return TRUE;
 }
 
+/* One line per inner loop of the library's kernel list: name, what the CPU
+ * needs, the plans it takes, and "available" / "not-on-this-cpu" /
+ * "not-built".  Scripts read this rather than keeping lists of their own
+ * (tests/cli/test_crosscheck.py). */
+static gboolean
+list_conv_paths (void)
+{
+  int n = 0;
+  const FmConvPathInfo *paths = fm_conv_paths (&n);
+  for (int i = 0; i < n; i++)
+    printf ("%-16s %-7s %-9s %s\n", paths[i].name, paths[i].cpu, paths[i].takes,
+            paths[i].available ? "available" : paths[i].built ? "not-on-this-cpu" : "not-built");
+  return TRUE;
+}
+
 gboolean
 fm_cli_bench (int argc, char **argv, GError **error)
 {
   g_autofree char *only = NULL, *json = NULL;
   int n_threads = 2, n_runs = 0;
   double peak = 0.0;
-  gboolean quick = FALSE, check = FALSE;
+  gboolean quick = FALSE, check = FALSE, list_paths = FALSE;
   GOptionEntry entries[] = {
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run only these workloads", "W2,W5" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads, "Worker threads (default 2)", "N" },
@@ -499,6 +514,8 @@ fm_cli_bench (int argc, char **argv, GError **error)
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Small sizes (for CI)", NULL },
     { "check", 0, 0, G_OPTION_ARG_NONE, &check, "Compare each result with the plain C path", NULL },
     { "peak", 0, 0, G_OPTION_ARG_DOUBLE, &peak, "The machine's peak GFLOP/s (default: measured)", "GFLOPS" },
+    { "list-paths", 0, 0, G_OPTION_ARG_NONE, &list_paths,
+      "List the inner loops (FEATUREMAPS_CONV_PATH values) and exit", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- time the standard workloads");
@@ -520,6 +537,8 @@ fm_cli_bench (int argc, char **argv, GError **error)
                    "bench: unexpected argument '%s'", argv[1]);
       return FALSE;
     }
+  if (list_paths)
+    return list_conv_paths ();
   if (n_runs == 0)
     n_runs = quick ? 3 : 5;
   if (n_threads < 1 || n_threads > 256 || n_runs < 1 || n_runs > 1000 || peak < 0.0)

@@ -24,9 +24,10 @@ print_help (void)
   printf ("Usage:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     printf ("  featuremaps %s\n", commands[i].usage);
-  printf ("\nKERNEL is a preset name (featuremaps presets), a bank file (.json, "
-          ".npy, .npz, optionally\nwith :hwio or :oihw) or an inline matrix "
-          "such as \"0,1,0; 0,1,0; 0,1,0\" (filters separated by |).\n\n");
+  g_autofree char *files = fm_formats_suffixes (FM_FORMAT_BANK, FALSE, ", ");
+  printf ("\nKERNEL is a preset name (featuremaps presets), a bank file (%s, "
+          "optionally\nwith :hwio or :oihw) or an inline matrix "
+          "such as \"0,1,0; 0,1,0; 0,1,0\" (filters separated by |).\n\n", files);
   g_autofree char *help = fm_cli_apply_help ();
   fputs (help, stdout);
 }

@@ -49,9 +49,17 @@ direct_rows (const FmConvPlan *plan, const FmConvTask *task)
     }
 }
 
-const FmConvKernel fm_conv_kernel_direct = {
-  .name = "direct-c",
-  .supports = NULL,
+/* Scalar: vector_floats times the vector loops' time (the same when the
+ * CPU has no vectors, where this is the loop that runs). */
+static double
+direct_cost (const FmConvPlan *plan, int vector_floats)
+{
+  return fm_conv_dense_taps (plan) * vector_floats;
+}
+
+const FmConvKernel fm_conv_kernel_direct_c = {
+  .possible = NULL,
+  .cost = direct_cost,
   .prepare = NULL,
   .scratch_size = NULL,
   .rows = direct_rows,

@@ -14,7 +14,7 @@
  * FFTW's planner is not thread-safe, its execute with new arrays is: plans
  * are made in prepare(), the workers call fftwf_execute_dft_* on their own
  * scratch, aligned like the arrays the plans were made with. */
-#include "fm-conv-select.h"
+#include "fm-conv-private.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -99,40 +99,39 @@ choose_size (const FmConvPlan *plan, int i, int *ny, int *nx, int *rows)
   *nx = good_size (plan->padded_w);
 }
 
-/* Whether the transforms beat the direct taps for this plan, counting
- * both in flops, the transforms' at 1/20 of the vector kernels' rate: on
- * W4 (31 × 31 on 2048², about 130 FFT flops per output against 1922
- * direct) the two measured about even, FFTW_ESTIMATE plans of 2048-wide
- * real transforms running near 7 GFLOP/s per core against ~100 for the
- * "rows" kernel.  So windows much larger than 31 × 31 go to the FFT.
- * (FFTW_MEASURE plans are faster but take seconds to make: too slow for
- * the dialog's preview, which makes a plan per change.) */
-gboolean
-fm_conv_fft_pays (const FmConvPlan *plan)
+/* The transforms against the direct taps, counting both in flops, the
+ * transforms' at 1/20 of the vector kernels' rate: on W4 (31 × 31 on
+ * 2048², about 130 FFT flops per output against 1922 direct) the two
+ * measured about even, FFTW_ESTIMATE plans of 2048-wide real transforms
+ * running near 7 GFLOP/s per core against ~100 for the "rows" kernel.  So
+ * windows much larger than 31 × 31 go to the FFT; below 8 × 8 it is never
+ * considered.  (FFTW_MEASURE plans are faster but take seconds to make:
+ * too slow for the dialog's preview, which makes a plan per change.)  In
+ * cost units (a dense multiply-add, 2 flops, at the vector rate) an FFT
+ * flop costs 20 / 2 = 10. */
+static double
+fft_cost (const FmConvPlan *plan, int vector_floats)
 {
   const FmConvParams *p = &plan->params;
-  if (p->stride_x != 1 || p->stride_y != 1 || p->kh * p->kw < 64)
-    return FALSE;
+  (void) vector_floats;
+  if (p->kh * p->kw < 64)
+    return INFINITY;
   int ny, nx, rows;
   choose_size (plan, 3, &ny, &nx, &rows);   /* a typical chunk */
   double n = (double) ny * nx, outputs = (double) rows * plan->geo.out_w;
   double transforms = (p->channels + p->n_filters) * 2.5 * n * log2 (n);
   double products = 8.0 * p->n_filters * plan->group_channels * n / 2;
-  double fft_per_output = (transforms + products) / outputs;
-  double direct_per_output = 2.0 * p->kh * p->kw * plan->group_channels * p->n_filters;
-  return 20.0 * fft_per_output < direct_per_output;
+  return 10.0 * (transforms + products) / outputs;
 }
 
 static gboolean
-fft_supports (const FmConvPlan *plan)
+fft_possible (const FmConvPlan *plan)
 {
   const FmConvParams *p = &plan->params;
   if (p->stride_x != 1 || p->stride_y != 1)
     return FALSE;
   /* The spectra: K · C/G of them, each ny × nx; refuse absurd banks. */
-  if ((double) p->n_filters * plan->group_channels * plan->padded_w * 512 > 2e8)
-    return FALSE;
-  return fm_conv_select_prefers (plan, "fft");
+  return (double) p->n_filters * plan->group_channels * plan->padded_w * 512 <= 2e8;
 }
 
 static gboolean
@@ -299,8 +298,8 @@ fft_rows (const FmConvPlan *plan, const FmConvTask *task)
 }
 
 const FmConvKernel fm_conv_kernel_fft = {
-  .name = "fft",
-  .supports = fft_supports,
+  .possible = fft_possible,
+  .cost = fft_cost,
   .prepare = fft_prepare,
   .scratch_size = fft_scratch_size,
   .rows = fft_rows,

@@ -8,12 +8,12 @@
  * every filter from one padded band, so it never tests a coordinate and never
  * sees the border, the padding mode or "convolve".
  *
- * To add a fast path: write an FmConvKernel in its own file, add it to
- * fm_conv_kernels[] (top of fm-conv.c) ahead of the ones it beats, and let
- * supports() refuse the plans it cannot do.  The first kernel whose
- * supports() accepts the plan is used.  The environment variable
- * FEATUREMAPS_CONV_PATH=<name> puts one kernel first (tests compare paths
- * that way; fm_conv_plan_path() says which one really runs).
+ * To add a fast path: write an FmConvKernel in its own file (possible(),
+ * cost(), rows() and what else it needs) and add its line to
+ * fm-conv-kernels.def; fm-conv-select.c ranks every kernel the CPU runs by
+ * cost() and takes the cheapest (docs/architecture.md, "Adding a kernel").
+ * A kernel never includes fm-conv-select.h: the ranking calls the kernels,
+ * never the reverse.
  */
 #pragma once
 
@@ -45,6 +45,9 @@ struct _FmConvPlan {
   int n_threads;         /* resolved: ≥ 1 */
 
   const struct _FmConvKernel *kernel;
+  const char *kernel_name; /* its name in fm-conv-kernels.def */
+  gboolean stream_stores;  /* write large outputs with non-temporal stores
+                              (fm-conv-select.c decides; FM_SIMD_STREAM_BYTES) */
   gpointer kernel_data;  /* whatever kernel->prepare stored (packed weights …) */
   GDestroyNotify kernel_data_free;
 };
@@ -71,9 +74,18 @@ typedef struct {
 } FmConvTask;
 
 typedef struct _FmConvKernel {
-  const char *name;      /* what fm_conv_plan_path() reports */
-  /* Can this kernel run this plan (CPU features, shapes)?  NULL: always. */
-  gboolean (*supports) (const FmConvPlan *plan);
+  /* Can this kernel run this plan: shapes, sizes, the weights it needs
+   * (rank 1 …)?  The CPU is not its business (the registry's CPU column
+   * is checked first).  NULL: every plan. */
+  gboolean (*possible) (const FmConvPlan *plan);
+  /* What running the plan would cost, per output pixel of all filters, in
+   * multiply-adds of the dense window (kh·kw·C/groups·K of them) at the
+   * pace of the widest vector loops this CPU has; vector_floats is their
+   * width (16, 8, or 1 when the CPU has none: plain C).  Only asked when
+   * possible() said yes.  INFINITY: never chosen unless forced.  The
+   * cheapest kernel runs; equal costs go to the earlier line of
+   * fm-conv-kernels.def. */
+  double (*cost) (const FmConvPlan *plan, int vector_floats);
   /* Called once at plan time, e.g. to repack the weights into
    * plan->kernel_data / kernel_data_free.  NULL: nothing to do. */
   gboolean (*prepare) (FmConvPlan *plan, GError **error);
@@ -94,10 +106,9 @@ typedef struct _FmConvKernel {
   gboolean reads_image;
 } FmConvKernel;
 
-/* Ordered, best first, NULL-terminated (fm-conv.c). */
-extern const FmConvKernel *const fm_conv_kernels[];
-
-extern const FmConvKernel fm_conv_kernel_direct; /* fm-conv-direct.c */
+/* Multiply-adds of the dense window per output pixel, all filters: the
+ * unit of FmConvKernel.cost. */
+double fm_conv_dense_taps (const FmConvPlan *plan);
 
 /* Which image index (0 .. n − 1) the coordinate i (possibly < 0 or ≥ n, in
  * the padding) reads under a border rule, −1 for a zero.  Matches numpy.pad's 'constant',

@@ -250,7 +250,7 @@ run_init (Run *run, FmConvPlan *plan, int band_rows, gboolean in_place, GError *
         {
           g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_TOO_LARGE,
                        "scratch of %" G_GSIZE_FORMAT " bytes for %s: out of memory",
-                       scratch_bytes, plan->kernel->name);
+                       scratch_bytes, plan->kernel_name);
           return FALSE;
         }
     }

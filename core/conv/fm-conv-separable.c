@@ -19,7 +19,6 @@
  * row split into planes, fm-conv-taps.h) when the first output row needs
  * it.  Both passes are fm_taps_sum: unit-stride loops GCC vectorises.
  */
-#include "fm-conv-select.h"
 #include "fm-conv-taps.h"
 
 #include <math.h>
@@ -126,38 +125,31 @@ ring_floats (const FmConvPlan *plan)
   return (double) plan->params.n_filters * plan->dkh * FM_TAPS_ROUND_UP (plan->geo.out_w, 16);
 }
 
-/* From 3 × 3 up, every filter rank 1, and the two passes clearly cheaper
- * than the dense window.  Against the AVX2 / AVX-512 kernels "clearly"
- * means 3 × fewer multiply-adds: on the reference machine (docs/
- * benchmarks.md) a 3 × 3 (9 against 6) ran 0.83–0.94 × as fast as
- * "rows-avx512", a one-channel 5 × 5 (25 against 10) even, 7 × 7 and
- * larger or 5 × 5 × 3 (ratio ≥ 3.5) 1.1–2.6 × faster: the small ones are
- * bound by memory, where the extra pass only costs.  Against the plain C
- * loop any saving pays.  Not when the nonzero taps alone are fewer (a
- * one-column line: "sparse" does it in one pass). */
-gboolean
-fm_conv_separable_pays (const FmConvPlan *plan)
+/* The two passes' multiply-adds, at a third of the vector kernels' pace
+ * when the CPU has them (at the same pace as the plain C loop otherwise):
+ * on the reference machine (docs/benchmarks.md) a 3 × 3 (9 against 6) ran
+ * 0.83–0.94 × as fast as "rows-avx512", a one-channel 5 × 5 (25 against
+ * 10) even, 7 × 7 and larger or 5 × 5 × 3 (ratio ≥ 3.5) 1.1–2.6 × faster:
+ * the small ones are bound by memory, where the extra pass only costs.
+ * Below 3 × 3, or when the rows it holds would not stay in cache, never
+ * unless forced. */
+static double
+separable_cost_model (const FmConvPlan *plan, int vector_floats)
 {
   const FmConvParams *p = &plan->params;
   if (p->kh < 3 || p->kw < 3 || ring_floats (plan) > 16e6)
-    return FALSE;
+    return INFINITY;
   const double cost = separable_cost (plan);
   if (cost < 0)
-    return FALSE;
-  const gsize n = (gsize) p->n_filters * p->kh * p->kw * plan->group_channels;
-  gsize nonzero = 0;
-  for (gsize i = 0; i < n; i++)
-    nonzero += plan->weights[i] != 0.0f;
-  const double factor = fm_conv_cpu_has_avx2 () ? 3.0 : 1.0;
-  return (double) n >= factor * cost && cost < (double) nonzero;
+    return INFINITY;
+  return (vector_floats > 1 ? 3.0 : 1.0) * cost;
 }
 
+/* Forced or not, a filter that is not rank 1 cannot run here. */
 static gboolean
-separable_supports (const FmConvPlan *plan)
+separable_possible (const FmConvPlan *plan)
 {
-  /* Forced or not, a filter that is not rank 1 cannot run here. */
-  return fm_conv_select_prefers (plan, "separable") && ring_floats (plan) <= 64e6
-         && all_rank1 (plan);
+  return ring_floats (plan) <= 64e6 && all_rank1 (plan);
 }
 
 static void
@@ -209,7 +201,7 @@ separable_prepare (FmConvPlan *plan, GError **error)
   for (int k = 0; k < K; k++)
     {
       const int g = k / plan->group_filters;
-      /* supports() checked it; the flip for convolve keeps it rank 1. */
+      /* possible() checked it; the flip for convolve keeps it rank 1. */
       gboolean ok = rank1_split (plan->weights + (gsize) k * kh * cols, kh, cols, col, row);
       g_assert (ok);
       for (int b = 0; b < kw; b++)
@@ -318,8 +310,8 @@ separable_rows (const FmConvPlan *plan, const FmConvTask *task)
 }
 
 const FmConvKernel fm_conv_kernel_separable = {
-  .name = "separable",
-  .supports = separable_supports,
+  .possible = separable_possible,
+  .cost = separable_cost_model,
   .prepare = separable_prepare,
   .scratch_size = separable_scratch_size,
   .rows = separable_rows,

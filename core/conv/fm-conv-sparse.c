@@ -12,8 +12,9 @@
  * phase) planes so that every tap is a contiguous run.  The split rows of
  * the window sit in a ring of dkh slots in scratch, each split once.
  */
-#include "fm-conv-select.h"
 #include "fm-conv-taps.h"
+
+#include <math.h>
 
 typedef struct {
   FmTapsLayout l;
@@ -29,32 +30,29 @@ typedef struct {
   gboolean *row_used;    /* kh: does any tap read window row a? */
 } SparsePlan;
 
-/* Enough of the bank's taps exactly zero, and "separable" not cheaper.
- * Against the plain C loop 40 % zeros is plenty.  Against the AVX2 /
- * AVX-512 kernels, which share each input load between several filters
- * or rows while a sparse tap is one load of its own, it takes 60 %: on the
- * reference machine the 3 × 3 line detectors (67 % zero) ran 1.04–1.16 ×
- * as fast as "rows-avx512", a 7 × 7 cross (73 %) 1.3 ×, 5 × 5 and 9 × 9
- * line banks (80–89 %) 1.4–2.0 ×, but the 4-neighbour Laplacian (44 %)
- * only even, random banks with half their weights zero 0.56–0.97 ×. */
-gboolean
-fm_conv_sparse_pays (const FmConvPlan *plan)
+/* Each nonzero tap costs 1 / (1 − z) dense taps, z = 0.6 against the
+ * AVX2 / AVX-512 kernels, 0.4 against the plain C loop: so sparse wins once
+ * that share of the taps is zero.  The vector kernels share each input
+ * load between several filters or rows while a sparse tap is one load of
+ * its own: on the reference machine the 3 × 3 line detectors (67 % zero)
+ * ran 1.04–1.16 × as fast as "rows-avx512", a 7 × 7 cross (73 %) 1.3 ×,
+ * 5 × 5 and 9 × 9 line banks (80–89 %) 1.4–2.0 ×, but the 4-neighbour
+ * Laplacian (44 %) only even, random banks with half their weights zero
+ * 0.56–0.97 ×.  "separable" may still be cheaper: the ranking decides. */
+static double
+sparse_cost (const FmConvPlan *plan, int vector_floats)
 {
   const FmConvParams *p = &plan->params;
   const gsize n = (gsize) p->n_filters * p->kh * p->kw * plan->group_channels;
-  const double zeros = fm_conv_cpu_has_avx2 () ? 0.6 : 0.4;
+  const double zeros = vector_floats > 1 ? 0.6 : 0.4;
+  /* the taps that may be nonzero, rounded up to a whole tap */
   const gsize most_nonzero = n - (gsize) (zeros * (double) n);
   gsize nonzero = 0;
   for (gsize i = 0; i < n; i++)
-    if (plan->weights[i] != 0.0f && ++nonzero > most_nonzero)
-      return FALSE;   /* dense: stop early */
-  return !fm_conv_separable_pays (plan);
-}
-
-static gboolean
-sparse_supports (const FmConvPlan *plan)
-{
-  return fm_conv_select_prefers (plan, "sparse");
+    nonzero += plan->weights[i] != 0.0f;
+  if (most_nonzero == 0)
+    return INFINITY;
+  return (double) nonzero * (double) n / (double) most_nonzero;
 }
 
 static void
@@ -191,8 +189,8 @@ sparse_rows (const FmConvPlan *plan, const FmConvTask *task)
 }
 
 const FmConvKernel fm_conv_kernel_sparse = {
-  .name = "sparse",
-  .supports = sparse_supports,
+  .possible = NULL,
+  .cost = sparse_cost,
   .prepare = sparse_prepare,
   .scratch_size = sparse_scratch_size,
   .rows = sparse_rows,

@@ -11,28 +11,6 @@
 
 G_DEFINE_QUARK (fm-conv-error-quark, fm_conv_error)
 
-/* The fast kernels say yes only when the CPU has their ISA and the cost
- * model (fm-conv-select.c) picks them, so their order here is free. */
-const FmConvKernel *const fm_conv_kernels[] = {
-#ifdef FM_HAVE_FFTW
-  &fm_conv_kernel_fft,
-#endif
-  &fm_conv_kernel_separable,
-  &fm_conv_kernel_sparse,
-#ifdef FM_HAVE_X86_KERNELS
-  &fm_conv_kernel_winograd_avx512,
-  &fm_conv_kernel_winograd_avx2,
-  &fm_conv_kernel_channels_avx512,
-  &fm_conv_kernel_rows_avx512,
-  &fm_conv_kernel_avx512,
-  &fm_conv_kernel_channels_avx2,
-  &fm_conv_kernel_rows_avx2,
-  &fm_conv_kernel_avx2,
-#endif
-  &fm_conv_kernel_direct,
-  NULL,
-};
-
 void
 fm_conv_params_init (FmConvParams *params)
 {
@@ -297,36 +275,16 @@ pack_weights (FmConvPlan *plan, const FmConvParams *p)
 static gboolean
 choose_kernel (FmConvPlan *plan, GError **error)
 {
-  const char *wanted = g_getenv ("FEATUREMAPS_CONV_PATH");
-  const FmConvKernel *chosen = NULL;
+  if (!fm_conv_select_choose (plan, error))
+    return FALSE;
+  return !plan->kernel->prepare || plan->kernel->prepare (plan, error);
+}
 
-  if (wanted && *wanted)
-    {
-      gboolean known = FALSE;
-      for (int i = 0; fm_conv_kernels[i]; i++)
-        if (strcmp (fm_conv_kernels[i]->name, wanted) == 0)
-          {
-            known = TRUE;
-            if (!fm_conv_kernels[i]->supports || fm_conv_kernels[i]->supports (plan))
-              chosen = fm_conv_kernels[i];
-          }
-      if (!known)
-        {
-          GString *names = g_string_new (NULL);
-          for (int i = 0; fm_conv_kernels[i]; i++)
-            g_string_append_printf (names, "%s%s", i ? ", " : "", fm_conv_kernels[i]->name);
-          g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_INVALID,
-                       "FEATUREMAPS_CONV_PATH %s: must be one of %s", wanted, names->str);
-          g_string_free (names, TRUE);
-          return FALSE;
-        }
-    }
-  for (int i = 0; !chosen && fm_conv_kernels[i]; i++)
-    if (!fm_conv_kernels[i]->supports || fm_conv_kernels[i]->supports (plan))
-      chosen = fm_conv_kernels[i];
-
-  plan->kernel = chosen;  /* direct-c supports everything, so never NULL */
-  return !chosen->prepare || chosen->prepare (plan, error);
+double
+fm_conv_dense_taps (const FmConvPlan *plan)
+{
+  const FmConvParams *p = &plan->params;
+  return (double) p->kh * p->kw * plan->group_channels * p->n_filters;
 }
 
 FmConvPlan *
@@ -430,5 +388,5 @@ const char *
 fm_conv_plan_path (const FmConvPlan *plan)
 {
   g_return_val_if_fail (plan != NULL, NULL);
-  return plan->kernel->name;
+  return plan->kernel_name;
 }

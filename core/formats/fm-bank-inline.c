@@ -2,7 +2,7 @@
  * "0,1,0; 0,1,0; 0,1,0 | 0,0,0; 1,1,1; 0,0,0".  Rows are separated by ';'
  * (or a newline), values by ',' or blanks, filters by '|'.  Numbers are read
  * with g_ascii_strtod, so "0.5" means the same under every locale. */
-#include "fm-bank-private.h"
+#include "fm-formats-private.h"
 
 #include <math.h>
 #include <float.h>
@@ -164,3 +164,48 @@ fm_bank_from_inline (const char *text, GError **error)
     memcpy (bank->filters[k].weights, &g_array_index (values, float, k * per), per * sizeof (float));
   return bank;
 }
+
+/* ---- inline matrix text files (the "text" format) ------------------------
+ * A text file holding an inline matrix ("kernel.txt"): handy for scripts.
+ * The registry's fallback: any existing file no other format claims. */
+
+static FmBank *
+load_inline_file (const char *path, const FmKernelSpec *spec, GError **error)
+{
+  (void) spec;
+  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  if (!fm_formats_read_text (path, "kernel file", &text, &length, error))
+    return NULL;
+  if (memchr (text, '\0', length) || !g_utf8_validate (text, length, NULL))
+    {
+      g_autofree char *labels = fm_formats_labels ();
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE,
+                   "%s: not a kernel file (not a %s)", display, labels);
+      return NULL;
+    }
+  GError *err = NULL;
+  FmBank *bank = fm_bank_from_inline (g_strstrip (text), &err);
+  if (!bank)
+    {
+      g_set_error (error, FM_BANK_ERROR, err->code, "%s: %s", display, err->message);
+      g_error_free (err);
+      return NULL;
+    }
+  g_free (bank->name);
+  bank->name = fm_text_path_stem (path);
+  g_free (bank->origin);
+  bank->origin = g_strdup (path);
+  return bank;
+}
+
+const FmFormat fm_format_text = {
+  .name = "text",
+  .label = "inline matrix text",
+  .plural = "inline matrix text files",
+  .kind = FM_FORMAT_BANK,
+  .suffixes = NULL,
+  .sniff = NULL,
+  .load_bank = load_inline_file,
+};

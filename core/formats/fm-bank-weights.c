@@ -6,7 +6,7 @@
  *   4-D Keras (kh, kw, C, K)  PyTorch (K, C, kh, kw)
  * When the layout is AUTO, fm_bank_guess_layout decides (the rule is below
  * and in docs/kernels.md); ":hwio" / ":oihw" after the path forces it. */
-#include "fm-bank-private.h"
+#include "fm-formats-private.h"
 #include "fm-npy.h"
 
 #include <stdio.h>
@@ -252,7 +252,7 @@ bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout,
       return NULL;
     }
 
-  g_autofree char *stem = fm_bank_path_stem (path);
+  g_autofree char *stem = fm_text_path_stem (path);
   FmBank *bank = fm_bank_new (stem, (int) kh, (int) kw, (int) C, (int) K);
   g_free (bank->kind);
   bank->kind = g_strdup ("learned");
@@ -330,3 +330,51 @@ npy_failed:
   g_error_free (local);
   return NULL;
 }
+
+/* ---- the registry entries (fm-formats.def) -------------------------------
+ * Both load through fm_bank_from_weights_file, which looks at the content:
+ * a renamed .npz still loads. */
+
+static gboolean
+npy_sniff (const guint8 *head, gsize n)
+{
+  return n >= 6 && memcmp (head, "\x93NUMPY", 6) == 0;
+}
+
+/* Any zip: the weights reader tells an .npz from other archives. */
+static gboolean
+npz_sniff (const guint8 *head, gsize n)
+{
+  return n >= 2 && head[0] == 'P' && head[1] == 'K';
+}
+
+static FmBank *
+weights_load (const char *path, const FmKernelSpec *spec, GError **error)
+{
+  return fm_bank_from_weights_file (path, spec->layout, error);
+}
+
+static const char *const npy_suffixes[] = { ".npy", NULL };
+static const char *const npz_suffixes[] = { ".npz", NULL };
+
+const FmFormat fm_format_npy = {
+  .name = "npy",
+  .label = ".npy",
+  .plural = ".npy arrays",
+  .kind = FM_FORMAT_BANK,
+  .suffixes = npy_suffixes,
+  .takes_layout = TRUE,
+  .sniff = npy_sniff,
+  .load_bank = weights_load,
+};
+
+const FmFormat fm_format_npz = {
+  .name = "npz",
+  .label = ".npz",
+  .plural = ".npz archives",
+  .kind = FM_FORMAT_BANK,
+  .suffixes = npz_suffixes,
+  .takes_layout = TRUE,
+  .sniff = npz_sniff,
+  .load_bank = weights_load,
+};

@@ -5,5 +5,6 @@
 #include "fm-options.h"
 #include "fm-conv.h"
 #include "fm-bank.h"
+#include "fm-formats.h"
 #include "fm-npy.h"
 #include "fm-job.h"

@@ -86,8 +86,23 @@ void fm_conv_plan_free (FmConvPlan *plan);
 const FmConvGeometry *fm_conv_plan_geometry (const FmConvPlan *plan);
 int fm_conv_plan_n_filters (const FmConvPlan *plan);
 int fm_conv_plan_channels (const FmConvPlan *plan);
-/* Name of the inner loop chosen ("direct-c", "direct-avx2", "fft", ...). */
+/* Name of the inner loop chosen ("direct-c", "filters-avx2", "fft", ...). */
 const char *fm_conv_plan_path (const FmConvPlan *plan);
+
+/* The inner loops this library knows, in the order of its kernel list
+ * (core/conv/fm-conv-kernels.def); the names are what
+ * FEATUREMAPS_CONV_PATH takes.  Tools and tests iterate this instead of
+ * keeping lists of their own. */
+typedef struct {
+  const char *name;      /* "filters-avx512" */
+  const char *cpu;       /* what the CPU must have: "none", "avx2", "avx512" */
+  const char *takes;     /* the plans it runs: "ANY", "ROWS", "CHANNELS", "WINOGRAD",
+                            "RANK1", "SPARSE" (fm-conv-kernels.def says which) */
+  gboolean built;        /* compiled into this build */
+  gboolean available;    /* built, and this CPU runs it */
+} FmConvPathInfo;
+
+const FmConvPathInfo *fm_conv_paths (int *n_paths);
 
 /* Input rows [y0, y0 + n_rows) (always inside the image) into dst, packed
  * HWC (n_rows × in_w × C floats).  Return FALSE with error set to stop. */

@@ -1,10 +1,13 @@
 /* fm-plugin-info: registration text from the option table. */
 #include "fm-plugin-info.h"
 
-const char fm_plugin_kernel_help[] =
-  "A preset name (\"sobel\"), a kernel file path (.json, .npy, .npz; "
-  "\"file.npy:oihw\" forces PyTorch order, \":hwio\" Keras order), or an "
-  "inline matrix (\"0,1,0; 0,1,0; 0,1,0\": rows by ';', filters by '|')";
+#include "fm-formats.h"
+
+char *
+fm_plugin_kernel_help (void)
+{
+  return fm_kernel_spec_help ();
+}
 
 char *
 fm_plugin_option_description (FmOptionId id)
@@ -36,10 +39,11 @@ fm_plugin_help (void)
     "destination new-image makes a new float-precision image of the "
     "source's size. Everything added is one undo step. Bad arguments return "
     "a calling error and add nothing.\n\n");
+  g_autofree char *kernel_help = fm_plugin_kernel_help ();
   g_string_append_printf (h, "kernel: %s. Presets are looked up in the "
                           "featuremaps folder of the GIMP profile, then "
                           "FEATUREMAPS_PRESET_PATH, then the installed presets.\n",
-                          fm_plugin_kernel_help);
+                          kernel_help);
   for (int i = 0; i < FM_N_OPTIONS; i++)
     {
       const FmOptionSpec *s = fm_option_spec (i);

@@ -14,7 +14,9 @@ G_BEGIN_DECLS
 #define FM_PLUGIN_MENU      "Filters/Generic"
 #define FM_PLUGIN_LABEL     "Feature _Maps…"
 
-extern const char fm_plugin_kernel_help[];
+/* What the kernel argument takes: the core's format registry says it
+ * (fm_kernel_spec_help). */
+char *fm_plugin_kernel_help (void);
 
 char *fm_plugin_blurb (void);
 char *fm_plugin_help (void);   /* every parameter with its allowed values */

@@ -1,6 +1,7 @@
 /* fm-dialog-chooser: every preset bank, grouped by kind, with thumbnails of
  * its kernels, and "Load kernel file…" for banks outside the search path. */
 #include "fm-dialog-private.h"
+#include "fm-formats.h"
 
 #include <math.h>
 #include <string.h>
@@ -227,22 +228,30 @@ load_clicked (GtkButton *button, FmDialogChooser *chooser)
   GtkFileFilter *filter = gtk_file_filter_new ();
   const char *layouts[] = { "auto (documented rule)", "hwio (Keras)", "oihw (PyTorch)" };
 
-  gtk_file_filter_set_name (filter, "Kernel banks (*.json, *.npy, *.npz)");
-  gtk_file_filter_add_pattern (filter, "*.json");
-  gtk_file_filter_add_pattern (filter, "*.npy");
-  gtk_file_filter_add_pattern (filter, "*.npz");
+  /* Every bank format of the core's registry, by its suffixes. */
+  g_autofree char *patterns = fm_formats_suffixes (FM_FORMAT_BANK, FALSE, ", *");
+  g_autofree char *filter_name = g_strdup_printf ("Kernel banks (*%s)", patterns);
+  gtk_file_filter_set_name (filter, filter_name);
+  for (const FmFormat *const *f = fm_formats (); *f; f++)
+    for (int i = 0; (*f)->kind == FM_FORMAT_BANK && (*f)->suffixes && (*f)->suffixes[i]; i++)
+      {
+        g_autofree char *pattern = g_strconcat ("*", (*f)->suffixes[i], NULL);
+        gtk_file_filter_add_pattern (filter, pattern);
+      }
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dlg), filter);
+  g_autofree char *weights = fm_formats_suffixes (FM_FORMAT_BANK, TRUE, ", ");
+  g_autofree char *weights_or = fm_formats_suffixes (FM_FORMAT_BANK, TRUE, " / ");
+  g_autofree char *layout_tip = g_strdup_printf ("How a %s array orders its axes: Keras "
+                                                 "saves kh, kw, C, K; PyTorch saves K, C, "
+                                                 "kh, kw. Other banks ignore this.", weights_or);
+  g_autofree char *layout_label = g_strdup_printf ("Weights layout (%s):", weights);
 
   /* Learned weights do not always say whose layout they use. */
   GtkWidget *hbox = fm_box_new (FALSE, 6);
   GtkWidget *combo = gimp_int_combo_box_new_array (3, layouts);
   gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (combo), FM_LAYOUT_AUTO);
-  gtk_widget_set_tooltip_text (combo, "How a .npy / .npz array orders its "
-                               "axes: Keras saves kh, kw, C, K; PyTorch "
-                               "saves K, C, kh, kw. JSON banks ignore this.");
-  gtk_box_pack_start (GTK_BOX (hbox),
-                      gtk_label_new ("Weights layout (.npy, .npz):"),
-                      FALSE, FALSE, 0);
+  gtk_widget_set_tooltip_text (combo, layout_tip);
+  gtk_box_pack_start (GTK_BOX (hbox), gtk_label_new (layout_label), FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (hbox), combo, FALSE, FALSE, 0);
   gtk_widget_show_all (hbox);
   gtk_file_chooser_set_extra_widget (GTK_FILE_CHOOSER (dlg), hbox);
@@ -351,9 +360,10 @@ fm_dialog_chooser_new (FmDialogModel *model)
   gtk_widget_set_size_request (scrolled, TITLE_WRAP_WIDTH + THUMB_MAX * (THUMB_SIZE + 3) + 24, 380);
 
   chooser->load_button = gtk_button_new_with_mnemonic ("_Load kernel file…");
-  gtk_widget_set_tooltip_text (chooser->load_button,
-                               "Open a bank file (.json) or learned weights "
-                               "(.npy, .npz from Keras or PyTorch).");
+  g_autofree char *banks = fm_formats_suffixes (FM_FORMAT_BANK, FALSE, ", ");
+  g_autofree char *load_tip = g_strdup_printf ("Open a bank file or learned weights from "
+                                               "Keras or PyTorch (%s).", banks);
+  gtk_widget_set_tooltip_text (chooser->load_button, load_tip);
   g_signal_connect (chooser->load_button, "clicked", G_CALLBACK (load_clicked), chooser);
 
   vbox = fm_box_new (TRUE, 6);

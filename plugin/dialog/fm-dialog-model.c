@@ -1,5 +1,6 @@
 /* fm-dialog-model: the dialog's state, GTK-free so tests can check it. */
 #include "fm-dialog-model.h"
+#include "fm-formats.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -266,7 +267,8 @@ fm_dialog_model_load_file (FmDialogModel *model, const char *path,
   const char *suffix = "";
 
   /* The layout only means something for learned weights; JSON says all. */
-  if (g_str_has_suffix (path, ".npy") || g_str_has_suffix (path, ".npz"))
+  const FmFormat *format = fm_format_for_path (path);
+  if (format && format->takes_layout)
     suffix = layout == FM_LAYOUT_HWIO ? ":hwio"
              : layout == FM_LAYOUT_OIHW ? ":oihw" : "";
   g_autofree char *spec = g_strconcat (path, suffix, NULL);

@@ -22,7 +22,7 @@ fm_pdb_params_new (void)
   p[1] = (GimpParamDef) { GIMP_PDB_IMAGE, g_strdup ("image"), g_strdup ("Input image") };
   p[2] = (GimpParamDef) { GIMP_PDB_DRAWABLE, g_strdup ("drawable"),
                           g_strdup ("The source drawable (only its selected area is read; never modified)") };
-  p[3] = (GimpParamDef) { GIMP_PDB_STRING, g_strdup ("kernel"), g_strdup (fm_plugin_kernel_help) };
+  p[3] = (GimpParamDef) { GIMP_PDB_STRING, g_strdup ("kernel"), fm_plugin_kernel_help () };
   for (int i = 0; i < FM_N_OPTIONS; i++)
     p[FM_PDB_N_FIXED + i] = (GimpParamDef) { GIMP_PDB_INT32,
                                              g_strdup (fm_option_spec (i)->name),

@@ -31,7 +31,8 @@ blurb_of (FmOptionId id)
 void
 fm_procedure_add_arguments (GimpProcedure *procedure)
 {
-  gimp_procedure_add_string_argument (procedure, "kernel", "Kernel", fm_plugin_kernel_help,
+  g_autofree char *kernel_help = fm_plugin_kernel_help ();
+  gimp_procedure_add_string_argument (procedure, "kernel", "Kernel", kernel_help,
                                       "line-detectors", G_PARAM_READWRITE);
   for (int i = 0; i < FM_N_OPTIONS; i++)
     {

@@ -209,17 +209,27 @@ def make_case(i, fmt, padding, border, activation, rng):
     return c
 
 
-# Paths for deep layers (maps of maps: many channels, whole vectors of
-# filters).  A path this CPU lacks falls back to plain C, which is checked
-# the same way.
-DEEP_PATHS = [None, "winograd-avx512", "winograd-avx2", "channels-avx512",
-              "channels-avx2", "direct-c"]
+def deep_paths(exe):
+    """Paths for deep layers (maps of maps: many channels, whole vectors of
+    filters): the cost model's choice (None), every kernel of the library's
+    list that takes such layers (`featuremaps bench --list-paths`), and the
+    plain C reference.  A path this CPU lacks falls back to plain C, which
+    is checked the same way."""
+    status, out, err = fmtest.run(exe, "bench", "--list-paths")
+    if status != 0:
+        raise SystemExit("bench --list-paths failed: %s" % " ".join(err))
+    rows = [line.split() for line in out.splitlines() if line.strip()]
+    deep = [r[0] for r in rows if r[2] in ("WINOGRAD", "CHANNELS")]
+    if not deep:
+        raise SystemExit("bench --list-paths lists no CHANNELS/WINOGRAD kernel")
+    return [None] + deep + ["direct-c"]
 
 
 def deep_layers(exe, tmp, rng, f):
     """3 x 3 layers over 16-64 channels (W5's shape), each path forced in
     turn, against PyTorch: Winograd's transforms must stay within the
     tolerance of conv2d for every padding and border."""
+    paths = deep_paths(exe)
     for i, (padding, border) in enumerate(itertools.product(PADDINGS, BORDERS)):
         C = int(rng.choice([16, 32, 48, 64]))
         K = int(rng.choice([16, 32, 48, 64]))
@@ -234,7 +244,7 @@ def deep_layers(exe, tmp, rng, f):
         np.savez(bank, weight=w.transpose(0, 3, 1, 2), bias=b)
         inp = fmtest.save_npy(os.path.join(tmp, "deep-in%02d.npy" % i), x)
         want = reference(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), c)
-        for path in DEEP_PATHS:
+        for path in paths:
             out = os.path.join(tmp, "deep-out%02d.npy" % i)
             desc = "deep case %d [C=%d K=%d img %dx%d %s %s %s, path %s]" % (
                 i, C, K, H, W, padding, border, activation, path or "chosen")

@@ -20,56 +20,43 @@
 
 typedef enum { ANY, ROWS, CHANNELS, WINOGRAD } Shape;
 
-typedef struct {
-  const char *name;
-  gboolean (*available) (void);
-  Shape shape;   /* ROWS: vertical stride and dilation 1, few filters per
-                    group; CHANNELS: dense, filters a multiple of 16;
-                    WINOGRAD: that, 3 × 3, stride and dilation 1, channels
-                    a multiple of 16 */
-} Path;
-
 /* The weights a path is tested with: random, every filter rank 1 in its
  * spatial part (col ⊗ row per filter: what "separable" takes), or about
  * half of the weights zero (what "sparse" is for). */
 typedef enum { DENSE, RANK1, HALF_ZERO, N_WEIGHTS } Weights;
 
-static Weights
-path_weights (const char *name)
-{
-  return strcmp (name, "separable") == 0 ? RANK1
-         : strcmp (name, "sparse") == 0 ? HALF_ZERO : DENSE;
-}
+typedef struct {
+  const char *name;
+  gboolean available;
+  Shape shape;   /* ROWS: vertical stride and dilation 1, few filters per
+                    group; CHANNELS: dense, filters a multiple of 16;
+                    WINOGRAD: that, 3 × 3, stride and dilation 1, channels
+                    a multiple of 16 */
+  Weights weights;
+} Path;
 
-static gboolean
-always (void)
-{
-  return TRUE;
-}
+/* Every inner loop of the library's kernel list (fm_conv_paths), with
+ * what it takes. */
+static Path *paths;
+static int n_paths;
 
-static gboolean
-have_fft (void)
+static void
+load_paths (void)
 {
-  for (int i = 0; fm_conv_kernels[i]; i++)
-    if (strcmp (fm_conv_kernels[i]->name, "fft") == 0)
-      return TRUE;
-  return FALSE;
+  const FmConvPathInfo *info = fm_conv_paths (&n_paths);
+  paths = g_new0 (Path, n_paths);
+  for (int k = 0; k < n_paths; k++)
+    {
+      const char *takes = info[k].takes;
+      paths[k].name = info[k].name;
+      paths[k].available = info[k].available;
+      paths[k].shape = strcmp (takes, "ROWS") == 0 ? ROWS
+                       : strcmp (takes, "CHANNELS") == 0 ? CHANNELS
+                       : strcmp (takes, "WINOGRAD") == 0 ? WINOGRAD : ANY;
+      paths[k].weights = strcmp (takes, "RANK1") == 0 ? RANK1
+                         : strcmp (takes, "SPARSE") == 0 ? HALF_ZERO : DENSE;
+    }
 }
-
-static const Path paths[] = {
-  { "direct-c", always, ANY },
-  { "direct-avx512", fm_conv_cpu_has_avx512, ANY },
-  { "channels-avx512", fm_conv_cpu_has_avx512, CHANNELS },
-  { "rows-avx512", fm_conv_cpu_has_avx512, ROWS },
-  { "direct-avx2", fm_conv_cpu_has_avx2, ANY },
-  { "channels-avx2", fm_conv_cpu_has_avx2, CHANNELS },
-  { "rows-avx2", fm_conv_cpu_has_avx2, ROWS },
-  { "winograd-avx512", fm_conv_cpu_has_avx512, WINOGRAD },
-  { "winograd-avx2", fm_conv_cpu_has_avx2, WINOGRAD },
-  { "fft", have_fft, ANY },
-  { "separable", always, ANY },
-  { "sparse", always, ANY },
-};
 
 static const int kernel_set[][2] = {
   { 1, 1 }, { 3, 3 }, { 5, 5 }, { 7, 7 }, { 2, 2 }, { 4, 4 }, { 9, 9 }, { 11, 11 },
@@ -280,7 +267,7 @@ static void
 test_random (void)
 {
   GRand *r = g_rand_new_with_seed (5005);
-  int ran[G_N_ELEMENTS (paths)] = { 0 };
+  int *ran = g_new0 (int, n_paths);
 
   for (int i = 0; i < N_CASES; i++)
     {
@@ -302,20 +289,21 @@ test_random (void)
           if (kind != DENSE)
             case_weights (&c, r, kind);
           ref_conv (&c.p, c.in_h, c.in_w, c.in, want);
-          for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
-            if (path_weights (paths[k].name) == kind && paths[k].available ()
+          for (int k = 0; k < n_paths; k++)
+            if (paths[k].weights == kind && paths[k].available
                 && check_path (&c, paths[k].name, want, n))
               ran[k]++;
         }
       g_free (want);
       case_clear (&c);
     }
-  for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
+  for (int k = 0; k < n_paths; k++)
     {
       g_test_message ("%s: %d of %d cases", paths[k].name, ran[k], N_CASES);
-      if (paths[k].available ())
+      if (paths[k].available)
         g_assert_cmpint (ran[k], >=, N_CASES / (paths[k].shape == ANY ? 4 : 8));
     }
+  g_free (ran);
   g_rand_free (r);
 }
 
@@ -349,8 +337,8 @@ test_streaming (void)
       gsize n = (gsize) c.p.n_filters * rg.out_h * rg.out_w;
       float *want = g_new (float, n);
       ref_conv (&c.p, c.in_h, c.in_w, c.in, want);
-      for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
-        if (paths[k].available () && strcmp (paths[k].name, "direct-c") != 0)
+      for (int k = 0; k < n_paths; k++)
+        if (paths[k].available && strcmp (paths[k].name, "direct-c") != 0)
           check_path (&c, paths[k].name, want, n);
       g_free (want);
       case_clear (&c);
@@ -422,6 +410,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_unsetenv ("FEATUREMAPS_CONV_PATH");   /* it would override the forcing */
+  load_paths ();
   g_test_add_func ("/conv/paths/random", test_random);
   g_test_add_func ("/conv/paths/streaming", test_streaming);
   g_test_add_func ("/conv/paths/designer", test_designer);

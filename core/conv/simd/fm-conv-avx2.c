@@ -3,7 +3,6 @@
  * time).  The loops are fm-conv-simd-body.h; with 16 vector registers the
  * register blocks are smaller than AVX-512's (e.g. 6 filters × 2 vectors). */
 #include "fm-conv-simd.h"
-#include "fm-conv-select.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -54,11 +53,9 @@ vmask (int x, int n)
 #define CHANNELS_NP2 6
 #define CHANNELS_NP1 12
 
-#define ISA_NAME "avx2"
-#define ISA_SUPPORTED fm_conv_cpu_has_avx2
 #include "fm-conv-simd-body.h"
 
-FM_SIMD_KERNEL (fm_conv_kernel_avx2, direct, FM_SIMD_FILTERS, FILTERS_NK_MAX, 0, 1)
+FM_SIMD_KERNEL (fm_conv_kernel_filters_avx2, filters, FM_SIMD_FILTERS, FILTERS_NK_MAX, 0, 1)
 FM_SIMD_KERNEL (fm_conv_kernel_rows_avx2, rows, FM_SIMD_ROWS, 1, ROWS_NX, ROWS_R)
 FM_SIMD_KERNEL (fm_conv_kernel_channels_avx2, channels, FM_SIMD_CHANNELS, 4, 0, 1)
 FM_SIMD_KERNEL (fm_conv_kernel_winograd_avx2, winograd, FM_SIMD_WINOGRAD, 4, 0, 1)

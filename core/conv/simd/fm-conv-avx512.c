@@ -4,7 +4,6 @@
  * AVX-512 and picks the register blocking: 32 vector registers hold e.g.
  * 8 filters × 3 vectors of accumulators plus 3 input vectors and a weight. */
 #include "fm-conv-simd.h"
-#include "fm-conv-select.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -138,11 +137,9 @@ transpose16 (const float *src, gsize sstride, float *dst, gsize dstride)
 #define CHANNELS_NP2 12
 #define CHANNELS_NP1 12
 
-#define ISA_NAME "avx512"
-#define ISA_SUPPORTED fm_conv_cpu_has_avx512
 #include "fm-conv-simd-body.h"
 
-FM_SIMD_KERNEL (fm_conv_kernel_avx512, direct, FM_SIMD_FILTERS, FILTERS_NK_MAX, 0, 1)
+FM_SIMD_KERNEL (fm_conv_kernel_filters_avx512, filters, FM_SIMD_FILTERS, FILTERS_NK_MAX, 0, 1)
 FM_SIMD_KERNEL (fm_conv_kernel_rows_avx512, rows, FM_SIMD_ROWS, 1, ROWS_NX, ROWS_R)
 FM_SIMD_KERNEL (fm_conv_kernel_channels_avx512, channels, FM_SIMD_CHANNELS, 4, 0, 1)
 FM_SIMD_KERNEL (fm_conv_kernel_winograd_avx512, winograd, FM_SIMD_WINOGRAD, 4, 0, 1)

@@ -2,7 +2,6 @@
  * weights in the order the loops read them, the split-row layout, the
  * scratch layout, and the scalar helpers.  No ISA-specific code here. */
 #include "fm-conv-simd.h"
-#include "fm-conv-select.h"
 #include "fm-conv-taps.h"
 
 #include <math.h>
@@ -102,6 +101,42 @@ gboolean
 fm_simd_channels_possible (const FmConvPlan *plan, int vl)
 {
   return plan->groups == 1 && plan->params.n_filters % vl == 0;
+}
+
+/* The loop shapes against each other, in units of the "filters" loop (the
+ * dense taps at this ISA's pace): each of the others beats it only where
+ * it was measured to, and costs more elsewhere, so the ranking takes
+ *  - "winograd" (F(2 × 2, 3 × 3): 16 products for 36, plus a tenth for the
+ *    transforms) for 16 channels and filters or more (W5: 64 → 64, 1.6 ×
+ *    faster than "channels"); below that the transforms are not paid back;
+ *  - "channels" (vectorised over filters: aligned weight loads, broadcast
+ *    inputs) for 16 channels or more;
+ *  - "rows" (R output rows × one filter, input vectors reused down the
+ *    window) when each group has one or two filters and the window is one
+ *    it instantiates (3 × 3, 5 × 5, 7 × 7) or tall (kh ≥ 8);
+ *  - "filters" (several filters share each input vector) otherwise.
+ * Equal costs go to the shape listed first in fm-conv-kernels.def:
+ * winograd, channels, rows, filters. */
+double
+fm_simd_cost (const FmConvPlan *plan, FmSimdShape shape, int vl)
+{
+  const FmConvParams *p = &plan->params;
+  const double dense = fm_conv_dense_taps (plan);
+  (void) vl;
+  switch (shape)
+    {
+    case FM_SIMD_WINOGRAD:
+      return p->channels >= 16 && p->n_filters >= 16 ? dense * 16.0 / 36.0 * 1.1 : 2.0 * dense;
+    case FM_SIMD_CHANNELS:
+      return p->channels >= 16 ? dense : 1.25 * dense;
+    case FM_SIMD_ROWS:
+      {
+        gboolean instantiated = p->kh == p->kw && (p->kh == 3 || p->kh == 5 || p->kh == 7);
+        return plan->group_filters <= 2 && (instantiated || p->kh >= 8) ? dense : 1.25 * dense;
+      }
+    default:
+      return dense;
+    }
 }
 
 gboolean
@@ -249,7 +284,7 @@ fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl, int nk_max,
   sp->rows = shape == FM_SIMD_ROWS ? rows : 1;
   sp->direct_band = p->channels == 1 && sx == 1;
   sp->unit_cols = sx == 1 && p->dilation_x == 1;
-  sp->stream = fm_conv_select_streaming ();
+  sp->stream = plan->stream_stores;
   sp->pw = ROUND_UP ((plan->padded_w + sx - 1) / sx, 16);
   sp->plane_c = (gsize) sx * sp->pw;
   sp->slot_floats = (gsize) p->channels * sp->plane_c;

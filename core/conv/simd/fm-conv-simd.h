@@ -1,26 +1,37 @@
 /* fm-conv-simd.h: what the vector kernels share, whatever the ISA — the
- * per-plan layout of packed weights and scratch (fm-conv-simd.c) and the
- * choices the cost model makes (fm-conv-select.c).  The loops themselves are
+ * per-plan layout of packed weights and scratch, and the shapes' costs
+ * (fm-conv-simd.c).  The loops themselves are
  * fm-conv-simd-body.h, compiled once per ISA (fm-conv-avx512.c,
  * fm-conv-avx2.c).
  *
- * Two loop shapes, both vectorised over consecutive output pixels of one
- * row (so a vector of results lands in one map plane with one store):
+ * Four loop shapes, one file each (fm-conv-simd-<shape>.h), each a kernel
+ * "<shape>-<ISA>" in fm-conv-kernels.def.  "filters" and "rows" are
+ * vectorised over consecutive output pixels of one row (a vector of
+ * results lands in one map plane with one store), "channels" and
+ * "winograd" over filters:
  *
  *   "filters" — NK filters × NX vectors of pixels per register block: each
  *   input vector feeds NK filters, each broadcast weight NX vectors.  For
- *   banks with several filters per group (W2, W3, W5, W6).
- *
- *   "channels" — vectorised over filters instead, for many channels and
- *   filters (W5): NF vectors of 16 filters × NP pixels; per channel, NF
- *   aligned weight loads and NP broadcasts from the HWC band feed NF·NP
- *   FMAs (no split rows, no cache-line-split loads).  Results go to a
- *   pixel-major row tile, transposed into the map planes once per row.
+ *   banks with several filters per group (W2, W3, W6).
  *
  *   "rows" — R output rows × NX vectors of one filter: each input vector
  *   loaded from row j feeds the R output rows whose window contains j, so
  *   a one-filter 5 × 5 does 20 FMAs per 5 loads instead of 5 per 5.  For one
- *   filter per group (W1, W4, W6d); stride 1 and dilation 1 vertically.
+ *   or two filters per group (W1, W4, W6d); stride 1 and dilation 1
+ *   vertically.
+ *
+ *   "channels" — vectorised over filters instead, for many channels and
+ *   filters: NF vectors of 16 filters × NP pixels; per channel, NF aligned
+ *   weight loads and NP broadcasts from the HWC band feed NF·NP FMAs (no
+ *   split rows, no cache-line-split loads).  Results go to a pixel-major
+ *   row tile, transposed into the map planes once per row.
+ *
+ *   "winograd" — F(2 × 2, 3 × 3) on the "channels" block for 3 × 3, stride
+ *   1 layers over many channels and filters (W5): 16 products per 2 × 2
+ *   outputs instead of 36.
+ *
+ * Which one runs is the cost model's choice (fm_simd_cost, ranked by
+ * fm-conv-select.c).
  *
  * Input: the engine's band is HWC (channels interleaved).  Unless C = 1 and
  * horizontal stride 1 (then rows are read straight from the band), each
@@ -116,6 +127,8 @@ gboolean fm_simd_plan_prepare (FmConvPlan *plan, FmSimdShape shape, int vl,
 gboolean fm_simd_channels_possible (const FmConvPlan *plan, int vl);
 /* Can `shape` run this plan with vectors of vl floats? */
 gboolean fm_simd_shape_possible (const FmConvPlan *plan, FmSimdShape shape, int vl);
+/* Its cost (FmConvKernel.cost; the units are this ISA's "filters" loop). */
+double fm_simd_cost (const FmConvPlan *plan, FmSimdShape shape, int vl);
 /* Can "winograd" (3 × 3, stride and dilation 1, dense, channels and
  * filters whole vectors)? */
 gboolean fm_simd_winograd_possible (const FmConvPlan *plan, int vl);

@@ -1,6 +1,6 @@
-/* fm-conv-winograd-body.h: the "winograd" loops, compiled per ISA with
- * the rest of fm-conv-simd-body.h (which includes this file and lends it
- * the "channels" register block, get_row and tile_to_planes).
+/* fm-conv-simd-winograd.h: the "winograd" loop shape, compiled per ISA
+ * through fm-conv-simd-body.h; it borrows the "channels" register block
+ * (fm-conv-simd-channels.h), get_row and tile_to_planes.
  *
  * Why: a 3 × 3 layer over many channels (W5: 64 → 64) is all multiply-adds,
  * and direct it runs at about 65 % of this machine's peak.  The minimal

@@ -4,7 +4,7 @@
  * $FEATUREMAPS_PRESET_PATH (how a studio shares one kernel library), then the
  * installed presets.  A preset is <folder>/<name>.json; the first folder that
  * has the name wins, so a user can override a shipped preset by copying it. */
-#include "fm-bank-private.h"
+#include "fm-formats-private.h"
 
 #include <string.h>
 
@@ -115,7 +115,7 @@ suggestions (const char *name, GArray *folders)
         {
           const char *cand = names->pdata[j];
           g_autofree char *lc = g_ascii_strdown (cand, -1), *ln = g_ascii_strdown (name, -1);
-          gboolean near = fm_bank_edit_distance (name, cand) <= limit
+          gboolean near = fm_text_edit_distance (name, cand) <= limit
                           || (strlen (ln) >= 3 && strstr (lc, ln));
           gboolean dup = FALSE;
           for (guint k = 0; k < close->len && !dup; k++)

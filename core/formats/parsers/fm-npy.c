@@ -1,4 +1,5 @@
-/* fm-npy.c: NumPy .npy reader and writer.
+/* fm-npy.c: NumPy .npy reader and writer, and .npz archives of them
+ * (their zip container is fm-zip.c).
  *
  * The format (numpy/lib/format.py): magic "\x93NUMPY", major, minor, header
  * length (2 bytes in version 1, 4 in versions 2 and 3), then a Python dict
@@ -8,8 +9,9 @@
  * the file holds before anything is allocated: a header may claim anything.
  */
 #include "fm-npy.h"
+#include "fm-file.h"
+#include "fm-zip.h"
 
-#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdint.h>
@@ -459,22 +461,17 @@ static gboolean
 fm_npy_load_contents (const char *path, gsize max_size, guint8 **contents,
                       gsize *length, GError **error)
 {
-  g_autofree char *display = g_filename_display_name (path);
-  GStatBuf st;
-  if (g_stat (path, &st) == 0 && (guint64) st.st_size > max_size)
-    {
-      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
-                   "%s: file of %" G_GUINT64_FORMAT " bytes is larger than the %" G_GSIZE_FORMAT " MB limit",
-                   display, (guint64) st.st_size, max_size >> 20);
-      return FALSE;
-    }
   GError *local = NULL;
-  if (!g_file_get_contents (path, (char **) contents, length, &local))
+  if (fm_file_read_capped (path, max_size, "NumPy file", (char **) contents, length, &local))
+    return TRUE;
+  if (g_error_matches (local, FM_FILE_ERROR, FM_FILE_ERROR_TOO_LARGE))
     {
-      g_propagate_error (error, local);
+      g_set_error_literal (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE, local->message);
+      g_error_free (local);
       return FALSE;
     }
-  return TRUE;
+  g_propagate_error (error, local);
+  return FALSE;
 }
 
 FmArray *
@@ -489,258 +486,40 @@ fm_npy_read_file (const char *path, GError **error)
   return fm_npy_read_data (contents, length, display, error);
 }
 
-/* ---- .npz: a zip archive of .npy members -------------------------------
- *
- * Only what numpy writes is needed: members stored or deflated, no
- * encryption, no zip64 sizes.  The central directory is the authority for
- * sizes (numpy's force_zip64 writes 0xffffffff in local headers); local
- * headers only tell where each member's data starts. */
-
-#define ZIP_EOCD_SIG    0x06054b50u
-#define ZIP_CENTRAL_SIG 0x02014b50u
-#define ZIP_LOCAL_SIG   0x04034b50u
-#define ZIP64_LOCATOR_SIG 0x07064b50u
-/* Deflate cannot expand data more than about 1032:1; a member that claims
- * more is a lie or a bomb, caught before the allocation. */
-#define DEFLATE_MAX_RATIO 1032
-
-static guint32
-le32 (const guint8 *p)
-{
-  return (guint32) load_uint (p, 4, FALSE);
-}
-
-static guint16
-le16 (const guint8 *p)
-{
-  return (guint16) load_uint (p, 2, FALSE);
-}
-
-static guint32
-crc32_of (const guint8 *data, gsize len)
-{
-  static guint32 table[256];
-  static gsize table_ready = 0;
-  if (g_once_init_enter (&table_ready))
-    {
-      for (guint32 i = 0; i < 256; i++)
-        {
-          guint32 c = i;
-          for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-          table[i] = c;
-        }
-      g_once_init_leave (&table_ready, 1);
-    }
-  guint32 crc = 0xffffffffu;
-  for (gsize i = 0; i < len; i++)
-    crc = table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
-  return crc ^ 0xffffffffu;
-}
-
-static gboolean
-zip_error (GError **error, const char *name, const char *what)
-{
-  g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
-               "%s: not a valid .npz (zip) file: %s", name, what);
-  return FALSE;
-}
-
-static guint8 *
-inflate_member (const guint8 *in, gsize in_len, gsize out_len,
-                const char *name, const char *member, GError **error)
-{
-  g_autoptr (GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
-  /* one spare byte: a stream longer than declared shows up as overflow */
-  guint8 *out = g_malloc (out_len + 1);
-  gsize done_in = 0, done_out = 0;
-  for (;;)
-    {
-      gsize r = 0, w = 0;
-      GError *local = NULL;
-      GConverterResult res = g_converter_convert (G_CONVERTER (z), in + done_in, in_len - done_in,
-                                                  out + done_out, out_len + 1 - done_out,
-                                                  G_CONVERTER_INPUT_AT_END, &r, &w, &local);
-      if (res == G_CONVERTER_ERROR)
-        {
-          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-            g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
-                         "%s: member '%s' inflates to more than its declared %" G_GSIZE_FORMAT " bytes",
-                         name, member, out_len);
-          else
-            g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
-                         "%s: member '%s' has corrupt deflate data (%s)", name, member, local->message);
-          g_error_free (local);
-          g_free (out);
-          return NULL;
-        }
-      done_in += r;
-      done_out += w;
-      if (done_out > out_len)
-        {
-          g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
-                       "%s: member '%s' inflates to more than its declared %" G_GSIZE_FORMAT " bytes",
-                       name, member, out_len);
-          g_free (out);
-          return NULL;
-        }
-      if (res == G_CONVERTER_FINISHED)
-        break;
-      if (r == 0 && w == 0)
-        {
-          g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
-                       "%s: member '%s' has a truncated deflate stream", name, member);
-          g_free (out);
-          return NULL;
-        }
-    }
-  if (done_out != out_len)
-    {
-      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
-                   "%s: member '%s' inflates to %" G_GSIZE_FORMAT " bytes, its header says %" G_GSIZE_FORMAT,
-                   name, member, done_out, out_len);
-      g_free (out);
-      return NULL;
-    }
-  return out;
-}
+/* ---- .npz: a zip archive of .npy members (fm-zip.h) -------------------- */
 
 static GPtrArray *
 npz_read_data (const guint8 *data, gsize length, const char *name, GError **error)
 {
-  if (length < 22)
-    {
-      zip_error (error, name, length >= 4 && le32 (data) == ZIP_LOCAL_SIG
-                 ? "truncated (no end-of-central-directory record)" : "too short to be a zip archive");
-      return NULL;
-    }
-  /* The end record sits in the last 22 + 65535 (comment) bytes. */
-  gssize eocd = -1;
-  gsize lowest = length - 22 > 65535 ? length - 22 - 65535 : 0;
-  for (gsize pos = length - 22 + 1; pos-- > lowest;)
-    if (le32 (data + pos) == ZIP_EOCD_SIG)
-      {
-        eocd = (gssize) pos;
-        break;
-      }
-  if (eocd < 0)
-    {
-      zip_error (error, name, le32 (data) == ZIP_LOCAL_SIG
-                 ? "truncated (no end-of-central-directory record)" : "no end-of-central-directory record");
-      return NULL;
-    }
-  const guint8 *e = data + eocd;
-  guint32 n_entries = le16 (e + 10), cd_size = le32 (e + 12), cd_offset = le32 (e + 16);
-  if (n_entries == 0xffff || cd_size == 0xffffffffu || cd_offset == 0xffffffffu
-      || (eocd >= 20 && le32 (data + eocd - 20) == ZIP64_LOCATOR_SIG))
-    {
-      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
-                   "%s: zip64 archives are not supported (save fewer or smaller arrays)", name);
-      return NULL;
-    }
-  if (le16 (e + 4) != 0 || le16 (e + 6) != 0 || le16 (e + 8) != n_entries)
-    {
-      zip_error (error, name, "multi-disk archives are not supported");
-      return NULL;
-    }
-  if ((gsize) cd_offset + cd_size > (gsize) eocd)
-    {
-      zip_error (error, name, "the central directory lies outside the file (truncated?)");
-      return NULL;
-    }
-
+  GError *local = NULL;
   g_autoptr (GPtrArray) arrays = g_ptr_array_new_with_free_func ((GDestroyNotify) fm_array_free);
+  g_autoptr (FmZip) zip = fm_zip_open_data (data, length, name, ".npz (zip) file", &local);
+  if (!zip)
+    goto zip_failed;
+
   gsize total = 0;
-  const guint8 *p = data + cd_offset, *cd_end = data + cd_offset + cd_size;
-  for (guint32 i = 0; i < n_entries; i++)
+  for (guint i = 0; i < fm_zip_n_members (zip); i++)
     {
-      if (cd_end - p < 46 || le32 (p) != ZIP_CENTRAL_SIG)
-        {
-          zip_error (error, name, "corrupt central directory entry");
-          return NULL;
-        }
-      guint16 flags = le16 (p + 8), method = le16 (p + 10);
-      guint32 crc = le32 (p + 16), csize = le32 (p + 20), usize = le32 (p + 24);
-      guint16 name_len = le16 (p + 28), extra_len = le16 (p + 30), comment_len = le16 (p + 32);
-      guint32 local = le32 (p + 42);
-      if ((gsize) (cd_end - p) < 46u + name_len + extra_len + comment_len)
-        {
-          zip_error (error, name, "corrupt central directory entry");
-          return NULL;
-        }
-      g_autofree char *member = g_strndup ((const char *) p + 46, name_len);
-      p += 46 + name_len + extra_len + comment_len;
-      if (!g_str_has_suffix (member, ".npy"))
+      const char *member_name = fm_zip_member_name (zip, i);
+      if (!g_str_has_suffix (member_name, ".npy"))
         continue; /* np.load ignores other members too */
-      if (!g_utf8_validate (member, -1, NULL))
+      gsize usize = 0;
+      g_autofree guint8 *bytes = fm_zip_read_member (zip, i, FM_NPY_MAX_FILE_SIZE - total,
+                                                     &usize, &local);
+      if (!bytes)
         {
-          zip_error (error, name, "a member name is not UTF-8");
-          return NULL;
-        }
-      if (csize == 0xffffffffu || usize == 0xffffffffu || local == 0xffffffffu)
-        {
-          g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
-                       "%s: member '%s' uses zip64 sizes, which are not supported", name, member);
-          return NULL;
-        }
-      if (flags & 1)
-        {
-          g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
-                       "%s: member '%s' is encrypted", name, member);
-          return NULL;
-        }
-      if (method != 0 && method != 8)
-        {
-          g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
-                       "%s: member '%s' uses compression method %u (only stored and deflated are supported)",
-                       name, member, method);
-          return NULL;
-        }
-      if ((gsize) local + 30 > cd_offset || le32 (data + local) != ZIP_LOCAL_SIG)
-        {
-          g_autofree char *msg = g_strdup_printf ("member '%s': bad local header", member);
-          zip_error (error, name, msg);
-          return NULL;
-        }
-      gsize start = (gsize) local + 30 + le16 (data + local + 26) + le16 (data + local + 28);
-      if (start > cd_offset || csize > cd_offset - start)
-        {
-          g_autofree char *msg = g_strdup_printf ("member '%s' runs past the end of its data (truncated?)", member);
-          zip_error (error, name, msg);
-          return NULL;
-        }
-      if ((method == 0 && csize != usize)
-          || (method == 8 && (guint64) usize > (guint64) csize * DEFLATE_MAX_RATIO + 1024))
-        {
-          g_autofree char *msg = g_strdup_printf ("member '%s' declares %u bytes from %u: impossible",
-                                                  member, usize, csize);
-          zip_error (error, name, msg);
-          return NULL;
+          if (g_error_matches (local, FM_ZIP_ERROR, FM_ZIP_ERROR_TOO_LARGE))
+            {
+              g_clear_error (&local);
+              g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
+                           "%s: the arrays inflate to more than %" G_GSIZE_FORMAT " MB", name,
+                           FM_NPY_MAX_FILE_SIZE >> 20);
+              return NULL;
+            }
+          goto zip_failed;
         }
       total += usize;
-      if (total > FM_NPY_MAX_FILE_SIZE)
-        {
-          g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
-                       "%s: the arrays inflate to more than %" G_GSIZE_FORMAT " MB", name,
-                       FM_NPY_MAX_FILE_SIZE >> 20);
-          return NULL;
-        }
-      g_autofree guint8 *inflated = NULL;
-      const guint8 *bytes = data + start;
-      if (method == 8)
-        {
-          inflated = inflate_member (data + start, csize, usize, name, member, error);
-          if (!inflated)
-            return NULL;
-          bytes = inflated;
-        }
-      if (crc32_of (bytes, usize) != crc)
-        {
-          g_autofree char *msg = g_strdup_printf ("member '%s' fails its CRC check (corrupt)", member);
-          zip_error (error, name, msg);
-          return NULL;
-        }
-      member[strlen (member) - 4] = '\0';
+      g_autofree char *member = g_strndup (member_name, strlen (member_name) - 4);
       g_autofree char *label = g_strdup_printf ("%s[%s]", name, member);
       FmArray *a = fm_npy_read_data (bytes, usize, label, error);
       if (!a)
@@ -751,11 +530,21 @@ npz_read_data (const guint8 *data, gsize length, const char *name, GError **erro
     }
   if (arrays->len == 0)
     {
+      /* torch.save writes a zip too: <name>/data.pkl and raw storages */
+      gboolean torch = fm_zip_find_suffix (zip, "/data.pkl") >= 0;
       g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
-                   "%s: the archive holds no .npy arrays", name);
+                   "%s: the archive holds no .npy arrays%s", name,
+                   torch ? " (it is a PyTorch checkpoint from torch.save: save the weights with "
+                           "numpy.savez, or export the model with torch.onnx.export)" : "");
       return NULL;
     }
   return g_steal_pointer (&arrays);
+
+zip_failed:
+  /* FmZipError numbers its codes as FmNpyError does */
+  g_set_error_literal (error, FM_NPY_ERROR, local->code, local->message);
+  g_error_free (local);
+  return NULL;
 }
 
 GPtrArray *

@@ -1,17 +1,15 @@
-/* fm-bank-json.c: the hand-written JSON bank file (schema: docs/kernels.md).
+/* fm-bank-json-read.c: reading the hand-written JSON bank file (schema:
+ * docs/kernels.md; the writer is fm-bank-json-write.c).
  *
  * Hand-written files get typos, so nothing is silently ignored: unknown keys
- * are errors that suggest the closest known key, every value is type-checked,
- * and every message says where (file, filter, row). */
-#include "fm-bank-private.h"
+ * are errors that suggest the closest known key, every value is type-checked
+ * (fm-json-strict.h), and every message says where (file, filter, row). */
+#include "fm-formats-private.h"
+#include "fm-json-strict.h"
 
-#include <json-glib/json-glib.h>
-#include <glib/gstdio.h>
 #include <float.h>
 #include <math.h>
 #include <string.h>
-
-#define MAX_DEPTH 32
 
 static const char *const bank_keys[] = {
   "name", "description", "kind", "input", "light", "range", "mean", "std", "order",
@@ -28,6 +26,7 @@ static const char *const modes[] = { "correlate", "convolve", NULL };
 
 typedef struct {
   const char *where;      /* "bank.json: " or "" */
+  FmJsonCtx cx;           /* the same, for the strict-JSON getters */
   FmBank *bank;
   /* bank-wide values may be repeated in filters; remember who set them */
   gboolean stride_set, dilation_set, range_set;
@@ -50,108 +49,6 @@ fail (Parser *p, GError **error, int code, const char *format, ...)
   return FALSE;
 }
 
-static const char *
-type_name (JsonNode *node)
-{
-  switch (JSON_NODE_TYPE (node))
-    {
-    case JSON_NODE_OBJECT: return "an object";
-    case JSON_NODE_ARRAY: return "an array";
-    case JSON_NODE_NULL: return "null";
-    default: break;
-    }
-  GType t = json_node_get_value_type (node);
-  if (t == G_TYPE_BOOLEAN)
-    return "a boolean";
-  if (t == G_TYPE_STRING)
-    return "a string";
-  return "a number";
-}
-
-static gboolean
-is_number (JsonNode *node)
-{
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  GType t = json_node_get_value_type (node);
-  return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
-}
-
-/* A number that fits a float (weights, bias) or a double (everything else). */
-static gboolean
-get_number (Parser *p, JsonNode *node, const char *what, gboolean as_float,
-            double *out, GError **error)
-{
-  if (!is_number (node))
-    return fail (p, error, FM_BANK_ERROR_PARSE, "%s is %s, expected a number", what, type_name (node));
-  double v = json_node_get_double (node);
-  if (!isfinite (v) || (as_float && fabs (v) > FLT_MAX))
-    return fail (p, error, FM_BANK_ERROR_INVALID, "%s is too large for a 32-bit float", what);
-  *out = v;
-  return TRUE;
-}
-
-static gboolean
-get_string (Parser *p, JsonNode *node, const char *what, const char **out, GError **error)
-{
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return fail (p, error, FM_BANK_ERROR_PARSE, "%s is %s, expected a string", what, type_name (node));
-  *out = json_node_get_string (node);
-  return TRUE;
-}
-
-static gboolean
-get_bool (Parser *p, JsonNode *node, const char *what, gboolean *out, GError **error)
-{
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return fail (p, error, FM_BANK_ERROR_PARSE, "%s is %s, expected true or false", what, type_name (node));
-  *out = json_node_get_boolean (node);
-  return TRUE;
-}
-
-/* One of the names in choices (case-insensitive); the message lists them. */
-static gboolean
-get_choice (Parser *p, JsonNode *node, const char *what, const char *const *choices,
-            int *out, GError **error)
-{
-  const char *s = NULL;
-  if (!get_string (p, node, what, &s, error))
-    return FALSE;
-  for (int i = 0; choices[i]; i++)
-    if (g_ascii_strcasecmp (s, choices[i]) == 0)
-      {
-        *out = i;
-        return TRUE;
-      }
-  g_autofree char *list = g_strjoinv (", ", (char **) choices);
-  const char *close = fm_bank_closest (s, choices);
-  if (close)
-    return fail (p, error, FM_BANK_ERROR_INVALID, "%s '%s': must be one of %s (did you mean '%s'?)",
-                 what, s, list, close);
-  return fail (p, error, FM_BANK_ERROR_INVALID, "%s '%s': must be one of %s", what, s, list);
-}
-
-static gboolean
-check_keys (Parser *p, JsonObject *obj, const char *const *known, const char *context,
-            GError **error)
-{
-  g_autoptr (GList) members = json_object_get_members (obj);
-  for (GList *l = members; l; l = l->next)
-    {
-      const char *key = l->data;
-      if (g_strv_contains (known, key))
-        continue;
-      const char *close = fm_bank_closest (key, known);
-      if (close)
-        return fail (p, error, FM_BANK_ERROR_PARSE, "unknown key '%s' in %s: did you mean '%s'?",
-                     key, context, close);
-      g_autofree char *list = g_strjoinv (", ", (char **) known);
-      return fail (p, error, FM_BANK_ERROR_PARSE, "unknown key '%s' in %s (known keys: %s)",
-                   key, context, list);
-    }
-  return TRUE;
-}
-
 /* stride / dilation: a number, or [y, x] */
 static gboolean
 get_step (Parser *p, JsonNode *node, const char *what, int *y, int *x, GError **error)
@@ -165,12 +62,12 @@ get_step (Parser *p, JsonNode *node, const char *what, int *y, int *x, GError **
       if (n != 2)
         return fail (p, error, FM_BANK_ERROR_PARSE, "%s: give one number or [y, x], not %d values", what, n);
       for (int i = 0; i < 2; i++)
-        if (!get_number (p, json_array_get_element (a, i), what, FALSE, &v[i], error))
+        if (!fm_json_get_number (&p->cx, json_array_get_element (a, i), what, FALSE, &v[i], error))
           return FALSE;
     }
   else
     {
-      if (!get_number (p, node, what, FALSE, &v[0], error))
+      if (!fm_json_get_number (&p->cx, node, what, FALSE, &v[0], error))
         return FALSE;
       v[1] = v[0];
     }
@@ -196,13 +93,13 @@ get_channel_values (Parser *p, JsonNode *node, const char *what, double *out, in
         return fail (p, error, FM_BANK_ERROR_INVALID, "%s: give one number or one per channel (1 to 4), not %d",
                      what, len);
       for (int i = 0; i < len; i++)
-        if (!get_number (p, json_array_get_element (a, i), what, FALSE, &out[i], error))
+        if (!fm_json_get_number (&p->cx, json_array_get_element (a, i), what, FALSE, &out[i], error))
           return FALSE;
       *n = len;
       return TRUE;
     }
   *n = 1;
-  return get_number (p, node, what, FALSE, &out[0], error);
+  return fm_json_get_number (&p->cx, node, what, FALSE, &out[0], error);
 }
 
 static gboolean
@@ -220,7 +117,7 @@ get_range (Parser *p, JsonNode *node, const char *what, double *out, GError **er
                      what, s);
       return TRUE;
     }
-  if (!get_number (p, node, what, FALSE, out, error))
+  if (!fm_json_get_number (&p->cx, node, what, FALSE, out, error))
     return FALSE;
   if (*out <= 0)
     return fail (p, error, FM_BANK_ERROR_INVALID, "%s %g: must be a positive number", what, *out);
@@ -236,7 +133,7 @@ weights_shape (Parser *p, JsonNode *node, const char *label, int *kh, int *kw, i
 {
   if (!JSON_NODE_HOLDS_ARRAY (node))
     return fail (p, error, FM_BANK_ERROR_PARSE, "%s: weights are %s, expected an array of rows",
-                 label, type_name (node));
+                 label, fm_json_type_name (node));
   JsonArray *rows = json_node_get_array (node);
   int n_rows = json_array_get_length (rows);
   if (n_rows == 0)
@@ -285,7 +182,7 @@ read_value (Parser *p, JsonNode *node, const char *label, int r, int c, int k, i
   else
     what = g_strdup_printf ("%s: row %d, column %d, channel %d", label, r + 1, c + 1, k + 1);
   double v;
-  if (!get_number (p, node, what, TRUE, &v, error))
+  if (!fm_json_get_number (&p->cx, node, what, TRUE, &v, error))
     return FALSE;
   *out = (float) v;
   return TRUE;
@@ -310,7 +207,7 @@ read_weights (Parser *p, JsonNode *node, const char *label, int kh, int kw, int 
       JsonNode *row = json_array_get_element (rows, r);
       if (!JSON_NODE_HOLDS_ARRAY (row))
         return fail (p, error, FM_BANK_ERROR_PARSE, "%s: row %d is %s, expected an array like row 1",
-                     label, r + 1, type_name (row));
+                     label, r + 1, fm_json_type_name (row));
       JsonArray *cols = json_node_get_array (row);
       int n = json_array_get_length (cols);
       if (n != kw)
@@ -333,7 +230,7 @@ read_weights (Parser *p, JsonNode *node, const char *label, int kh, int kw, int 
           if (!JSON_NODE_HOLDS_ARRAY (cell))
             return fail (p, error, FM_BANK_ERROR_INVALID,
                          "%s: row %d, column %d is %s, but 3-D weights need an array of %d channel values",
-                         label, r + 1, c + 1, type_name (cell), ch);
+                         label, r + 1, c + 1, fm_json_type_name (cell), ch);
           JsonArray *chans = json_node_get_array (cell);
           int m = json_array_get_length (chans);
           if (m != ch)
@@ -409,19 +306,19 @@ parse_filter (Parser *p, JsonNode *node, int index, int n_filters, float **weigh
   g_autofree char *generic = g_strdup_printf ("filter %d", index + 1);
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return fail (p, error, FM_BANK_ERROR_PARSE, "%s is %s, expected an object { \"weights\": ... }",
-                 generic, type_name (node));
+                 generic, fm_json_type_name (node));
   JsonObject *obj = json_node_get_object (node);
   FmFilter *f = &bank->filters[index];
 
   const char *name = NULL;
   g_autofree char *name_what = g_strdup_printf ("%s: name", generic);
   if (json_object_has_member (obj, "name")
-      && !get_string (p, json_object_get_member (obj, "name"), name_what, &name, error))
+      && !fm_json_get_string (&p->cx, json_object_get_member (obj, "name"), name_what, &name, error))
     return FALSE;
   f->name = g_strdup (name && *name ? name : generic);
   g_autofree char *label = fm_bank_filter_label (index, f->name);
 
-  if (!check_keys (p, obj, filter_keys, label, error))
+  if (!fm_json_check_keys (&p->cx, obj, filter_keys, label, error))
     return FALSE;
   if (!json_object_has_member (obj, "weights"))
     return fail (p, error, FM_BANK_ERROR_PARSE, "%s has no \"weights\"", label);
@@ -456,7 +353,7 @@ parse_filter (Parser *p, JsonNode *node, int index, int n_filters, float **weigh
   if (json_object_has_member (obj, "bias"))
     {
       g_autofree char *what = g_strdup_printf ("%s: bias", label);
-      if (!get_number (p, json_object_get_member (obj, "bias"), what, TRUE, &v, error))
+      if (!fm_json_get_number (&p->cx, json_object_get_member (obj, "bias"), what, TRUE, &v, error))
         return FALSE;
       f->bias = (float) v;
     }
@@ -464,7 +361,7 @@ parse_filter (Parser *p, JsonNode *node, int index, int n_filters, float **weigh
   if (json_object_has_member (obj, "offset"))
     {
       g_autofree char *what = g_strdup_printf ("%s: offset", label);
-      if (!get_number (p, json_object_get_member (obj, "offset"), what, TRUE, &f->offset, error))
+      if (!fm_json_get_number (&p->cx, json_object_get_member (obj, "offset"), what, TRUE, &f->offset, error))
         return FALSE;
     }
 
@@ -476,7 +373,7 @@ parse_filter (Parser *p, JsonNode *node, int index, int n_filters, float **weigh
   if (has_norm)
     {
       g_autofree char *what = g_strdup_printf ("%s: normalize", label);
-      if (!get_bool (p, json_object_get_member (obj, "normalize"), what, &normalize, error))
+      if (!fm_json_get_bool (&p->cx, json_object_get_member (obj, "normalize"), what, &normalize, error))
         return FALSE;
     }
   if (has_div && has_norm && normalize)
@@ -485,7 +382,7 @@ parse_filter (Parser *p, JsonNode *node, int index, int n_filters, float **weigh
   if (has_div)
     {
       g_autofree char *what = g_strdup_printf ("%s: divisor", label);
-      if (!get_number (p, json_object_get_member (obj, "divisor"), what, FALSE, &f->divisor, error))
+      if (!fm_json_get_number (&p->cx, json_object_get_member (obj, "divisor"), what, FALSE, &f->divisor, error))
         return FALSE;
       if (f->divisor == 0)
         return fail (p, error, FM_BANK_ERROR_INVALID, "%s: divisor 0: must not be 0", label);
@@ -543,9 +440,9 @@ static gboolean
 parse_defaults (Parser *p, JsonNode *node, GError **error)
 {
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (p, error, FM_BANK_ERROR_PARSE, "defaults is %s, expected an object", type_name (node));
+    return fail (p, error, FM_BANK_ERROR_PARSE, "defaults is %s, expected an object", fm_json_type_name (node));
   JsonObject *obj = json_node_get_object (node);
-  if (!check_keys (p, obj, default_keys, "defaults", error))
+  if (!fm_json_check_keys (&p->cx, obj, default_keys, "defaults", error))
     return FALSE;
   int *fields[] = { &p->bank->def_padding, &p->bank->def_border,
                     &p->bank->def_activation, &p->bank->def_mapping };
@@ -554,54 +451,24 @@ parse_defaults (Parser *p, JsonNode *node, GError **error)
       if (!json_object_has_member (obj, default_keys[i]))
         continue;
       g_autofree char *what = g_strdup_printf ("defaults: %s", default_keys[i]);
-      if (!get_choice (p, json_object_get_member (obj, default_keys[i]), what,
+      if (!fm_json_get_choice (&p->cx, json_object_get_member (obj, default_keys[i]), what,
                        fm_option_spec (default_ids[i])->choices, fields[i], error))
         return FALSE;
     }
   return TRUE;
 }
 
-/* json-glib recurses per nesting level; a hostile file of a million '['
- * must not exhaust the stack. */
-static gboolean
-too_deep (const char *data, gsize length)
-{
-  int depth = 0;
-  gboolean in_string = FALSE;
-  for (gsize i = 0; i < length; i++)
-    {
-      char ch = data[i];
-      if (in_string)
-        {
-          if (ch == '\\')
-            i++;
-          else if (ch == '"')
-            in_string = FALSE;
-        }
-      else if (ch == '"')
-        in_string = TRUE;
-      else if (ch == '[' || ch == '{')
-        {
-          if (++depth > MAX_DEPTH)
-            return TRUE;
-        }
-      else if (ch == ']' || ch == '}')
-        depth--;
-    }
-  return FALSE;
-}
-
 static gboolean
 parse_bank (Parser *p, JsonObject *root, GError **error)
 {
   FmBank *bank = p->bank;
-  if (!check_keys (p, root, bank_keys, "the bank", error))
+  if (!fm_json_check_keys (&p->cx, root, bank_keys, "the bank", error))
     return FALSE;
 
   const char *s;
   if (json_object_has_member (root, "name"))
     {
-      if (!get_string (p, json_object_get_member (root, "name"), "name", &s, error))
+      if (!fm_json_get_string (&p->cx, json_object_get_member (root, "name"), "name", &s, error))
         return FALSE;
       if (*s)
         {
@@ -611,14 +478,14 @@ parse_bank (Parser *p, JsonObject *root, GError **error)
     }
   if (json_object_has_member (root, "description"))
     {
-      if (!get_string (p, json_object_get_member (root, "description"), "description", &s, error))
+      if (!fm_json_get_string (&p->cx, json_object_get_member (root, "description"), "description", &s, error))
         return FALSE;
       g_free (bank->description);
       bank->description = g_strdup (s);
     }
   if (json_object_has_member (root, "kind"))
     {
-      if (!get_string (p, json_object_get_member (root, "kind"), "kind", &s, error))
+      if (!fm_json_get_string (&p->cx, json_object_get_member (root, "kind"), "kind", &s, error))
         return FALSE;
       if (*s)
         {
@@ -627,32 +494,32 @@ parse_bank (Parser *p, JsonObject *root, GError **error)
         }
     }
   if (json_object_has_member (root, "comment")
-      && !get_string (p, json_object_get_member (root, "comment"), "comment", &s, error))
+      && !fm_json_get_string (&p->cx, json_object_get_member (root, "comment"), "comment", &s, error))
     return FALSE;
 
   int choice;
   if (json_object_has_member (root, "input"))
     {
-      if (!get_choice (p, json_object_get_member (root, "input"), "input",
+      if (!fm_json_get_choice (&p->cx, json_object_get_member (root, "input"), "input",
                        fm_option_spec (FM_OPT_INPUT_MODE)->choices, &choice, error))
         return FALSE;
       bank->input = choice;
     }
   if (json_object_has_member (root, "light"))
     {
-      if (!get_choice (p, json_object_get_member (root, "light"), "light", lights, &choice, error))
+      if (!fm_json_get_choice (&p->cx, json_object_get_member (root, "light"), "light", lights, &choice, error))
         return FALSE;
       bank->linear = choice == 1;
     }
   if (json_object_has_member (root, "order"))
     {
-      if (!get_choice (p, json_object_get_member (root, "order"), "order", orders, &choice, error))
+      if (!fm_json_get_choice (&p->cx, json_object_get_member (root, "order"), "order", orders, &choice, error))
         return FALSE;
       bank->bgr = choice == 1;
     }
   if (json_object_has_member (root, "mode"))
     {
-      if (!get_choice (p, json_object_get_member (root, "mode"), "mode", modes, &choice, error))
+      if (!fm_json_get_choice (&p->cx, json_object_get_member (root, "mode"), "mode", modes, &choice, error))
         return FALSE;
       bank->convolve = choice == 1;
     }
@@ -691,19 +558,19 @@ parse_bank (Parser *p, JsonObject *root, GError **error)
   p->divisor = 1.0;
   gboolean has_div = json_object_has_member (root, "divisor");
   if (json_object_has_member (root, "normalize")
-      && !get_bool (p, json_object_get_member (root, "normalize"), "normalize", &p->normalize, error))
+      && !fm_json_get_bool (&p->cx, json_object_get_member (root, "normalize"), "normalize", &p->normalize, error))
     return FALSE;
   if (has_div && p->normalize)
     return fail (p, error, FM_BANK_ERROR_INVALID, "give \"divisor\" or \"normalize\": true, not both");
   if (has_div)
     {
-      if (!get_number (p, json_object_get_member (root, "divisor"), "divisor", FALSE, &p->divisor, error))
+      if (!fm_json_get_number (&p->cx, json_object_get_member (root, "divisor"), "divisor", FALSE, &p->divisor, error))
         return FALSE;
       if (p->divisor == 0)
         return fail (p, error, FM_BANK_ERROR_INVALID, "divisor 0: must not be 0");
     }
   if (json_object_has_member (root, "offset")
-      && !get_number (p, json_object_get_member (root, "offset"), "offset", TRUE, &p->offset, error))
+      && !fm_json_get_number (&p->cx, json_object_get_member (root, "offset"), "offset", TRUE, &p->offset, error))
     return FALSE;
 
   if (!json_object_has_member (root, "filters"))
@@ -711,7 +578,7 @@ parse_bank (Parser *p, JsonObject *root, GError **error)
   JsonNode *fnode = json_object_get_member (root, "filters");
   if (!JSON_NODE_HOLDS_ARRAY (fnode))
     return fail (p, error, FM_BANK_ERROR_PARSE, "filters is %s, expected an array of filters",
-                 type_name (fnode));
+                 fm_json_type_name (fnode));
   JsonArray *filters = json_node_get_array (fnode);
   int n = json_array_get_length (filters);
   if (n == 0)
@@ -743,31 +610,17 @@ fm_bank_from_json_data (const char *data, gssize length, const char *origin,
   g_autofree char *base = origin ? g_path_get_basename (origin) : NULL;
   g_autofree char *display = base ? g_filename_display_name (base) : NULL;
   g_autofree char *where = display ? g_strdup_printf ("%s: ", display) : g_strdup ("");
-  Parser p = { .where = where };
+  Parser p = { .where = where,
+               .cx = { where, FM_BANK_ERROR, FM_BANK_ERROR_PARSE, FM_BANK_ERROR_INVALID } };
 
   if (len > FM_BANK_MAX_FILE_SIZE)
     {
       fail (&p, error, FM_BANK_ERROR_TOO_LARGE, "%" G_GSIZE_FORMAT " bytes is too large for a bank file", len);
       return NULL;
     }
-  if (memchr (data, '\0', len) || !g_utf8_validate (data, len, NULL))
-    {
-      fail (&p, error, FM_BANK_ERROR_PARSE, "not a JSON bank file (not UTF-8 text)");
-      return NULL;
-    }
-  if (too_deep (data, len))
-    {
-      fail (&p, error, FM_BANK_ERROR_PARSE, "nested more than %d levels deep", MAX_DEPTH);
-      return NULL;
-    }
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  GError *local = NULL;
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
-    {
-      fail (&p, error, FM_BANK_ERROR_PARSE, "not valid JSON: %s", local->message);
-      g_error_free (local);
-      return NULL;
-    }
+  g_autoptr (JsonParser) parser = fm_json_parse (&p.cx, data, len, "JSON bank file", error);
+  if (!parser)
+    return NULL;
   JsonNode *root = json_parser_get_root (parser);
   if (!root)
     {
@@ -777,11 +630,11 @@ fm_bank_from_json_data (const char *data, gssize length, const char *origin,
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       fail (&p, error, FM_BANK_ERROR_PARSE, "the top level must be an object { \"filters\": [...] }, not %s",
-            type_name (root));
+            fm_json_type_name (root));
       return NULL;
     }
 
-  g_autofree char *stem = origin ? fm_bank_path_stem (origin) : NULL;
+  g_autofree char *stem = origin ? fm_text_path_stem (origin) : NULL;
   FmBank *bank = g_new0 (FmBank, 1);
   bank->name = g_strdup (stem ? stem : "Untitled bank");
   bank->description = g_strdup ("");
@@ -814,181 +667,38 @@ fm_bank_from_json_file (const char *path, GError **error)
 {
   g_autofree char *data = NULL;
   gsize length = 0;
-  if (!fm_bank_read_file (path, "bank file", &data, &length, error))
+  if (!fm_formats_read_text (path, "bank file", &data, &length, error))
     return NULL;
   return fm_bank_from_json_data (data, (gssize) length, path, error);
 }
 
-/* ---- writing ----------------------------------------------------------- */
 
-static void
-append_string (GString *out, const char *s)
+/* ---- the registry entry (fm-formats.def) ------------------------------ */
+
+static gboolean
+json_sniff (const guint8 *head, gsize n)
 {
-  g_string_append_c (out, '"');
-  for (const unsigned char *c = (const unsigned char *) (s ? s : ""); *c; c++)
-    {
-      if (*c == '"' || *c == '\\')
-        g_string_append_printf (out, "\\%c", *c);
-      else if (*c == '\n')
-        g_string_append (out, "\\n");
-      else if (*c == '\t')
-        g_string_append (out, "\\t");
-      else if (*c < 0x20)
-        g_string_append_printf (out, "\\u%04x", *c);
-      else
-        g_string_append_c (out, (char) *c);
-    }
-  g_string_append_c (out, '"');
+  gsize i = 0;
+  while (i < n && g_ascii_isspace (head[i]))
+    i++;
+  return i < n && head[i] == '{';
 }
 
-static void
-append_key (GString *out, const char *indent, const char *key)
+static FmBank *
+json_load (const char *path, const FmKernelSpec *spec, GError **error)
 {
-  g_string_append_printf (out, ",\n%s", indent);
-  append_string (out, key);
-  g_string_append (out, ": ");
+  (void) spec;
+  return fm_bank_from_json_file (path, error);
 }
 
-static void
-append_step (GString *out, const char *key, int y, int x)
-{
-  if (y == 0 && x == 0)
-    return;
-  append_key (out, "  ", key);
-  if (y == x)
-    g_string_append_printf (out, "%d", y);
-  else
-    g_string_append_printf (out, "[%d, %d]", y, x);
-}
+static const char *const json_suffixes[] = { ".json", NULL };
 
-static void
-append_values (GString *out, const char *key, const double *v, int n)
-{
-  if (n == 0)
-    return;
-  append_key (out, "  ", key);
-  if (n == 1)
-    {
-      fm_bank_format_double (out, v[0]);
-      return;
-    }
-  g_string_append_c (out, '[');
-  for (int i = 0; i < n; i++)
-    {
-      if (i)
-        g_string_append (out, ", ");
-      fm_bank_format_double (out, v[i]);
-    }
-  g_string_append_c (out, ']');
-}
-
-char *
-fm_bank_to_json (const FmBank *bank)
-{
-  g_return_val_if_fail (bank, NULL);
-  GString *out = g_string_new ("{\n  \"name\": ");
-  append_string (out, bank->name);
-  if (bank->description && *bank->description)
-    {
-      append_key (out, "  ", "description");
-      append_string (out, bank->description);
-    }
-  if (bank->kind && *bank->kind)
-    {
-      append_key (out, "  ", "kind");
-      append_string (out, bank->kind);
-    }
-  if (bank->input != FM_INPUT_AUTO)
-    {
-      append_key (out, "  ", "input");
-      append_string (out, fm_option_value_name (FM_OPT_INPUT_MODE, bank->input));
-    }
-  if (bank->linear)
-    g_string_append (out, ",\n  \"light\": \"linear\"");
-  if (bank->range != 1.0)
-    {
-      append_key (out, "  ", "range");
-      fm_bank_format_double (out, bank->range);
-    }
-  append_values (out, "mean", bank->mean, bank->n_mean);
-  append_values (out, "std", bank->std, bank->n_std);
-  if (bank->bgr)
-    g_string_append (out, ",\n  \"order\": \"bgr\"");
-  if (bank->convolve)
-    g_string_append (out, ",\n  \"mode\": \"convolve\"");
-  append_step (out, "stride", bank->stride_y, bank->stride_x);
-  append_step (out, "dilation", bank->dilation_y, bank->dilation_x);
-
-  const int defs[] = { bank->def_padding, bank->def_border, bank->def_activation, bank->def_mapping };
-  gboolean any = FALSE;
-  for (int i = 0; i < 4; i++)
-    {
-      const char *value = defs[i] >= 0 ? fm_option_value_name (default_ids[i], defs[i]) : NULL;
-      if (!value)
-        continue;
-      g_string_append (out, any ? ", " : ",\n  \"defaults\": { ");
-      g_string_append_printf (out, "\"%s\": ", default_keys[i]);
-      append_string (out, value);
-      any = TRUE;
-    }
-  if (any)
-    g_string_append (out, " }");
-
-  g_string_append (out, ",\n  \"filters\": [");
-  for (int k = 0; k < bank->n_filters; k++)
-    {
-      const FmFilter *f = &bank->filters[k];
-      g_string_append (out, k ? ",\n    {\n      \"name\": " : "\n    {\n      \"name\": ");
-      append_string (out, f->name);
-      g_string_append (out, ",\n      \"weights\": [");
-      for (int r = 0; r < bank->kh; r++)
-        {
-          g_string_append (out, r ? ",\n        [" : "\n        [");
-          for (int c = 0; c < bank->kw; c++)
-            {
-              if (c)
-                g_string_append (out, ", ");
-              const float *cell = &f->weights[((gsize) r * bank->kw + c) * bank->channels];
-              if (bank->channels > 1)
-                g_string_append_c (out, '[');
-              for (int ch = 0; ch < bank->channels; ch++)
-                {
-                  if (ch)
-                    g_string_append (out, ", ");
-                  fm_bank_format_float (out, cell[ch]);
-                }
-              if (bank->channels > 1)
-                g_string_append_c (out, ']');
-            }
-          g_string_append_c (out, ']');
-        }
-      g_string_append (out, "\n      ]");
-      if (f->bias != 0)
-        {
-          append_key (out, "      ", "bias");
-          fm_bank_format_float (out, f->bias);
-        }
-      if (f->divisor != 1.0)
-        {
-          append_key (out, "      ", "divisor");
-          fm_bank_format_double (out, f->divisor);
-        }
-      if (f->offset != 0)
-        {
-          append_key (out, "      ", "offset");
-          fm_bank_format_double (out, f->offset);
-        }
-      g_string_append (out, "\n    }");
-    }
-  g_string_append (out, "\n  ]\n}\n");
-  return g_string_free (out, FALSE);
-}
-
-gboolean
-fm_bank_save_json (const FmBank *bank, const char *path, GError **error)
-{
-  g_autofree char *text = fm_bank_to_json (bank);
-  /* g_file_set_contents writes a temporary file and renames it: an
-   * interrupted save never leaves a half-written bank */
-  return g_file_set_contents (path, text, -1, error);
-}
+const FmFormat fm_format_json = {
+  .name = "json",
+  .label = "JSON bank",
+  .plural = "JSON banks",
+  .kind = FM_FORMAT_BANK,
+  .suffixes = json_suffixes,
+  .sniff = json_sniff,
+  .load_bank = json_load,
+};

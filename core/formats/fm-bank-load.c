@@ -1,0 +1,119 @@
+/* fm-bank-load.c: fm_bank_load, the one entry point every front end
+ * calls: a kernel argument (fm_kernel_spec_parse) becomes a bank — a file
+ * through its format's loader (by suffix, else by its first bytes), an
+ * inline matrix, or a preset name. */
+#include "fm-formats-private.h"
+
+#include <stdio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+/* Inline when it holds matrix punctuation or is nothing but numbers. */
+static gboolean
+looks_inline (const char *spec)
+{
+  if (strpbrk (spec, ",;|\n"))
+    return TRUE;
+  const char *p = spec;
+  gboolean any = FALSE;
+  for (;;)
+    {
+      while (g_ascii_isspace (*p))
+        p++;
+      if (!*p)
+        return any;
+      char *end = NULL;
+      g_ascii_strtod (p, &end);
+      if (end == p)
+        return FALSE;
+      any = TRUE;
+      p = end;
+    }
+}
+
+gboolean
+fm_formats_read_text (const char *path, const char *what, char **data, gsize *length,
+                      GError **error)
+{
+  GError *local = NULL;
+  if (fm_file_read_capped (path, FM_BANK_MAX_FILE_SIZE, what, data, length, &local))
+    return TRUE;
+  g_set_error (error, FM_BANK_ERROR,
+               g_error_matches (local, FM_FILE_ERROR, FM_FILE_ERROR_TOO_LARGE) ? FM_BANK_ERROR_TOO_LARGE
+               : g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? FM_BANK_ERROR_NOT_FOUND
+               : FM_BANK_ERROR_PARSE,
+               "%s", local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
+/* fmt NULL: an existing file whose suffix is no format's; its first bytes
+ * decide. */
+static FmBank *
+load_file (const FmKernelSpec *spec, const FmFormat *fmt, GError **error)
+{
+  const char *path = spec->path;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_NOT_FOUND,
+                   "kernel file '%s' does not exist", display);
+      return NULL;
+    }
+  if (!fmt)
+    {
+      guint8 head[FM_FORMAT_SNIFF_BYTES] = { 0 };
+      FILE *fp = g_fopen (path, "rb");
+      gsize n = fp ? fread (head, 1, sizeof head, fp) : 0;
+      if (fp)
+        fclose (fp);
+      fmt = fm_format_sniff (head, n);
+    }
+  if (spec->layout != FM_LAYOUT_AUTO && !fmt->takes_layout)
+    {
+      g_autofree char *weights = fm_formats_suffixes (FM_FORMAT_BANK, TRUE, " and ");
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE,
+                   "the :hwio / :oihw suffix applies to %s weights, not to %s", weights,
+                   fmt->plural);
+      return NULL;
+    }
+  if (!fmt->load_bank)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
+                   "%s: %s hold networks, not one bank of filters", display, fmt->plural);
+      return NULL;
+    }
+  return fmt->load_bank (path, spec, error);
+}
+
+FmBank *
+fm_bank_load (const char *text, const char *user_dir, GError **error)
+{
+  FmKernelSpec spec;
+  if (!fm_kernel_spec_parse (text, &spec, error))
+    return NULL;
+
+  FmBank *bank = NULL;
+  const FmFormat *fmt = fm_format_for_path (spec.path);
+  if (fmt)
+    bank = load_file (&spec, fmt, error);
+  else if (spec.layout != FM_LAYOUT_AUTO)
+    {
+      g_autofree char *weights = fm_formats_suffixes (FM_FORMAT_BANK, TRUE, " or ");
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE,
+                   "'%s': the :hwio / :oihw suffix needs a %s path", text, weights);
+    }
+  else if (g_file_test (spec.path, G_FILE_TEST_IS_REGULAR))
+    bank = load_file (&spec, NULL, error);
+  else if (looks_inline (spec.path))
+    bank = fm_bank_from_inline (spec.path, error);
+  else
+    {
+      g_autofree char *preset = fm_presets_find (spec.path, user_dir, error);
+      if (preset)
+        bank = fm_bank_from_json_file (preset, error);
+    }
+  fm_kernel_spec_clear (&spec);
+  return bank;
+}
