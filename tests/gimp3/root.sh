@@ -15,7 +15,13 @@
 # when nothing is mounted below it, and with --one-file-system.
 set -eu
 
-ROOT="${FM_GIMP3_ROOT:-/var/cache/featuremaps/gimp3-root}"
+# debootstrap, mount namespaces and chroot need root, as ./run deps does.
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo FM_GIMP3_ROOT="${FM_GIMP3_ROOT:-}" CI="${CI:-}" "$0" "$@"
+fi
+
+ROOT="${FM_GIMP3_ROOT:-}"
+ROOT="${ROOT:-/var/cache/featuremaps/gimp3-root}"
 SUITE=trixie
 # What the build, the plug-in's tests and the core (LAPACK, HDF5) need in there.
 PACKAGES="gimp libgimp-3.0-dev meson ninja-build gcc libc6-dev pkg-config
