@@ -53,12 +53,30 @@
             (rl (+ r 1) (cdr rows)))))
     v))
 
+; GIMP 2.10: plug-in-convmatrix; GIMP 3 dropped it, and runs the same GEGL
+; operation (gegl:convolution-matrix, whose property "bN" is 2.10's
+; matrix[1][N-1]) as a filter merged into the layer.
+(define (fm-letter-props)
+  (let loop ((i 0) (out '()))
+    (if (= i 25) (reverse out)
+        (loop (+ i 1)
+              (cons (vector-ref (fm-matrix25) i)
+                    (cons (string-append (substring "abcde" (quotient i 5) (+ (quotient i 5) 1))
+                                         (number->string (+ 1 (modulo i 5))))
+                          out))))))
+
 (define (fm-convolved-copy img layer)
-  (let ((after (car (gimp-layer-copy layer FALSE))))
+  (let ((after (car (if fm-gimp3 (gimp-layer-copy layer) (gimp-layer-copy layer FALSE)))))
     (gimp-image-insert-layer img after 0 -1)
     (gimp-item-set-name after "after")
-    (plug-in-convmatrix RUN-NONINTERACTIVE img after 25 (fm-matrix25) 0 fm-learn-div
-                        fm-learn-offset 5 (vector 1 1 1 1 0) 0)
+    (if fm-gimp3
+        (apply gimp-drawable-merge-new-filter
+               (append (list after "gegl:convolution-matrix" 0 LAYER-MODE-REPLACE 1.0)
+                       (fm-letter-props)
+                       (list "divisor" fm-learn-div "offset" fm-learn-offset
+                             "normalize" FALSE "alpha-weight" FALSE)))
+        (plug-in-convmatrix RUN-NONINTERACTIVE img after 25 (fm-matrix25) 0 fm-learn-div
+                            fm-learn-offset 5 (vector 1 1 1 1 0) 0))
     after))
 
 ; The bank files in the user's folder (the harness put user-bank.json there).
@@ -146,9 +164,11 @@
 (fm-learn-error-case "after is before"
   (lambda (img layer) (list layer layer))
   3 3 1 '("after-drawable"))
-(fm-learn-error-case "mode 3"
-  (lambda (img layer) (list layer (fm-convolved-copy img layer)))
-  3 3 3 '("mode 3" "0 luminance, 1 per-channel or 2 full"))
+;; GIMP 3: mode is a GimpChoice, Script-Fu cannot pass a name outside it.
+(fm-2.10-only
+ (fm-learn-error-case "mode 3"
+   (lambda (img layer) (list layer (fm-convolved-copy img layer)))
+   3 3 3 '("mode 3" "0 luminance, 1 per-channel or 2 full")))
 
 ; The selection limits the fit, as --mask: the after layer is spoiled (white)
 ; outside the selected left half, and the kernel still comes back; without
