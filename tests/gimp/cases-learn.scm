@@ -8,8 +8,14 @@
 ; the offset as bias (BANK: the harness reads the file), at the PSNR 8-bit
 ; rounding allows; a second run under the same name must get a new file;
 ; and plug-in-feature-maps given the returned name must reproduce the after
-; layer inside the fitted region (CLOSE).  Bad input: a calling error with
-; the core's message, and no file.
+; layer inside the fitted region (CLOSE), at the PSNR the procedure
+; returned (PSNR).  Bad input: a calling error with the core's message, and
+; no file.
+;
+; GIMP 3 runs gegl:convolution-matrix in linear light, so its pair is not a
+; convolution of the perceptual values a bank sees (the fit reaches about
+; 37 dB, not the 8-bit floor): there the kernel's weights and the 8-bit
+; bounds are not asserted, the rest is.
 
 (define fm-learn-w 48)
 (define fm-learn-h 40)
@@ -17,6 +23,8 @@
 (define fm-learn-m '((0.1 0.3 -0.2) (0.4 1.0 0.05) (-0.15 0.2 0.3)))
 (define fm-learn-div 5.4)
 (define fm-learn-offset 0.3)
+; whether GIMP's pair is an exact convolution of perceptual values
+(define fm-learn-exact (not fm-gimp3))
 
 ; 8-bit noise from a linear congruential generator (the same on every host).
 (define fm-lcg 12345)
@@ -104,14 +112,15 @@
       (fm-assert (fm-ends-with? path "/featuremaps/gimp-convolution.json") "path " path)
       (fm-assert= "saved files" (list path) (fm-learned-files))
       ; 8-bit rounding of the after layer: 10 log10 (12 · 255²) = 58.9 dB
-      (fm-assert (> psnr 55) "PSNR " (fm-num psnr))
-      (fm-assert (< rms (/ 0.6 255)) "RMS " (fm-num rms))
+      (fm-assert (> psnr (if fm-learn-exact 55 30)) "PSNR " (fm-num psnr))
+      (fm-assert (< rms (if fm-learn-exact (/ 0.6 255) 0.03)) "RMS " (fm-num rms))
       ; expected weights in (row, column) order: the matrix transposed / divisor
-      (fm-say "BANK " path " 3 3 0.002 "
+      (if fm-learn-exact
+        (fm-say "BANK " path " 3 3 0.002 "
               (fm-join (map (lambda (c) (fm-join (map (lambda (row) (fm-num (/ (list-ref row c) fm-learn-div)))
                                                       fm-learn-m) " "))
                             '(0 1 2)) " ")
-              " " (fm-num fm-learn-offset))
+              " " (fm-num fm-learn-offset)))
       ; the same name again: a new file, the first one untouched
       (let ((r2 (fm-learn img before after 3 3 1 "GIMP convolution")))
         (fm-assert= "second name" "gimp-convolution-2" (cadr r2))
@@ -130,7 +139,9 @@
                   (fm-num (+ 3 (car (gimp-drawable-has-alpha (car maps))))) " " tiff))
         (fm-dump "after" after)
         ; 8-bit rounding of the after layer allows 0.5 / 255, the fit a little more
-        (fm-say "CLOSE learned-map after 1 " (fm-num (/ 0.6 255)))
+        (if fm-learn-exact (fm-say "CLOSE learned-map after 1 " (fm-num (/ 0.6 255))))
+        ; the bank applied by name is the one fitted: the PSNR it reported
+        (fm-say "PSNR learned-map after 1 " (fm-num psnr) " 0.05")
         (gimp-image-delete (car out)))
       (gimp-image-delete img))))
 
@@ -173,6 +184,7 @@
 ; The selection limits the fit, as --mask: the after layer is spoiled (white)
 ; outside the selected left half, and the kernel still comes back; without
 ; the selection the same pair fits badly.
+(define fm-learn-selected 0)
 (fm-case "the selection limits the fit"
   (lambda ()
     (let* ((img (fm-noise-image fm-learn-w fm-learn-h))
@@ -182,13 +194,16 @@
       (gimp-drawable-edit-fill after FILL-WHITE)
       (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 0 0 24 40)
       (let ((r (fm-learn img before after 3 3 1 "GIMP convolution selected")))
-        (fm-assert (> (caddr r) 55) "PSNR under the selection " (fm-num (caddr r)))
-        (fm-say "BANK " (car r) " 3 3 0.002 "
+        (set! fm-learn-selected (caddr r))
+        (fm-assert (> (caddr r) (if fm-learn-exact 55 30)) "PSNR under the selection " (fm-num (caddr r)))
+        (if fm-learn-exact
+          (fm-say "BANK " (car r) " 3 3 0.002 "
                 (fm-join (map (lambda (c) (fm-join (map (lambda (row) (fm-num (/ (list-ref row c) fm-learn-div)))
                                                         fm-learn-m) " "))
                               '(0 1 2)) " ")
-                " " (fm-num fm-learn-offset)))
+                " " (fm-num fm-learn-offset))))
       (gimp-selection-none img)
       (let ((r (fm-learn img before after 3 3 1 "GIMP convolution spoiled")))
-        (fm-assert (< (caddr r) 30) "PSNR without the selection " (fm-num (caddr r))))
+        (fm-assert (< (caddr r) (- fm-learn-selected 20)) "PSNR without the selection "
+                   (fm-num (caddr r)) ", with it " (fm-num fm-learn-selected)))
       (gimp-image-delete img))))

@@ -22,6 +22,9 @@ requests for checks done here in numpy:
   CLOSE label1 label2 margin tol
                              the colour channels of two DATA records agree
                              within tol, margin pixels in from every edge
+  PSNR label1 label2 margin db tol
+                             the same region's PSNR, 10 log10 (1 / mean
+                             squared difference), is db within tol dB
   TIFFDATA label w h ox oy precision n_components path
                              GIMP 3: a layer's stored pixels, exported as a TIFF
                              (its gimp-drawable-get-pixel returns 8-bit colours)
@@ -412,6 +415,18 @@ def check_close(rest, data):
     return [] if diff <= tol else ["max |%s - %s| = %g > %g" % (a, b, diff, tol)]
 
 
+def check_psnr(rest, data):
+    a, b, margin, want, tol = rest.split()
+    m, want, tol = int(margin), float(want), float(tol)
+    va, vb = data[a]["values"], data[b]["values"]
+    c = 3 if min(data[a]["nc"], data[b]["nc"]) >= 3 else 1
+    h, w = va.shape[:2]
+    mse = np.mean((va[m:h - m, m:w - m, :c] - vb[m:h - m, m:w - m, :c]) ** 2)
+    got = 10 * np.log10(1 / mse) if mse > 0 else float("inf")
+    return [] if abs(got - want) <= tol else \
+        ["PSNR of %s against %s: %.3f dB, expected %.3f dB" % (a, b, got, want)]
+
+
 def python_checks(case, args, out):
     if np is None:
         return ["numpy missing: run the harness with /usr/bin/python3"]
@@ -438,6 +453,8 @@ def python_checks(case, args, out):
                 errors += check_bank(rest)
             elif kind == "CLOSE":
                 errors += check_close(rest, data)
+            elif kind == "PSNR":
+                errors += check_psnr(rest, data)
             elif kind == "NOTE":
                 pass
             else:
