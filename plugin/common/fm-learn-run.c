@@ -123,7 +123,8 @@ fm_learn_run (const FmLearnRunArgs *args, FmLearnRunResult *result, GError **err
   g_autofree float *bp = read_drawable (args->before, &before);
   g_autofree float *ap = read_drawable (args->after, &after);
   g_autofree float *mp = read_selection (args->image, args->before, &mask);
-  if (!bp || !ap || (fm_host_image_selection (args->image) > 0 && !mp))
+  /* mask.channels is set when there is a selection to read */
+  if (!bp || !ap || (mask.channels && !mp))
     {
       g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_EXECUTION,
                    "not enough memory for the two layers' pixels");
