@@ -32,12 +32,13 @@ print_help (void)
   fputs (help, stdout);
 }
 
-/* One line, whatever the message holds. */
+/* One line of reasonable length, whatever the message holds: the
+ * readers escape the user's bytes they quote; this is the net under them
+ * (control characters, bytes that are not UTF-8, a 5000-byte path). */
 static int
 fail (GError *error)
 {
-  g_autofree char *line = g_strdup (error->message);
-  g_strdelimit (line, "\r\n", ' ');
+  g_autofree char *line = fm_text_one_line (error->message);
   fprintf (stderr, "featuremaps: %s\n", line);
   g_error_free (error);
   return FM_CLI_EXIT_FAIL;

@@ -280,28 +280,21 @@ bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout,
   return bank;
 }
 
-static gboolean
-starts_with_magic (const char *path, const char *magic, gsize n)
-{
-  char head[8] = { 0 };
-  FILE *fp = fopen (path, "rb");
-  if (!fp)
-    return FALSE;
-  gsize got = fread (head, 1, n, fp);
-  fclose (fp);
-  return got == n && memcmp (head, magic, n) == 0;
-}
 
 FmBank *
 fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **error)
 {
   g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *display = g_filename_display_name (base);
+  g_autofree char *display = fm_file_display (base);
   g_autofree char *where = g_strdup_printf ("%s: ", display);
   GError *local = NULL;
 
   /* the content decides, not the extension: a renamed file still loads */
-  if (starts_with_magic (path, "PK", 2))
+  guint8 head[2] = { 0 };
+  gsize got = 0;
+  if (!fm_file_read_head (path, "weights file", head, 2, &got, &local))
+    goto npy_failed;
+  if (got == 2 && head[0] == 'P' && head[1] == 'K')
     {
       g_autoptr (GPtrArray) arrays = fm_npz_read_file (path, &local);
       if (!arrays)
@@ -322,9 +315,13 @@ fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **er
     }
 
 npy_failed:
+  if (local->domain == FM_FILE_ERROR || local->domain == G_FILE_ERROR)
+    {
+      fm_formats_file_error (error, local);
+      return NULL;
+    }
   g_set_error_literal (error, FM_BANK_ERROR,
-                       g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? FM_BANK_ERROR_NOT_FOUND
-                       : g_error_matches (local, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE) ? FM_BANK_ERROR_TOO_LARGE
+                       g_error_matches (local, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE) ? FM_BANK_ERROR_TOO_LARGE
                        : FM_BANK_ERROR_PARSE,
                        local->message);
   g_error_free (local);

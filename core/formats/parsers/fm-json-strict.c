@@ -1,5 +1,6 @@
 /* fm-json-strict.c: see fm-json-strict.h. */
 #include "fm-json-strict.h"
+#include "fm-json-check.h"
 #include "fm-text.h"
 
 #include <float.h>
@@ -18,35 +19,6 @@ fm_json_fail (const FmJsonCtx *cx, GError **error, gboolean invalid, const char 
   return FALSE;
 }
 
-/* Nesting depth counted over the raw text, strings skipped. */
-static gboolean
-too_deep (const char *data, gsize length)
-{
-  int depth = 0;
-  gboolean in_string = FALSE;
-  for (gsize i = 0; i < length; i++)
-    {
-      char ch = data[i];
-      if (in_string)
-        {
-          if (ch == '\\')
-            i++;
-          else if (ch == '"')
-            in_string = FALSE;
-        }
-      else if (ch == '"')
-        in_string = TRUE;
-      else if (ch == '[' || ch == '{')
-        {
-          if (++depth > FM_JSON_MAX_DEPTH)
-            return TRUE;
-        }
-      else if (ch == ']' || ch == '}')
-        depth--;
-    }
-  return FALSE;
-}
-
 JsonParser *
 fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length, const char *what,
                GError **error)
@@ -56,16 +28,35 @@ fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length, const char *
       fm_json_fail (cx, error, FALSE, "not a %s (not UTF-8 text)", what);
       return NULL;
     }
-  if (too_deep (data, length))
+  /* The grammar, the depth and the count first (fm-json-check.h): what
+   * json-glib is given next is plain JSON within the limits. */
+  FmJsonLimits limits = { cx->max_depth > 0 ? cx->max_depth : FM_JSON_MAX_DEPTH,
+                          cx->max_values > 0 ? cx->max_values : FM_JSON_MAX_VALUES };
+  gsize body = 0;
+  g_autofree char *problem = NULL;
+  switch (fm_json_check (data, length, &limits, &body, &problem))
     {
-      fm_json_fail (cx, error, FALSE, "nested more than %d levels deep", FM_JSON_MAX_DEPTH);
+    case FM_JSON_CHECK_OK:
+      break;
+    case FM_JSON_CHECK_TOO_DEEP:
+      fm_json_fail (cx, error, FALSE, "not valid JSON: %s", problem);
+      return NULL;
+    case FM_JSON_CHECK_TOO_MANY:
+      g_set_error (error, cx->domain, cx->too_large_code ? cx->too_large_code : cx->invalid_code,
+                   "%stoo large for a %s: %s", cx->where ? cx->where : "", what, problem);
+      return NULL;
+    default:
+      fm_json_fail (cx, error, FALSE, "not valid JSON: %s", problem);
       return NULL;
     }
   JsonParser *parser = json_parser_new_immutable ();
   GError *local = NULL;
-  if (!json_parser_load_from_data (parser, data, (gssize) length, &local))
+  if (!json_parser_load_from_data (parser, data + body, (gssize) (length - body), &local))
     {
-      fm_json_fail (cx, error, FALSE, "not valid JSON: %s", local->message);
+      /* not expected after the check (json-glib's own limits, such as a
+       * number out of its range); its message quotes the text: one line */
+      g_autofree char *line = fm_text_one_line (local->message);
+      fm_json_fail (cx, error, FALSE, "not valid JSON: %s", line);
       g_error_free (local);
       g_object_unref (parser);
       return NULL;
