@@ -92,7 +92,7 @@ load_file (const FmKernelSpec *spec, const FmFormat *fmt, GError **error)
     }
   if (!fmt->load_bank)
     {
-      g_autofree char *display = g_filename_display_name (path);
+      g_autofree char *display = fm_file_display (path);
       g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
                    "%s: %s hold networks, not one bank of filters", display, fmt->plural);
       return NULL;

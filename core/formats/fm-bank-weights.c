@@ -89,6 +89,22 @@ is_kernel_name (const char *name, gsize *prefix_len)
 }
 
 /* Picks the kernel array (and bias, if any) out of an .npz. */
+/* "'a', 'b', 'c' … and 990 more": a list a message can hold. */
+static char *
+list_names (GPtrArray *arrays)
+{
+  GString *names = g_string_new (NULL);
+  guint shown = MIN (arrays->len, 8);
+  for (guint i = 0; i < shown; i++)
+    {
+      g_autofree char *name = fm_text_escape (((FmArray *) arrays->pdata[i])->name, -1, 40);
+      g_string_append_printf (names, "%s'%s'", i ? ", " : "", name);
+    }
+  if (arrays->len > shown)
+    g_string_append_printf (names, " … and %u more", arrays->len - shown);
+  return g_string_free (names, FALSE);
+}
+
 static gboolean
 pick_members (GPtrArray *arrays, const char *where, FmArray **kernel, FmArray **bias,
               GError **error)
@@ -120,25 +136,19 @@ pick_members (GPtrArray *arrays, const char *where, FmArray **kernel, FmArray **
         }
       if (found > 1)
         {
-          GString *names = g_string_new (NULL);
-          for (guint i = 0; i < arrays->len; i++)
-            g_string_append_printf (names, "%s'%s'", i ? ", " : "", ((FmArray *) arrays->pdata[i])->name);
+          g_autofree char *names = list_names (arrays);
           g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
                        "%s%d kernel arrays (%s): save one layer per .npz, as 'kernel' (or 'weight') and 'bias'",
-                       where, found, names->str);
-          g_string_free (names, TRUE);
+                       where, found, names);
           *kernel = NULL;
           return FALSE;
         }
     }
   if (!*kernel)
     {
-      GString *names = g_string_new (NULL);
-      for (guint i = 0; i < arrays->len; i++)
-        g_string_append_printf (names, "%s'%s'", i ? ", " : "", ((FmArray *) arrays->pdata[i])->name);
+      g_autofree char *names = list_names (arrays);
       g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
-                   "%sno 'kernel' or 'weight' array (the archive holds %s)", where, names->str);
-      g_string_free (names, TRUE);
+                   "%sno 'kernel' or 'weight' array (the archive holds %s)", where, names);
       return FALSE;
     }
   g_autofree char *bias_name = g_strdup_printf ("%.*sbias", (int) prefix, (*kernel)->name);
@@ -192,8 +202,46 @@ npz_layout (const FmArray *kernel, const FmArray *bias)
   return FM_LAYOUT_AUTO;
 }
 
+/* Where the arrays' data comes from once their shapes passed: the
+ * headers are read first, the data only for a kernel that fits. */
+typedef struct {
+  FmNpz *npz;              /* .npz: load the picked arrays from it */
+  const char *npy_path;    /* .npy: read the whole file */
+  FmArray *npy;            /* … into this */
+} Source;
+
+static gboolean
+load_data (Source *src, const FmArray **w, const FmArray **b, GError **error)
+{
+  GError *local = NULL;
+  if (src->npz)
+    {
+      if (fm_npz_load (src->npz, (FmArray *) *w, &local)
+          && (!*b || fm_npz_load (src->npz, (FmArray *) *b, &local)))
+        return TRUE;
+    }
+  else
+    {
+      src->npy = fm_npy_read_file (src->npy_path, &local);
+      if (src->npy && src->npy->ndim == (*w)->ndim
+          && memcmp (src->npy->shape, (*w)->shape, (gsize) (*w)->ndim * sizeof (gsize)) == 0)
+        {
+          *w = src->npy;
+          return TRUE;
+        }
+      if (src->npy)
+        g_set_error (&local, FM_NPY_ERROR, FM_NPY_ERROR_PARSE, "%s changed while it was read",
+                     (*w)->name);
+    }
+  g_set_error_literal (error, FM_BANK_ERROR,
+                       g_error_matches (local, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE)
+                       ? FM_BANK_ERROR_TOO_LARGE : FM_BANK_ERROR_PARSE, local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
 static FmBank *
-bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout,
+bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout, Source *src,
                   const char *path, const char *where, GError **error)
 {
   g_autofree char *shape = shape_text (w);
@@ -251,6 +299,8 @@ bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout,
                    where, b->size, shape, layout_name (layout), K);
       return NULL;
     }
+  if (!load_data (src, &w, &b, error))
+    return NULL;
 
   g_autofree char *stem = fm_text_path_stem (path);
   FmBank *bank = fm_bank_new (stem, (int) kh, (int) kw, (int) C, (int) K);
@@ -294,24 +344,38 @@ fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **er
   gsize got = 0;
   if (!fm_file_read_head (path, "weights file", head, 2, &got, &local))
     goto npy_failed;
+  if (got == 0)
+    {
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE, "%sthe file is empty (0 bytes)", where);
+      return NULL;
+    }
+  Source src = { 0 };
   if (got == 2 && head[0] == 'P' && head[1] == 'K')
     {
-      g_autoptr (GPtrArray) arrays = fm_npz_read_file (path, &local);
-      if (!arrays)
+      /* headers only; the kernel and bias are inflated once they fit */
+      g_autoptr (FmNpz) npz = fm_npz_open_file (path, &local);
+      if (!npz)
+        goto npy_failed;
+      GPtrArray *arrays = fm_npz_arrays (npz);
+      if (!fm_npz_check_not_empty (npz, &local))
         goto npy_failed;
       FmArray *kernel, *bias;
       if (!pick_members (arrays, where, &kernel, &bias, error))
         return NULL;
       if (layout == FM_LAYOUT_AUTO)
         layout = npz_layout (kernel, bias);
-      return bank_from_arrays (kernel, bias, layout, path, where, error);
+      src.npz = npz;
+      return bank_from_arrays (kernel, bias, layout, &src, path, where, error);
     }
   else
     {
-      g_autoptr (FmArray) w = fm_npy_read_file (path, &local);
+      g_autoptr (FmArray) w = fm_npy_read_file_header (path, &local);
       if (!w)
         goto npy_failed;
-      return bank_from_arrays (w, NULL, layout, path, where, error);
+      src.npy_path = path;
+      FmBank *bank = bank_from_arrays (w, NULL, layout, &src, path, where, error);
+      fm_array_free (src.npy);
+      return bank;
     }
 
 npy_failed:
