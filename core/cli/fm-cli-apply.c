@@ -196,6 +196,8 @@ fm_cli_apply (int argc, char **argv, GError **error)
     if (args.values[id] && !fm_options_set_string (&check, id, args.values[id], error))
       goto done;
 
+  /* every file this run reads is noted (fm-file.h): no output may be one */
+  fm_file_log_begin ();
   if (!(out = fm_cli_output_new (args.output, error)))
     goto done;
   if (!(bank = fm_bank_load (args.kernel, NULL, error)))
@@ -217,6 +219,7 @@ fm_cli_apply (int argc, char **argv, GError **error)
   ok = fm_cli_output_commit (out, error);
 
 done:
+  fm_file_log_end ();
   fm_job_free (job);
   fm_cli_output_free (out);
   fm_cli_image_clear (&image);

@@ -1,5 +1,6 @@
 /* fm-cli: main — picks the subcommand, prints the one error line. */
 #include "fm-cli.h"
+#include "fm-cli-signals.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -48,6 +49,8 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* interrupted runs leave no temporary output (fm-cli-signals.h) */
+  fm_cli_signals_install ();
   GError *error = NULL;
 
   if (argc < 2)

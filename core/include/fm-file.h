@@ -39,7 +39,8 @@ typedef enum {
   FM_FILE_ERROR_LOOP,          /* a symlink loop */
   FM_FILE_ERROR_NAME_TOO_LONG, /* a name longer than the system allows */
   FM_FILE_ERROR_ACCESS,        /* permission denied */
-  FM_FILE_ERROR_IO             /* the read itself failed */
+  FM_FILE_ERROR_IO,            /* the read itself failed */
+  FM_FILE_ERROR_WRITE          /* creating or writing a file failed */
 } FmFileError;
 
 /* What a path names, following symlinks. */
@@ -91,6 +92,17 @@ gboolean fm_file_read_head (const char *path, const char *what, guint8 *head, gs
  * file changed under us); what names the file in messages. */
 gboolean fm_file_pread (int fd, void *buf, gsize len, guint64 offset, const char *what,
                         GError **error);
+
+/* ---- writing --------------------------------------------------------------
+ * A file written through a descriptor, every failure with its reason
+ * ("No space left on device"), whatever the step (open, write, close).
+ * The path is created or truncated; callers write to their own temporary
+ * names and rename (nothing here makes the write atomic). */
+typedef struct _FmFileWriter FmFileWriter;
+FmFileWriter *fm_file_writer_new (const char *path, const char *what, GError **error);
+gboolean fm_file_writer_write (FmFileWriter *w, const void *data, gsize len, GError **error);
+/* Closes and frees (also after a failed write: error may then be NULL). */
+gboolean fm_file_writer_close (FmFileWriter *w, GError **error);
 
 /* ---- the read log ---------------------------------------------------------
  * Between begin and end, every file fm_file_open opens (in any thread) is

@@ -415,3 +415,63 @@ fm_file_pread (int fd, void *buf, gsize len, guint64 offset, const char *what, G
     }
   return TRUE;
 }
+
+/* ---- writing ------------------------------------------------------------ */
+
+struct _FmFileWriter {
+  int fd;
+  char *path, *what;
+};
+
+static gboolean
+write_error (GError **error, const char *path, const char *what, const char *step, int e)
+{
+  g_autofree char *display = fm_file_display (path);
+  g_set_error (error, FM_FILE_ERROR, FM_FILE_ERROR_WRITE, "%s: %s the %s failed: %s", display, step,
+               what, g_strerror (e));
+  return FALSE;
+}
+
+FmFileWriter *
+fm_file_writer_new (const char *path, const char *what, GError **error)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
+  if (fd < 0)
+    {
+      write_error (error, path, what, "creating", errno);
+      return NULL;
+    }
+  FmFileWriter *w = g_new0 (FmFileWriter, 1);
+  w->fd = fd;
+  w->path = g_strdup (path);
+  w->what = g_strdup (what);
+  return w;
+}
+
+gboolean
+fm_file_writer_write (FmFileWriter *w, const void *data, gsize len, GError **error)
+{
+  const guint8 *p = data;
+  while (len > 0)
+    {
+      ssize_t n = write (w->fd, p, MIN (len, (gsize) 1 << 30));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return write_error (error, w->path, w->what, "writing", n < 0 ? errno : ENOSPC);
+      p += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+gboolean
+fm_file_writer_close (FmFileWriter *w, GError **error)
+{
+  /* a full disk or a quota may only show at close (NFS, delayed allocation) */
+  gboolean ok = close (w->fd) == 0 || write_error (error, w->path, w->what, "closing", errno);
+  g_free (w->path);
+  g_free (w->what);
+  g_free (w);
+  return ok;
+}

@@ -800,25 +800,34 @@ fm_npy_write_file (const char *path, const float *data, int ndim,
         return FALSE;
       }
   g_autofree char *shape_text = describe_shape (shape, ndim);
-  GString *out = g_string_new (NULL);
-  g_string_append_len (out, "\x93NUMPY\x01\x00\x00\x00", 10);
-  g_string_append_printf (out, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }",
+  GString *head = g_string_new (NULL);
+  g_string_append_len (head, "\x93NUMPY\x01\x00\x00\x00", 10);
+  g_string_append_printf (head, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }",
                           shape_text);
   /* numpy pads so the data starts on a 64-byte boundary, newline last */
-  while ((out->len + 1) % 64)
-    g_string_append_c (out, ' ');
-  g_string_append_c (out, '\n');
-  gsize header_len = out->len - 10;
-  out->str[8] = (char) (header_len & 0xff);
-  out->str[9] = (char) (header_len >> 8);
-  for (gsize i = 0; i < count; i++)
+  while ((head->len + 1) % 64)
+    g_string_append_c (head, ' ');
+  g_string_append_c (head, '\n');
+  gsize header_len = head->len - 10;
+  head->str[8] = (char) (header_len & 0xff);
+  head->str[9] = (char) (header_len >> 8);
+
+  /* written in place, a block at a time: the caller writes to its own
+   * temporary name, and the maps are not copied whole once more */
+  FmFileWriter *w = fm_file_writer_new (path, "NumPy file", error);
+  gboolean ok = w && fm_file_writer_write (w, head->str, head->len, error);
+  g_string_free (head, TRUE);
+  guint32 block[4096];
+  for (gsize i = 0; ok && i < count; i += G_N_ELEMENTS (block))
     {
-      guint32 bits;
-      memcpy (&bits, &data[i], 4);
-      bits = GUINT32_TO_LE (bits);
-      g_string_append_len (out, (const char *) &bits, 4);
+      gsize n = MIN (count - i, G_N_ELEMENTS (block));
+      memcpy (block, data + i, n * 4);
+      if (G_BYTE_ORDER == G_BIG_ENDIAN)
+        for (gsize j = 0; j < n; j++)
+          block[j] = GUINT32_SWAP_LE_BE (block[j]);
+      ok = fm_file_writer_write (w, block, n * 4, error);
     }
-  gboolean ok = g_file_set_contents (path, out->str, out->len, error);
-  g_string_free (out, TRUE);
+  if (w)
+    ok = fm_file_writer_close (w, ok ? error : NULL) && ok;
   return ok;
 }
