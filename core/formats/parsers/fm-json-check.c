@@ -50,8 +50,8 @@ found (const Scan *s, gsize at)
     return g_strdup ("the end of the text");
   gsize n = 1;
   const char *p = s->data + at;
-  if (g_ascii_isalpha (*p))
-    while (n < 12 && at + n < s->len && g_ascii_isalnum (p[n]))
+  if (g_ascii_isalnum (*p) || *p == '-')
+    while (n < 16 && at + n < s->len && (g_ascii_isalnum (p[n]) || p[n] == '.' || p[n] == '_'))
       n++;
   else if (((guchar) *p) >= 0x80)
     n = (gsize) (g_utf8_next_char (p) - p);
