@@ -2,6 +2,7 @@
  * the run loop.  The only dialog file that talks to GIMP itself. */
 #include "fm-dialog.h"
 #include "fm-dialog-private.h"
+#include "fm-gegl.h"
 
 #include <libgimp/gimpui.h>
 
@@ -27,8 +28,8 @@ drawable_read (FmDialogSource *source, int x, int y, int w, int h, float *dst,
   DrawableData *dd = source->data;
 
   (void) error;
-  gegl_buffer_get (dd->buffer, GEGL_RECTANGLE (dd->x0 + x, dd->y0 + y, w, h),
-                   1.0, dd->format, dst, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  fm_gegl_get_float (dd->buffer, GEGL_RECTANGLE (dd->x0 + x, dd->y0 + y, w, h),
+                            dd->format, dst);
   return TRUE;
 }
 
@@ -91,7 +92,7 @@ fm_dialog_run (gint32 image_ID, gint32 drawable_ID, FmValues *values)
   const char *test_kernel = g_getenv ("FEATUREMAPS_DIALOG_KERNEL");
   gboolean ok = FALSE;
 
-  gegl_init (NULL, NULL);
+  fm_gegl_init ();
   gimp_ui_init (FM_PLUGIN_BINARY, FALSE);
 
   FmDialog *d = fm_dialog_new (drawable_source (image_ID, drawable_ID),

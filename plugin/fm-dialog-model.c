@@ -1,6 +1,7 @@
 /* fm-dialog-model: the dialog's state, GTK-free so tests can check it. */
 #include "fm-dialog-model.h"
 #include "fm-formats.h"
+#include "fm-bank-edit.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -12,9 +13,9 @@ typedef struct {
   gpointer data;
 } Listener;
 
-/* ---- bank surgery ------------------------------------------------------
- * A bank's memory layout is the core's business: new shapes are made with
- * fm_bank_new and filled in place, never by reallocating its arrays. */
+/* ---- helpers ------------------------------------------------------------
+ * Bank surgery (rotate, resize, add …) is the core's (fm-bank-edit.h); the
+ * model only keeps its selection and tells the listeners. */
 
 static void
 set_string (char **field, const char *value)
@@ -22,43 +23,6 @@ set_string (char **field, const char *value)
   char *copy = g_strdup (value);
   g_free (*field);
   *field = copy;
-}
-
-static FmBank *
-bank_like (const FmBank *src, int kh, int kw, int n_filters)
-{
-  FmBank *dst = fm_bank_new (src->name, kh, kw, src->channels, n_filters);
-
-  set_string (&dst->description, src->description);
-  set_string (&dst->kind, src->kind);
-  set_string (&dst->origin, src->origin);
-  dst->input = src->input;
-  dst->convolve = src->convolve;
-  dst->linear = src->linear;
-  dst->bgr = src->bgr;
-  dst->range = src->range;
-  dst->n_mean = src->n_mean;
-  dst->n_std = src->n_std;
-  memcpy (dst->mean, src->mean, sizeof dst->mean);
-  memcpy (dst->std, src->std, sizeof dst->std);
-  dst->stride_y = src->stride_y;
-  dst->stride_x = src->stride_x;
-  dst->dilation_y = src->dilation_y;
-  dst->dilation_x = src->dilation_x;
-  dst->def_padding = src->def_padding;
-  dst->def_border = src->def_border;
-  dst->def_activation = src->def_activation;
-  dst->def_mapping = src->def_mapping;
-  return dst;
-}
-
-static void
-copy_filter_header (FmFilter *dst, const FmFilter *src)
-{
-  set_string (&dst->name, src->name);
-  dst->bias = src->bias;
-  dst->divisor = src->divisor;
-  dst->offset = src->offset;
 }
 
 static gsize
@@ -203,17 +167,7 @@ fm_dialog_model_add_listener (FmDialogModel *model, FmDialogListener func,
 static void
 apply_defaults (FmDialogModel *model)
 {
-  const FmBank *b = model->bank;
-  const struct { FmOptionId id; int value; } defs[] = {
-    { FM_OPT_PADDING, b->def_padding },
-    { FM_OPT_BORDER, b->def_border },
-    { FM_OPT_ACTIVATION, b->def_activation },
-    { FM_OPT_MAPPING, b->def_mapping },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (defs); i++)
-    if (defs[i].value >= 0)
-      fm_options_set (&model->options, defs[i].id, defs[i].value, NULL);
+  fm_bank_apply_defaults (model->bank, &model->options, NULL, NULL);
 }
 
 gboolean
@@ -343,67 +297,17 @@ fm_dialog_model_normalize (FmDialogModel *model, int filter)
 gboolean
 fm_dialog_model_can_rotate (const FmDialogModel *model, char **reason)
 {
-  const FmBank *b = model->bank;
+  g_autoptr (GError) error = NULL;
 
-  if (!b)
+  if (!model->bank)
     return FALSE;
-  if (b->kh == b->kw || b->n_filters == 1)
+  /* one filter turning alone: the editor's buttons act on the selected one */
+  if (fm_bank_can_rotate (model->bank, 0, &error))
     return TRUE;
   if (reason)
-    *reason = g_strdup_printf ("The filters of a bank share one shape: a "
-                               "%d × %d filter cannot turn alone. Make the "
-                               "kernel square first.", b->kh, b->kw);
+    *reason = g_strdup (error->message);
   return FALSE;
 }
-
-/* Move filter's cells into a new bank through a coordinate map; the other
- * filters keep theirs when the shape is unchanged. */
-typedef void (*CellMap) (int y, int x, int kh, int kw, const int *shift,
-                         int *ny, int *nx);
-
-static void
-remap (FmDialogModel *model, int filter, int nkh, int nkw, CellMap map,
-       const int *shift)
-{
-  const FmBank *old = model->bank;
-  FmBank *bank = bank_like (old, nkh, nkw, old->n_filters);
-  int C = old->channels;
-
-  for (int k = 0; k < old->n_filters; k++)
-    {
-      copy_filter_header (&bank->filters[k], &old->filters[k]);
-      if (k != filter && filter >= 0)
-        {
-          memcpy (bank->filters[k].weights, old->filters[k].weights,
-                  filter_size (old) * sizeof (float));
-          continue;
-        }
-      memset (bank->filters[k].weights, 0, filter_size (bank) * sizeof (float));
-      for (int y = 0; y < old->kh; y++)
-        for (int x = 0; x < old->kw; x++)
-          {
-            int ny, nx;
-            map (y, x, old->kh, old->kw, shift, &ny, &nx);
-            if (ny < 0 || nx < 0 || ny >= nkh || nx >= nkw)
-              continue;
-            for (int c = 0; c < C; c++)
-              *weight_at (bank, k, ny, nx, c) = *weight_at (old, k, y, x, c);
-          }
-    }
-  fm_bank_free (model->bank);
-  model->bank = bank;
-}
-
-static void map_cw (int y, int x, int kh, int kw, const int *s, int *ny, int *nx)
-{ (void) kw; (void) s; *ny = x; *nx = kh - 1 - y; }
-static void map_ccw (int y, int x, int kh, int kw, const int *s, int *ny, int *nx)
-{ (void) kh; (void) s; *ny = kw - 1 - x; *nx = y; }
-static void map_flip_h (int y, int x, int kh, int kw, const int *s, int *ny, int *nx)
-{ (void) kh; (void) s; *ny = y; *nx = kw - 1 - x; }
-static void map_flip_v (int y, int x, int kh, int kw, const int *s, int *ny, int *nx)
-{ (void) kw; (void) s; *ny = kh - 1 - y; *nx = x; }
-static void map_shift (int y, int x, int kh, int kw, const int *s, int *ny, int *nx)
-{ (void) kh; (void) kw; *ny = y + s[0]; *nx = x + s[1]; }
 
 gboolean
 fm_dialog_model_rotate (FmDialogModel *model, int filter, gboolean clockwise)
@@ -411,8 +315,8 @@ fm_dialog_model_rotate (FmDialogModel *model, int filter, gboolean clockwise)
   if (!fm_dialog_model_can_rotate (model, NULL))
     return FALSE;
   gboolean square = model->bank->kh == model->bank->kw;
-  remap (model, filter, model->bank->kw, model->bank->kh,
-         clockwise ? map_cw : map_ccw, NULL);
+  if (!fm_bank_rotate (model->bank, filter, clockwise, NULL))
+    return FALSE;
   edited (model, FM_DIALOG_CHANGE_WEIGHTS | (square ? 0 : FM_DIALOG_CHANGE_SHAPE));
   return TRUE;
 }
@@ -420,8 +324,7 @@ fm_dialog_model_rotate (FmDialogModel *model, int filter, gboolean clockwise)
 void
 fm_dialog_model_flip (FmDialogModel *model, int filter, gboolean horizontal)
 {
-  remap (model, filter, model->bank->kh, model->bank->kw,
-         horizontal ? map_flip_h : map_flip_v, NULL);
+  fm_bank_flip (model->bank, filter, horizontal);
   edited (model, FM_DIALOG_CHANGE_WEIGHTS);
 }
 
@@ -432,53 +335,17 @@ fm_dialog_model_resize (FmDialogModel *model, int kh, int kw)
 {
   const FmBank *b = model->bank;
 
-  if (!b || kh < 1 || kw < 1 || (kh == b->kh && kw == b->kw))
+  if (!b || (kh == b->kh && kw == b->kw) || !fm_bank_resize (model->bank, kh, kw, NULL))
     return;
-  const int shift[2] = { kh / 2 - b->kh / 2, kw / 2 - b->kw / 2 };
-  remap (model, -1, kh, kw, map_shift, shift);
   edited (model, FM_DIALOG_CHANGE_SHAPE | FM_DIALOG_CHANGE_WEIGHTS);
 }
 
-/* Insert a filter at index `at`: a copy of like, or the identity. */
+/* The bank gained a filter at `at` (or failed to: -1). */
 static int
-insert_filter (FmDialogModel *model, int at, const FmFilter *like)
+inserted (FmDialogModel *model, int at)
 {
-  const FmBank *old = model->bank;
-  FmBank *bank = bank_like (old, old->kh, old->kw, old->n_filters + 1);
-  gsize size = filter_size (old) * sizeof (float);
-
-  for (int k = 0, j = 0; k < bank->n_filters; k++)
-    {
-      FmFilter *f = &bank->filters[k];
-      if (k != at)
-        {
-          copy_filter_header (f, &old->filters[j]);
-          memcpy (f->weights, old->filters[j++].weights, size);
-          continue;
-        }
-      if (like)
-        {
-          copy_filter_header (f, like);
-          char *name = g_strdup_printf ("%s copy", like->name ? like->name : "filter");
-          set_string (&f->name, name);
-          g_free (name);
-          memcpy (f->weights, like->weights, size);
-          continue;
-        }
-      /* A new filter starts as the identity: its map is the input, so the
-       * preview shows something a designer can then change. */
-      char *name = g_strdup_printf ("filter %d", k + 1);
-      set_string (&f->name, name);
-      g_free (name);
-      f->bias = 0;
-      f->divisor = 1.0;
-      f->offset = 0;
-      memset (f->weights, 0, size);
-      for (int c = 0; c < bank->channels; c++)
-        *weight_at (bank, k, (bank->kh - 1) / 2, (bank->kw - 1) / 2, c) = 1.0f;
-    }
-  fm_bank_free (model->bank);
-  model->bank = bank;
+  if (at < 0)
+    return -1;
   model->filter = at;
   edited (model, FM_DIALOG_CHANGE_SHAPE | FM_DIALOG_CHANGE_SELECT |
                  FM_DIALOG_CHANGE_NAMES);
@@ -489,40 +356,24 @@ int
 fm_dialog_model_add_filter (FmDialogModel *model)
 {
   g_return_val_if_fail (model->bank, -1);
-  return insert_filter (model, model->bank->n_filters, NULL);
+  /* A new filter starts as the identity: its map is the input, so the
+   * preview shows something a designer can then change. */
+  return inserted (model, fm_bank_add_filter (model->bank, model->bank->n_filters, NULL));
 }
 
 int
 fm_dialog_model_duplicate_filter (FmDialogModel *model, int filter)
 {
   g_return_val_if_fail (model->bank, -1);
-  /* The bank is replaced while inserting: keep the source alive. */
-  FmBank *keep = fm_bank_copy (model->bank);
-  FmFilter like = keep->filters[filter];
-  int at = insert_filter (model, filter + 1, &like);
-  fm_bank_free (keep);
-  return at;
+  return inserted (model, fm_bank_duplicate_filter (model->bank, filter, NULL));
 }
 
 gboolean
 fm_dialog_model_remove_filter (FmDialogModel *model, int filter)
 {
-  const FmBank *old = model->bank;
-
-  if (!old || old->n_filters <= 1)
+  if (!model->bank || !fm_bank_remove_filter (model->bank, filter, NULL))
     return FALSE;
-  FmBank *bank = bank_like (old, old->kh, old->kw, old->n_filters - 1);
-  for (int k = 0, j = 0; j < old->n_filters; j++)
-    {
-      if (j == filter)
-        continue;
-      copy_filter_header (&bank->filters[k], &old->filters[j]);
-      memcpy (bank->filters[k++].weights, old->filters[j].weights,
-              filter_size (old) * sizeof (float));
-    }
-  fm_bank_free (model->bank);
-  model->bank = bank;
-  model->filter = MIN (filter, bank->n_filters - 1);
+  model->filter = MIN (filter, model->bank->n_filters - 1);
   edited (model, FM_DIALOG_CHANGE_SHAPE | FM_DIALOG_CHANGE_SELECT |
                  FM_DIALOG_CHANGE_NAMES);
   return TRUE;
@@ -534,7 +385,7 @@ fm_dialog_model_rename_filter (FmDialogModel *model, int filter,
 {
   if (g_strcmp0 (model->bank->filters[filter].name, name) == 0)
     return;
-  set_string (&model->bank->filters[filter].name, name);
+  fm_bank_rename_filter (model->bank, filter, name);
   edited (model, FM_DIALOG_CHANGE_NAMES);
 }
 

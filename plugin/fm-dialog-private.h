@@ -2,7 +2,7 @@
  * widget tests (tests/dialog), which drive them as a user would. */
 #pragma once
 
-#include <gegl.h>               /* before gimpwidgets: GIMP-NOTES */
+#include <gegl.h>               /* before gimpwidgets: docs/gimp-notes.md */
 #include <gtk/gtk.h>
 #include <libgimpwidgets/gimpwidgets.h>
 

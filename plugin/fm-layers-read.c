@@ -7,6 +7,7 @@
  * and 16/32-bit images keep their precision. */
 #include "fm-layers-read.h"
 
+#include "fm-gegl.h"
 #include "fm-plugin-errors.h"
 
 gboolean
@@ -54,8 +55,8 @@ fm_drawable_source_read (gpointer user_data, int y0, int n_rows, float *pixels,
 {
   FmDrawableSource *src = user_data;
   (void) error;
-  gegl_buffer_get (src->buffer,
-                   GEGL_RECTANGLE (src->x, src->y + y0, src->width, n_rows),
-                   1.0, src->format, pixels, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  fm_gegl_get_float (src->buffer,
+                            GEGL_RECTANGLE (src->x, src->y + y0, src->width, n_rows),
+                            src->format, pixels);
   return TRUE;
 }

@@ -1,7 +1,7 @@
 /* fm-layers-write: creating, filling and inserting the map layers.
  *
  * Values are written in each layer's own model and TRC ("TRC trap" in
- * GIMP-NOTES): a gamma layer gets R'G'B'A / Y'A, a linear one RGBA / YA, so
+ * docs/gimp-notes.md): a gamma layer gets R'G'B'A / Y'A, a linear one RGBA / YA, so
  * babl only changes the sample type and what is stored equals what the core
  * computed (a raw 3.0 in a float image reads back 3.0). */
 #include "fm-layers-write.h"

@@ -1,6 +1,6 @@
 /* fm-pdb-params: the PDB signature of plug-in-feature-maps, generated from
  * the option table (fm_option_spec), and the checks that turn raw PDB
- * arguments into FmValues.  DESIGN.md fixes the order: run-mode, image,
+ * arguments into FmValues.  docs/design.md fixes the order: run-mode, image,
  * drawable, kernel, then the options in FmOptionId order. */
 #pragma once
 

@@ -5,8 +5,10 @@
 
 #include <string.h>
 #include "fm-apply.h"
+#include "fm-file-check.h"
+#include "fm-gegl.h"
 #include "fm-bank.h"
-#include "fm-interactive.h"
+#include "fm-dialog.h"
 #include "fm-pdb-params.h"
 #include "fm-plugin-errors.h"
 
@@ -33,6 +35,7 @@ query (void)
                           FM_PDB_N_PARAMS, n_returns, args, returns);
   gimp_plugin_menu_register (FM_PLUGIN_PROC, "<Image>/Filters/Generic");
   fm_pdb_params_free (args);
+  fm_file_check_query ();
 }
 
 /* The presets folder beside the binary: a per-user install copies both into
@@ -65,7 +68,7 @@ pick_values (GimpRunMode mode, gint32 image, gint32 drawable, gint n_params,
 
     case GIMP_RUN_INTERACTIVE:
       fm_values_load (values);
-      if (fm_dialog_run && !fm_dialog_run (image, drawable, values))
+      if (!fm_dialog_run (image, drawable, values))
         {
           *status = GIMP_PDB_CANCEL;
           return FALSE;
@@ -88,14 +91,18 @@ run (const gchar *name, gint n_params, const GimpParam *params,
   GimpPDBStatusType status = GIMP_PDB_SUCCESS;
   GError *error = NULL;
   FmValues values;
-  (void) name;
 
+  if (!strcmp (name, FM_FILE_CHECK_PROC))
+    {
+      fm_file_check_run (n_params, params, n_return, return_vals);
+      return;
+    }
   g_clear_pointer (&layer_ids, g_free);
   *return_vals = values_out;
   *n_return = 1;
   values_out[0].type = GIMP_PDB_STATUS;
 
-  gegl_init (NULL, NULL);
+  fm_gegl_init ();
   /* GIMP hands plug-ins its own tile-cache size (often gigabytes): GEGL
    * would then keep every written map tile in this process until the end,
    * K full maps after all.  A small cache makes it pass tiles on to GIMP's

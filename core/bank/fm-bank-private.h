@@ -27,6 +27,10 @@ G_BEGIN_DECLS
 gboolean fm_bank_check_shape (const char *where, gsize kh, gsize kw,
                               gsize channels, gsize n_filters, GError **error);
 
+/* Every bank-wide field to what an undeclared one means (input auto, range
+ * 1, no defaults …): fm_bank_new and the readers start from it. */
+void fm_bank_init_fields (FmBank *bank);
+
 /* "filter 2 'blur'" — how every message names a filter (index from 1). */
 char *fm_bank_filter_label (int index, const char *name);
 

@@ -28,10 +28,43 @@ fm_bank_new (const char *name, int kh, int kw, int channels, int n_filters)
       bank->filters[k].weights = g_new0 (float, per);
       bank->filters[k].divisor = 1.0;
     }
+  fm_bank_init_fields (bank);
+  return bank;
+}
+
+void
+fm_bank_init_fields (FmBank *bank)
+{
   bank->input = FM_INPUT_AUTO;
   bank->range = 1.0;
-  bank->def_padding = bank->def_border = bank->def_activation = bank->def_mapping = -1;
-  return bank;
+  for (int id = 0; id < FM_N_OPTIONS; id++)
+    bank->defaults[id] = -1;
+}
+
+void
+fm_bank_input_decl (const FmBank *bank, FmInputDecl *decl)
+{
+  G_STATIC_ASSERT (G_N_ELEMENTS (bank->mean) == FM_INPUT_DECL_MAX_CHANNELS);
+  G_STATIC_ASSERT (G_N_ELEMENTS (bank->std) == FM_INPUT_DECL_MAX_CHANNELS);
+  fm_input_decl_init (decl);
+  decl->linear = bank->linear;
+  decl->bgr = bank->bgr;
+  decl->range = bank->range;
+  decl->n_mean = bank->n_mean;
+  decl->n_std = bank->n_std;
+  memcpy (decl->mean, bank->mean, sizeof decl->mean);
+  memcpy (decl->std, bank->std, sizeof decl->std);
+}
+
+gboolean
+fm_bank_apply_defaults (const FmBank *bank, FmOptions *opts, const gboolean *keep,
+                        GError **error)
+{
+  for (int id = 0; id < FM_N_OPTIONS; id++)
+    if (bank->defaults[id] >= 0 && !(keep && keep[id])
+        && !fm_options_set (opts, id, bank->defaults[id], error))
+      return FALSE;
+  return TRUE;
 }
 
 FmBank *
@@ -168,7 +201,11 @@ static gboolean
 check_default (int value, FmOptionId id, GError **error)
 {
   const FmOptionSpec *spec = fm_option_spec (id);
-  if (value == -1 || (value >= spec->min && value <= spec->max))
+  if (value == -1)
+    return TRUE;
+  if (!spec->bank_default)
+    return invalid (error, "defaults: %s: a bank cannot set a default for it", spec->name);
+  if (value >= spec->min && value <= spec->max)
     return TRUE;
   g_autofree char *range = fm_option_describe_range (id);
   return invalid (error, "defaults: %s %d: must be one of %s", spec->name, value, range);
@@ -235,10 +272,10 @@ fm_bank_validate (const FmBank *bank, GError **error)
   for (int i = 0; i < 4; i++)
     if (steps[i].v < 0 || steps[i].v > FM_CONV_MAX_STEP)
       return invalid (error, "%s %d: must be between 1 and %d", steps[i].name, steps[i].v, FM_CONV_MAX_STEP);
-  return check_default (bank->def_padding, FM_OPT_PADDING, error)
-      && check_default (bank->def_border, FM_OPT_BORDER, error)
-      && check_default (bank->def_activation, FM_OPT_ACTIVATION, error)
-      && check_default (bank->def_mapping, FM_OPT_MAPPING, error);
+  for (int id = 0; id < FM_N_OPTIONS; id++)
+    if (!check_default (bank->defaults[id], id, error))
+      return FALSE;
+  return TRUE;
 }
 
 void

@@ -1,5 +1,5 @@
 /* fm-cli-bench: `featuremaps bench` — the standard workloads of
- * ../shared/bench/workloads.md timed through the public engine API.
+ * docs/workloads.md timed through the public engine API.
  *
  * What is timed is what a user of the library waits for: fm_conv_plan_run_image
  * over the whole image, bias and activation included, into an output buffer
@@ -7,6 +7,7 @@
  * of a fresh 512 MB buffer are not counted, as for the other tools we compare
  * with).  Plan creation (weight packing) is outside the timing. */
 #include "fm-cli.h"
+#include "fm-cli-bench.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,71 +17,52 @@
 #include <sys/resource.h>
 #include <json-glib/json-glib.h>
 
-typedef struct {
-  const char *name;
-  int h, w, c;            /* full size */
-  int qh, qw;             /* --quick size */
-  int k, kh, kw;
-  int groups;
-  FmPadding padding;
-  FmActivation activation;
-  const char *what;
-} Workload;
-
 static const Workload workloads[] = {
   { "W1", 4096, 4096, 1, 256, 256, 1, 3, 3, 1, FM_PADDING_VALID, FM_ACTIVATION_NONE,
-    "3x3 line detector, 16 MP grey" },
+    "3x3 line detector, 16 MP grey", FALSE },
   { "W2", 2048, 2048, 3, 128, 160, 32, 3, 3, 1, FM_PADDING_SAME, FM_ACTIVATION_RELU,
-    "32 x 3x3x3 + bias + ReLU" },
+    "32 x 3x3x3 + bias + ReLU", FALSE },
   { "W3", 2048, 2048, 3, 128, 128, 8, 7, 7, 1, FM_PADDING_SAME, FM_ACTIVATION_NONE,
-    "8 x 7x7x3" },
+    "8 x 7x7x3", FALSE },
   { "W4", 2048, 2048, 1, 128, 128, 1, 31, 31, 1, FM_PADDING_SAME, FM_ACTIVATION_NONE,
-    "31x31 non-separable" },
+    "31x31 non-separable", FALSE },
   { "W5", 512, 512, 64, 32, 48, 64, 3, 3, 1, FM_PADDING_SAME, FM_ACTIVATION_NONE,
-    "64 -> 64, 3x3" },
+    "64 -> 64, 3x3", FALSE },
   { "W6", 4096, 4096, 3, 256, 256, 4, 5, 5, 1, FM_PADDING_SAME, FM_ACTIVATION_NONE,
-    "4 x 5x5x3 designer bank, 16 MP" },
+    "4 x 5x5x3 designer bank, 16 MP", FALSE },
   { "W6d", 4096, 4096, 3, 256, 256, 3, 5, 5, 3, FM_PADDING_SAME, FM_ACTIVATION_NONE,
-    "5x5 per channel (groups 3), 16 MP" },
+    "5x5 per channel (groups 3), 16 MP", FALSE },
+  /* A network (fm-cli-bench-net.c): k, kh, kw are its last layer's. */
+  { "N1", 1024, 1024, 3, 128, 128, 128, 3, 3, 1, FM_PADDING_SAME, FM_ACTIVATION_RELU,
+    "VGG-style conv3-64 x2, max-pool 2, conv3-128 x2, ReLU; last layer", TRUE },
 };
 
-typedef struct {
-  const Workload *wl;
-  int h, w;
-  double median, min, max;
-  double cpu_median;      /* process CPU seconds per run (all threads) */
-  double gflop, gflops, pct_peak;
-  double rss_mb;
-  double max_diff;        /* vs direct-c with --check, else −1 */
-  char path[32];
-} Result;
-
-static double
-now_s (void)
+double
+fm_bench_now_s (void)
 {
   struct timespec t;
   clock_gettime (CLOCK_MONOTONIC, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static double
-cpu_s (void)
+double
+fm_bench_cpu_s (void)
 {
   struct timespec t;
   clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static int
-compare_double (const void *a, const void *b)
+int
+fm_bench_compare_double (const void *a, const void *b)
 {
   double x = *(const double *) a, y = *(const double *) b;
   return (x > y) - (x < y);
 }
 
 /* Reproducible uniform floats in [lo, hi) without libc's global state. */
-static void
-fill_random (float *v, gsize n, guint64 seed, float lo, float hi)
+void
+fm_bench_fill_random (float *v, gsize n, guint64 seed, float lo, float hi)
 {
   guint64 s = seed * 0x9E3779B97F4A7C15ull + 1;
   for (gsize i = 0; i < n; i++)
@@ -94,8 +76,8 @@ fill_random (float *v, gsize n, guint64 seed, float lo, float hi)
 
 /* Peak resident memory of this workload alone: clear_refs 5 resets VmHWM
  * (Linux ≥ 4.0); without it, ru_maxrss (the process's peak so far). */
-static void
-reset_peak_rss (void)
+void
+fm_bench_reset_peak_rss (void)
 {
   FILE *f = fopen ("/proc/self/clear_refs", "w");
   if (f)
@@ -105,8 +87,8 @@ reset_peak_rss (void)
     }
 }
 
-static double
-peak_rss_mb (void)
+double
+fm_bench_peak_rss_mb (void)
 {
   FILE *f = fopen ("/proc/self/status", "r");
   char line[256];
@@ -175,9 +157,9 @@ static gpointer
 probe_thread (gpointer data)
 {
   Probe *p = data;
-  double t = now_s ();
+  double t = fm_bench_now_s ();
   p->sink = p->lanes == 16 ? fma_loop_512 (p->n) : fma_loop_256 (p->n);
-  p->seconds = now_s () - t;
+  p->seconds = fm_bench_now_s () - t;
   return NULL;
 }
 
@@ -272,12 +254,14 @@ run_workload (const Workload *wl, gboolean quick, int n_threads, int n_runs,
   gsize n_in = (gsize) h * w * wl->c, n_w = (gsize) wl->k * wl->kh * wl->kw * cg;
   gboolean ok = FALSE;
 
+  if (wl->net)
+    return fm_cli_bench_net (wl, quick, n_threads, n_runs, peak, r, error);
   memset (r, 0, sizeof *r);
   r->wl = wl;
   r->h = h;
   r->w = w;
   r->max_diff = -1.0;
-  reset_peak_rss ();
+  fm_bench_reset_peak_rss ();
 
   float *in = g_try_new (float, n_in);
   float *weights = g_new (float, n_w);
@@ -291,10 +275,10 @@ run_workload (const Workload *wl, gboolean quick, int n_threads, int n_runs,
                    "bench %s: no memory for the %d × %d × %d input", wl->name, h, w, wl->c);
       goto out;
     }
-  fill_random (in, n_in, 1, 0.0f, 1.0f);
+  fm_bench_fill_random (in, n_in, 1, 0.0f, 1.0f);
   float scale = 1.0f / sqrtf ((float) wl->kh * wl->kw * cg);
-  fill_random (weights, n_w, 2, -scale, scale);
-  fill_random (bias, wl->k, 3, -0.1f, 0.1f);
+  fm_bench_fill_random (weights, n_w, 2, -scale, scale);
+  fm_bench_fill_random (bias, wl->k, 3, -0.1f, 0.1f);
 
   FmConvParams p;
   set_params (&p, wl, weights, bias, n_threads);
@@ -318,14 +302,14 @@ run_workload (const Workload *wl, gboolean quick, int n_threads, int n_runs,
     goto out;
   for (int i = 0; i < n_runs; i++)
     {
-      double t = now_s (), c = cpu_s ();
+      double t = fm_bench_now_s (), c = fm_bench_cpu_s ();
       if (!fm_conv_plan_run_image (plan, in, out, error))
         goto out;
-      times[i] = now_s () - t;
-      cpu[i] = cpu_s () - c;
+      times[i] = fm_bench_now_s () - t;
+      cpu[i] = fm_bench_cpu_s () - c;
     }
-  qsort (times, n_runs, sizeof *times, compare_double);
-  qsort (cpu, n_runs, sizeof *cpu, compare_double);
+  qsort (times, n_runs, sizeof *times, fm_bench_compare_double);
+  qsort (cpu, n_runs, sizeof *cpu, fm_bench_compare_double);
   r->cpu_median = cpu[n_runs / 2];
   r->median = n_runs % 2 ? times[n_runs / 2]
                          : 0.5 * (times[n_runs / 2 - 1] + times[n_runs / 2]);
@@ -334,7 +318,7 @@ run_workload (const Workload *wl, gboolean quick, int n_threads, int n_runs,
   r->gflop = 2.0 * geo->out_h * geo->out_w * wl->k * wl->kh * wl->kw * cg / 1e9;
   r->gflops = r->gflop / r->median;
   r->pct_peak = peak > 0.0 ? 100.0 * r->gflops / peak : -1.0;
-  r->rss_mb = peak_rss_mb ();
+  r->rss_mb = fm_bench_peak_rss_mb ();
 
   if (check)
     {
@@ -375,8 +359,9 @@ cpu_model (void)
 }
 
 static gboolean
-write_json (const char *file, const Result *res, int n, int n_threads, int n_runs,
-            gboolean quick, double peak, const char *peak_source, GError **error)
+write_json (const char *file, const Result *res, int n, const FmBenchStartup *st,
+            int n_st, int n_threads, int n_runs, gboolean quick, double peak,
+            const char *peak_source, GError **error)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree char *model = cpu_model ();
@@ -428,6 +413,27 @@ write_json (const char *file, const Result *res, int n, int n_threads, int n_run
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "startup");
+  json_builder_begin_array (b);
+  for (int i = 0; i < n_st; i++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "babl_cache");
+      json_builder_add_string_value (b, st[i].cache);
+      json_builder_set_member_name (b, "median_s");
+      json_builder_add_double_value (b, st[i].median);
+      json_builder_set_member_name (b, "min_s");
+      json_builder_add_double_value (b, st[i].min);
+      json_builder_set_member_name (b, "max_s");
+      json_builder_add_double_value (b, st[i].max);
+      json_builder_set_member_name (b, "cpu_s");
+      json_builder_add_double_value (b, st[i].cpu);
+      json_builder_set_member_name (b, "peak_rss_mb");
+      json_builder_add_double_value (b, st[i].rss_mb);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_builder_end_object (b);
 
   g_autoptr (JsonGenerator) gen = json_generator_new ();
@@ -458,17 +464,24 @@ print_result (const Result *r)
 }
 
 static gboolean
-pick_workloads (const char *only, gboolean *chosen, GError **error)
+pick_workloads (const char *only, gboolean *chosen, gboolean *startup,
+                GError **error)
 {
   const int n = G_N_ELEMENTS (workloads);
   for (int i = 0; i < n; i++)
     chosen[i] = only == NULL;
+  *startup = only == NULL;
   if (!only)
     return TRUE;
   g_auto (GStrv) names = g_strsplit (only, ",", -1);
   for (int j = 0; names[j]; j++)
     {
       char *name = g_strstrip (names[j]);
+      if (!g_ascii_strcasecmp (name, "startup"))
+        {
+          *startup = TRUE;
+          continue;
+        }
       int i = 0;
       while (i < n && g_ascii_strcasecmp (workloads[i].name, name) != 0)
         i++;
@@ -476,7 +489,7 @@ pick_workloads (const char *only, gboolean *chosen, GError **error)
         {
           g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
                        "bench --only %s: unknown workload '%s' (W1, W2, W3, W4, W5, "
-                       "W6, W6d)", only, name);
+                       "W6, W6d, N1, startup)", only, name);
           return FALSE;
         }
       chosen[i] = TRUE;
@@ -502,7 +515,7 @@ list_conv_paths (void)
 gboolean
 fm_cli_bench (int argc, char **argv, GError **error)
 {
-  g_autofree char *only = NULL, *json = NULL;
+  g_autofree char *only = NULL, *json = NULL, *babl_cache = NULL;
   int n_threads = 2, n_runs = 0;
   double peak = 0.0;
   gboolean quick = FALSE, check = FALSE, list_paths = FALSE;
@@ -516,14 +529,19 @@ fm_cli_bench (int argc, char **argv, GError **error)
     { "peak", 0, 0, G_OPTION_ARG_DOUBLE, &peak, "The machine's peak GFLOP/s (default: measured)", "GFLOPS" },
     { "list-paths", 0, 0, G_OPTION_ARG_NONE, &list_paths,
       "List the inner loops (FEATUREMAPS_CONV_PATH values) and exit", NULL },
+    { "babl-cache", 0, 0, G_OPTION_ARG_FILENAME, &babl_cache,
+      "The babl cache GIMP leaves, for the start-up line (default: your own, $XDG_CACHE_HOME/babl/babl-fishes)", "FILE" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- time the standard workloads");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_summary (ctx,
-    "W1–W6d of workloads.md on random float32 data: median of the timed runs\n"
+    "W1–W6d of docs/workloads.md and the network N1 on random float32 data:\n"
+    "median of the timed runs\n"
     "after a warm-up, GFLOP/s (2·Hout·Wout·K·kh·kw·C/groups), % of peak,\n"
-    "peak resident memory and the inner loop the plan chose.");
+    "peak resident memory and the inner loop the plan chose.  Then start-up:\n"
+    "this program run as a child on a 256 × 256 PNG (apply -k sobel, .npy out),\n"
+    "exec → exit, with no babl cache and with the one GIMP leaves.");
   if (!g_option_context_parse (ctx, &argc, &argv, error))
     {
       g_prefix_error (error, "bench: ");
@@ -548,8 +566,8 @@ fm_cli_bench (int argc, char **argv, GError **error)
       return FALSE;
     }
 
-  gboolean chosen[G_N_ELEMENTS (workloads)];
-  if (!pick_workloads (only, chosen, error))
+  gboolean chosen[G_N_ELEMENTS (workloads)], startup;
+  if (!pick_workloads (only, chosen, &startup, error))
     return FALSE;
 
   const char *peak_source = "given";
@@ -581,8 +599,27 @@ fm_cli_bench (int argc, char **argv, GError **error)
           || (check && !(r->max_diff <= 1e-4)))
         all_ok = FALSE;
     }
-  if (json && !write_json (json, res, n_res, n_threads, n_runs, quick, peak,
-                           peak_source, error))
+  FmBenchStartup st[2];
+  int n_st = 0;
+  if (startup)
+    {
+      int runs = MAX (n_runs, 5);
+      printf ("\nstart-up: featuremaps apply -k sobel on a 256 × 256 8-bit PNG, .npy out; "
+              "a child process, exec → exit, median of %d\n", runs);
+      printf ("%-10s %10s %9s %9s %9s %8s\n", "babl cache", "median_ms", "min_ms",
+              "max_ms", "cpu_ms", "rss_MB");
+      if (!fm_cli_bench_startup (babl_cache, runs, st, &n_st, error))
+        return FALSE;
+      for (int i = 0; i < n_st; i++)
+        printf ("%-10s %10.1f %9.1f %9.1f %9.1f %8.1f%s%s\n",
+                i == 0 ? "none" : "GIMP's", st[i].median * 1e3, st[i].min * 1e3,
+                st[i].max * 1e3, st[i].cpu * 1e3, st[i].rss_mb,
+                i == 0 ? "" : "  ", i == 0 ? "" : st[i].cache);
+      if (n_st < 2)
+        printf ("%-10s (no babl cache found; give --babl-cache FILE)\n", "GIMP's");
+    }
+  if (json && !write_json (json, res, n_res, st, n_st, n_threads, n_runs, quick,
+                           peak, peak_source, error))
     return FALSE;
   if (!all_ok)
     {

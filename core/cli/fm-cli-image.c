@@ -1,6 +1,8 @@
-/* fm-cli-image: read the input image (.npy or GEGL). */
+/* fm-cli-image: read the input image — a .npy, or an image file through the
+ * decoder its first bytes name. */
 #include "fm-cli.h"
 #include "fm-cli-image.h"
+#include "fm-file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#include <gegl.h>
 
 gboolean
 fm_cli_is_npy (const char *path)
@@ -23,9 +24,9 @@ fm_cli_image_clear (FmCliImage *image)
   g_clear_pointer (&image->pixels, g_free);
 }
 
-static gboolean
-set_size (FmCliImage *image, const char *path, gsize h, gsize w, gsize c,
-          GError **error)
+gboolean
+fm_cli_image_check_size (const char *path, gsize h, gsize w, gsize c,
+                         GError **error)
 {
   if (h == 0 || w == 0 || c == 0)
     {
@@ -34,19 +35,70 @@ set_size (FmCliImage *image, const char *path, gsize h, gsize w, gsize c,
                    G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT ")", path, h, w, c);
       return FALSE;
     }
-  if (h > FM_CONV_MAX_SIDE || w > FM_CONV_MAX_SIDE || c > FM_CONV_MAX_CHANNELS)
+  if (h > FM_CONV_MAX_SIDE || w > FM_CONV_MAX_SIDE || c > FM_CONV_MAX_CHANNELS
+      || h * w > FM_CLI_MAX_PIXELS || h * w * c > FM_CLI_MAX_VALUES)
     {
-      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_TOO_LARGE,
                    "%s: image %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " × %"
                    G_GSIZE_FORMAT " is too large (at most %d pixels a side, "
-                   "%d channels)", path, h, w, c, FM_CONV_MAX_SIDE,
-                   FM_CONV_MAX_CHANNELS);
+                   "%d channels, %" G_GSIZE_FORMAT " Mpixels, %" G_GSIZE_FORMAT
+                   " M values)", path, h, w, c, FM_CONV_MAX_SIDE,
+                   FM_CONV_MAX_CHANNELS, FM_CLI_MAX_PIXELS >> 20,
+                   FM_CLI_MAX_VALUES >> 20);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+fm_cli_image_alloc (FmCliImage *image, const char *path, gsize h, gsize w,
+                    gsize c, GError **error)
+{
+  if (!fm_cli_image_check_size (path, h, w, c, error))
+    return FALSE;
+  image->pixels = g_try_new (float, h * w * c);
+  if (!image->pixels)
+    {
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_TOO_LARGE,
+                   "%s: not enough memory for %" G_GSIZE_FORMAT " × %"
+                   G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " floats", path, h, w, c);
       return FALSE;
     }
   image->height = (int) h;
   image->width = (int) w;
   image->channels = (int) c;
   return TRUE;
+}
+
+void
+fm_cli_u8_to_float (const guint8 *src, float *dst, gsize n)
+{
+  static float table[256];
+  static gsize ready;
+  if (g_once_init_enter (&ready))
+    {
+      for (int i = 0; i < 256; i++)
+        table[i] = (float) (i / 255.0);
+      g_once_init_leave (&ready, 1);
+    }
+  for (gsize i = 0; i < n; i++)
+    dst[i] = table[src[i]];
+}
+
+void
+fm_cli_u16_to_float (const guint16 *src, float *dst, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    dst[i] = (float) (src[i] / 65535.0);
+}
+
+gboolean
+fm_cli_image_not_readable (const char *path, GError **error)
+{
+  g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_NOT_IMAGE,
+               "%s: not an image GEGL can read (PNG, JPEG, TIFF, GIF, WebP, "
+               "EXR, HDR, PNM) nor a .npy", path);
+  return FALSE;
 }
 
 static gboolean
@@ -91,7 +143,7 @@ load_npy (const char *path, FmCliImage *image, GError **error)
                    "H × W × C", path, array->ndim);
       return FALSE;
     }
-  if (!set_size (image, path, h, w, c, error))
+  if (!fm_cli_image_check_size (path, h, w, c, error))
     return FALSE;
 
   for (gsize i = 0; i < array->size; i++)
@@ -108,206 +160,148 @@ load_npy (const char *path, FmCliImage *image, GError **error)
       if (u8)
         array->data[i] /= 255.0f;
     }
+  image->height = (int) h;
+  image->width = (int) w;
+  image->channels = (int) c;
   image->pixels = g_steal_pointer (&array->data);
   return TRUE;
 }
 
-/* GEGL's loaders report through g_log too (libtiff's errors arrive as
- * messages): keep them to judge the result, never print them. */
-static void
-keep_message (const gchar *domain, GLogLevelFlags level, const gchar *message,
-              gpointer data)
-{
-  (void) domain;
-  (void) level;
-  g_string_append_printf (data, "%s\n", message);
-}
-
-/* The loader is picked from the file's first bytes, not its name: GEGL's
- * own choice goes by the extension, and a wrong one can be fatal (libjpeg
- * exits the process on a file that is not a JPEG) or slow (an unknown
- * extension falls back to ImageMagick). */
+/* The readers, picked from the file's first bytes, never its name: a wrong
+ * name must not pick a wrong decoder (libjpeg ends the process on a file
+ * that is not a JPEG when GEGL runs it; an unknown extension sends GEGL to
+ * ImageMagick).  A format with its own decoder falls back to the GEGL
+ * operation for the variants the decoder leaves. */
+typedef gboolean (*Decode) (const char *path, FmCliImage *image,
+                            FmCliColour *colour, GError **error);
 static const struct {
   const char *magic;
   gsize len, at;
-  const char *op;
-} loaders[] = {
-  { "\x89PNG\r\n\x1a\n", 8, 0, "gegl:png-load" },
-  { "\xff\xd8\xff", 3, 0, "gegl:jpg-load" },
-  { "II*\0", 4, 0, "gegl:tiff-load" },
-  { "MM\0*", 4, 0, "gegl:tiff-load" },
-  { "GIF8", 4, 0, "gegl:gif-load" },
-  { "WEBP", 4, 8, "gegl:webp-load" },
-  { "\x76\x2f\x31\x01", 4, 0, "gegl:exr-load" },
-  { "#?", 2, 0, "gegl:rgbe-load" },
-  { "P5", 2, 0, "gegl:ppm-load" },
-  { "P6", 2, 0, "gegl:ppm-load" },
+  Decode decode;        /* NULL: GEGL only */
+  const char *gegl_op;
+} readers[] = {
+  { "\x89PNG\r\n\x1a\n", 8, 0, fm_cli_png_load, "gegl:png-load" },
+  { "\xff\xd8\xff", 3, 0, fm_cli_jpeg_load, "gegl:jpg-load" },
+  { "II*\0", 4, 0, fm_cli_tiff_load, "gegl:tiff-load" },
+  { "MM\0*", 4, 0, fm_cli_tiff_load, "gegl:tiff-load" },
+  { "GIF8", 4, 0, NULL, "gegl:gif-load" },
+  { "WEBP", 4, 8, NULL, "gegl:webp-load" },
+  { "\x76\x2f\x31\x01", 4, 0, NULL, "gegl:exr-load" },
+  { "#?", 2, 0, NULL, "gegl:rgbe-load" },
+  { "P5", 2, 0, NULL, "gegl:ppm-load" },
+  { "P6", 2, 0, NULL, "gegl:ppm-load" },
 };
 
-static const char *
-pick_loader (const char *path)
+static int
+pick_reader (const char *path)
 {
   guint8 head[16] = { 0 };
   FILE *f = fopen (path, "rb");
   if (!f)
-    return NULL;
+    return -1;
   gsize n = fread (head, 1, sizeof head, f);
   fclose (f);
-  for (gsize i = 0; i < G_N_ELEMENTS (loaders); i++)
-    if (n >= loaders[i].at + loaders[i].len
-        && memcmp (head + loaders[i].at, loaders[i].magic, loaders[i].len) == 0
-        && gegl_has_operation (loaders[i].op))
-      return loaders[i].op;
-  return NULL;
-}
-
-/* libjpeg ends the whole process on an error in the headers (GEGL keeps
- * its default handler), so check them before GEGL opens the file: every
- * marker segment up to the start of scan must be complete, after a frame
- * header.  Damage inside the scan data is only a warning for libjpeg. */
-static gboolean
-jpeg_headers_complete (const char *path)
-{
-  GMappedFile *map = g_mapped_file_new (path, FALSE, NULL);
-  if (!map)
-    return FALSE;
-  const guint8 *d = (const guint8 *) g_mapped_file_get_contents (map);
-  gsize n = g_mapped_file_get_length (map), pos = 2;
-  gboolean frame = FALSE, ok = FALSE;
-  while (d && pos + 1 < n)
-    {
-      if (d[pos] != 0xff)
-        break;
-      while (pos < n && d[pos] == 0xff)
-        pos++;
-      if (pos >= n)
-        break;
-      guint8 m = d[pos];
-      if ((m >= 0xd0 && m <= 0xd7) || m == 0x01)
-        {
-          pos++;
-          continue;
-        }
-      if (m == 0xd9 || pos + 2 >= n)
-        break;
-      gsize len = (gsize) d[pos + 1] << 8 | d[pos + 2];
-      if (len < 2 || pos + 1 + len > n)
-        break;
-      if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc)
-        frame = TRUE;
-      if (m == 0xda)
-        {
-          ok = frame;
-          break;
-        }
-      pos += 1 + len;
-    }
-  g_mapped_file_unref (map);
-  return ok;
+  for (gsize i = 0; i < G_N_ELEMENTS (readers); i++)
+    if (n >= readers[i].at + readers[i].len
+        && memcmp (head + readers[i].at, readers[i].magic, readers[i].len) == 0)
+      return (int) i;
+  return -1;
 }
 
 static gboolean
-not_readable (const char *path, GError **error)
+load_image_file (const char *path, FmCliImage *image, GError **error)
 {
-  g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
-               "%s: not an image GEGL can read (PNG, JPEG, TIFF, GIF, WebP, "
-               "EXR, HDR, PNM) nor a .npy", path);
-  return FALSE;
-}
+  int r = pick_reader (path);
+  if (r < 0)
+    return fm_cli_image_not_readable (path, error);
 
-static gboolean
-load_gegl (const char *path, FmCliImage *image, GError **error)
-{
-  fm_cli_gegl_start ();
-  const char *op = pick_loader (path);
-  if (!op)
-    return not_readable (path, error);
-  if (!strcmp (op, "gegl:jpg-load") && !jpeg_headers_complete (path))
+  /* Tests compare the decoders with GEGL's loaders on the same files. */
+  gboolean gegl_only = !g_strcmp0 (g_getenv ("FEATUREMAPS_IMAGE_READER"), "gegl");
+  if (readers[r].decode && !gegl_only)
     {
-      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
-                   "%s: damaged or truncated JPEG (incomplete headers)", path);
-      return FALSE;
-    }
-
-  /* Loaders print (libpng, libtiff) and warn from node set-up onwards. */
-  int quiet = fm_cli_quiet_begin ();
-  GString *logged = g_string_new (NULL);
-  GLogFunc old = g_log_set_default_handler (keep_message, logged);
-
-  GeglBuffer *buffer = NULL;
-  GeglNode *graph = gegl_node_new ();
-  GeglNode *load = gegl_node_new_child (graph, "operation", op, "path", path, NULL);
-  GeglNode *sink = gegl_node_new_child (graph, "operation", "gegl:buffer-sink",
-                                        "buffer", &buffer, NULL);
-  gegl_node_link (load, sink);
-  gegl_node_process (sink);
-  g_object_unref (graph);
-
-  const GeglRectangle *extent = buffer ? gegl_buffer_get_extent (buffer) : NULL;
-  gboolean ok = extent && extent->width > 0 && extent->height > 0;
-  gboolean alpha = FALSE;
-  int colour = 0;
-  if (ok)
-    {
-      const Babl *stored = gegl_buffer_get_format (buffer);
-      alpha = babl_format_has_alpha (stored);
-      colour = babl_format_get_n_components (stored) - (alpha ? 1 : 0);
-      ok = set_size (image, path, extent->height, extent->width,
-                     (colour <= 1 ? 1 : 3) + (alpha ? 1 : 0), error);
+      FmCliColour colour = { 0 };
+      GError *local = NULL;
+      gboolean ok = readers[r].decode (path, image, &colour, &local)
+                    && fm_cli_colour_to_srgb (image, &colour, path, &local);
+      fm_cli_colour_clear (&colour);
       if (ok)
-        {
-          const char *format = colour <= 1 ? (alpha ? "Y'A float" : "Y' float")
-                                           : (alpha ? "R'G'B'A float" : "R'G'B' float");
-          image->pixels = g_new (float, (gsize) image->width * image->height
-                                        * image->channels);
-          gegl_buffer_get (buffer, extent, 1.0, babl_format (format),
-                           image->pixels, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
-        }
-      else
-        extent = NULL;
-    }
-  g_clear_object (&buffer);
-
-  g_log_set_default_handler (old, NULL);
-  g_autofree char *printed = fm_cli_quiet_end (quiet);
-  g_string_prepend (logged, printed);
-  g_autofree char *said = g_string_free (logged, FALSE);
-  g_autofree char *line = NULL;
-  if (ok && fm_cli_quiet_says_error (said, &line))
-    {
+        return TRUE;
       fm_cli_image_clear (image);
+      if (!g_error_matches (local, FM_CLI_ERROR, FM_CLI_ERROR_UNSUPPORTED))
+        {
+          g_propagate_error (error, local);
+          return FALSE;
+        }
+      g_error_free (local);
+    }
+  return fm_cli_gegl_load (path, readers[r].gegl_op, image, error);
+}
+
+/* What every reader needs first: a readable regular file.  Opened once
+ * through fm-file (a stat first, O_NONBLOCK, fstat): a FIFO, a device, a
+ * socket or a symlink loop is named as such instead of blocking or being
+ * read without end, and the file joins the run's read log, so that no
+ * output may overwrite it (fm-cli-output.c). */
+static gboolean
+check_file (const char *path, GError **error)
+{
+  if (fm_file_kind (path, NULL, NULL) == FM_FILE_DIRECTORY)
+    {
+      g_autofree char *shown = fm_file_display (path);
       g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
-                   "%s: damaged or truncated image (%s)", path, line);
+                   "%s: is a folder, not an image", shown);
       return FALSE;
     }
-  if (!ok && extent == NULL && (!error || !*error))
-    return not_readable (path, error);
-  return ok;
+  GError *local = NULL;
+  int fd = fm_file_open (path, "regular image file", NULL, &local);
+  if (fd >= 0)
+    {
+      close (fd);
+      return TRUE;
+    }
+  if (g_error_matches (local, FM_FILE_ERROR, FM_FILE_ERROR_NOT_FOUND))
+    {
+      g_autofree char *shown = fm_file_display (path);
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_MISSING, "%s: no such file", shown);
+      g_error_free (local);
+      return FALSE;
+    }
+  g_set_error_literal (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT, local->message);
+  g_error_free (local);
+  return FALSE;
 }
 
 gboolean
 fm_cli_image_load (const char *path, FmCliImage *image, GError **error)
 {
   memset (image, 0, sizeof *image);
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
-                   "%s: no such file", path);
-      return FALSE;
-    }
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
-                   "%s: is a folder, not an image", path);
-      return FALSE;
-    }
-  if (g_access (path, R_OK) != 0)
-    {
-      int e = errno;
-      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
-                   "%s: cannot read: %s", path, g_strerror (e));
-      return FALSE;
-    }
+  if (!check_file (path, error))
+    return FALSE;
   return fm_cli_is_npy (path) ? load_npy (path, image, error)
-                              : load_gegl (path, image, error);
+                              : load_image_file (path, image, error);
+}
+
+gboolean
+fm_cli_image_check (const char *path, GError **error)
+{
+  if (!check_file (path, error))
+    return FALSE;
+  int r = pick_reader (path);
+  if (r < 0)
+    return fm_cli_image_not_readable (path, error);
+  if (!readers[r].decode)
+    return TRUE;
+  FmCliImage image = { 0 };
+  FmCliColour colour = { 0 };
+  GError *local = NULL;
+  gboolean ok = readers[r].decode (path, &image, &colour, &local);
+  fm_cli_image_clear (&image);
+  fm_cli_colour_clear (&colour);
+  if (ok || g_error_matches (local, FM_CLI_ERROR, FM_CLI_ERROR_UNSUPPORTED))
+    {
+      g_clear_error (&local);
+      return TRUE;
+    }
+  g_propagate_error (error, local);
+  return FALSE;
 }

@@ -1,5 +1,6 @@
 /* fm-cli-info: `featuremaps info KERNEL` and `featuremaps presets`. */
 #include "fm-cli.h"
+#include "fm-net-plan.h"
 
 #include <stdio.h>
 
@@ -42,16 +43,12 @@ print_steps (const FmBank *bank)
   if (bank->dilation_y || bank->dilation_x)
     printf ("dilation: %d × %d (declared by the bank)\n", bank->dilation_y, bank->dilation_x);
 
-  const struct { FmOptionId id; int value; } defs[] = {
-    { FM_OPT_PADDING, bank->def_padding }, { FM_OPT_BORDER, bank->def_border },
-    { FM_OPT_ACTIVATION, bank->def_activation }, { FM_OPT_MAPPING, bank->def_mapping },
-  };
   gboolean any = FALSE;
-  for (gsize i = 0; i < G_N_ELEMENTS (defs); i++)
-    if (defs[i].value >= 0)
+  for (int id = 0; id < FM_N_OPTIONS; id++)
+    if (bank->defaults[id] >= 0)
       {
-        printf ("%s%s %s", any ? ", " : "defaults: ", fm_option_spec (defs[i].id)->name,
-                fm_option_value_name (defs[i].id, defs[i].value));
+        printf ("%s%s %s", any ? ", " : "defaults: ", fm_option_spec (id)->name,
+                fm_option_value_name (id, bank->defaults[id]));
         any = TRUE;
       }
   if (any)
@@ -64,6 +61,10 @@ fm_cli_info (int argc, char **argv, GError **error)
   if (argc != 2 || argv[1][0] == '-')
     return usage (error, argc < 2 ? "info: missing KERNEL (a preset name, a bank file or an inline matrix)"
                                   : "info: takes exactly one KERNEL");
+  g_autofree char *model = NULL;
+  g_auto (GStrv) layers = NULL;
+  if (fm_net_spec_parse (argv[1], &model, &layers))
+    return fm_cli_net_info (model, error);
   g_autoptr (FmBank) bank = fm_bank_load (argv[1], NULL, error);
   if (!bank)
     return FALSE;

@@ -3,6 +3,7 @@
 #include "fm-cli.h"
 #include "fm-cli-output.h"
 #include "fm-cli-image.h"
+#include "fm-cli-mapfile.h"
 #include "fm-cli-signals.h"
 
 #include <limits.h>
@@ -13,7 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#include <gegl.h>
+
+/* One output of the job (a bank, or one network layer): its maps. */
+typedef struct {
+  char *stem;           /* several outputs: the file or folder name in OUTPUT/ */
+  int out_w, out_h, n_layers;
+  float *data;          /* .npy: the whole array */
+  FmCliMapFile **maps;  /* images: one open file per map */
+  char **files;         /* images: file name per map (without extension) */
+  char *dir;            /* images: their folder, relative to OUTPUT/ ("" or stem) */
+} Part;
 
 struct _FmCliOutput {
   char *path;
@@ -21,31 +31,44 @@ struct _FmCliOutput {
   gboolean exists;      /* the folder is already there */
   char *temp;           /* temporary file or folder; NULL once committed */
   int temp_slot;        /* its fm_cli_temp_add slot: removed on a signal */
-  int out_w, out_h, n_layers, layer_channels;
+  int n_layers, layer_channels;
   gboolean per_channel; /* .npy gets the colour axis even for 1 channel */
   gboolean raw;         /* TIFF float when raw, PNG 16-bit otherwise */
 
-  float *data;          /* .npy: the whole array */
-  GeglBuffer **buffers; /* folder: one per map */
-  char **files;         /* folder: file name per map */
+  int n_parts;
+  Part *parts;
+  gboolean part_npy;    /* several network layers, raw: OUTPUT/<layer>.npy each */
+  const FmJob *job;
 };
 
 static const char *const image_extensions[] = {
   ".png", ".tif", ".tiff", ".jpg", ".jpeg", ".exr", ".webp", ".pfm", ".npz",
 };
 
-FmCliOutput *
-fm_cli_output_new (const char *path, GError **error)
+char *
+fm_cli_output_strip_slashes (const char *path)
 {
-  if (!*path)
+  gsize n = strlen (path);
+  while (n > 1 && path[n - 1] == G_DIR_SEPARATOR)
+    n--;
+  return g_strndup (path, n);
+}
+
+FmCliOutput *
+fm_cli_output_new (const char *given, GError **error)
+{
+  if (!*given)
     {
       g_set_error_literal (error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
                            "OUTPUT is empty: give a .npy file or a folder");
       return NULL;
     }
-  gboolean npy = fm_cli_is_npy (path);
+  /* "maps/" is the folder maps, whatever its name looks like. */
+  g_autofree char *path = fm_cli_output_strip_slashes (given);
+  gboolean folder = strcmp (path, given) != 0;
+  gboolean npy = !folder && fm_cli_is_npy (path);
   g_autofree char *lower = g_ascii_strdown (path, -1);
-  for (gsize i = 0; !npy && i < G_N_ELEMENTS (image_extensions); i++)
+  for (gsize i = 0; !npy && !folder && i < G_N_ELEMENTS (image_extensions); i++)
     if (g_str_has_suffix (lower, image_extensions[i]))
       {
         g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
@@ -106,7 +129,7 @@ fm_cli_output_new (const char *path, GError **error)
     }
 
   FmCliOutput *out = g_new0 (FmCliOutput, 1);
-  out->path = g_strdup (path);
+  out->path = g_steal_pointer (&path);
   out->npy = npy;
   out->exists = exists;
   out->temp_slot = -1;
@@ -196,35 +219,119 @@ check_not_input (const char *path, GError **error)
   return FALSE;
 }
 
-/* Raw values go to TIFF unchanged; a mapped 0..1 value is a display value.
- * Both are written in the perceptual model so no transfer curve is applied
- * on the way to the file (checked by tests/cli). */
-static const Babl *
-layer_format (const FmCliOutput *out)
+/* A map's file name relative to OUTPUT/. */
+static char *
+map_file_name (const FmCliOutput *out, const Part *part, int k)
 {
-  return babl_format (out->layer_channels == 3 ? "R'G'B' float" : "Y' float");
+  g_autofree char *name = g_strconcat (part->files[k], out->raw ? ".tif" : ".png", NULL);
+  return g_build_filename (part->dir, name, NULL);
+}
+
+/* A network layer's name as a file or folder name: letters, digits, '.',
+ * '_' and '-' kept, the rest '_', leading '_' and '.' dropped
+ * ("/features/features.3/Conv" → "features_features.3_Conv"). */
+static char *
+layer_stem (const char *name)
+{
+  g_autofree char *stem = g_strdup (name && *name ? name : "layer");
+  for (char *p = stem; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
+      *p = '_';
+  const char *start = stem;
+  while (*start == '_' || *start == '.')
+    start++;
+  return g_strdup (*start ? start : "layer");
+}
+
+static gboolean
+part_size (const FmCliOutput *out, const Part *part, gsize *n, GError **error)
+{
+  if (g_size_checked_mul (n, (gsize) part->out_w, (gsize) part->out_h)
+      && g_size_checked_mul (n, *n, (gsize) part->n_layers * out->layer_channels)
+      && *n <= G_MAXSIZE / sizeof (float))
+    return TRUE;
+  g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
+               "%s: %d × %d × %d maps are too large", out->path,
+               part->out_h, part->out_w, part->n_layers);
+  return FALSE;
+}
+
+/* A part's image files, named after the bank's filters or, for a network
+ * layer, by map index. */
+static gboolean
+open_maps (FmCliOutput *out, Part *part, const FmBank *bank, GError **error)
+{
+  part->dir = g_strdup (part->stem ? part->stem : "");
+  if (part->stem)
+    {
+      g_autofree char *sub = g_build_filename (out->temp, part->dir, NULL);
+      if (g_mkdir (sub, 0777) != 0)
+        {
+          int e = errno;
+          g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: cannot make %s: %s",
+                       out->path, part->dir, g_strerror (e));
+          return FALSE;
+        }
+    }
+  GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
+  part->maps = g_new0 (FmCliMapFile *, part->n_layers);
+  part->files = g_new0 (char *, part->n_layers + 1);
+  for (int k = 0; k < part->n_layers; k++)
+    {
+      g_autofree char *stem = bank ? file_stem (bank->filters[k].name, k)
+                                   : g_strdup_printf ("%d", k);
+      char *file = NULL;
+      for (int i = 1; !file || g_hash_table_contains (seen, file); i++)
+        {
+          g_free (file);
+          file = i == 1 ? g_strdup (stem) : g_strdup_printf ("%s-%d", stem, i);
+        }
+      g_hash_table_add (seen, file);
+      part->files[k] = file;
+    }
+  g_hash_table_destroy (seen);
+  for (int k = 0; k < part->n_layers; k++)
+    {
+      g_autofree char *name = map_file_name (out, part, k);
+      g_autofree char *final = g_build_filename (out->path, name, NULL);
+      if (!check_not_input (final, error))
+        return FALSE;
+    }
+
+  /* Raw values go to TIFF unchanged; a mapped 0..1 value is a display
+   * value, written as it is (no transfer curve on the way; checked by
+   * tests/cli). */
+  for (int k = 0; k < part->n_layers; k++)
+    {
+      g_autofree char *name = map_file_name (out, part, k);
+      g_autofree char *file = g_build_filename (out->temp, name, NULL);
+      part->maps[k] = out->raw
+        ? fm_cli_tiff_create (file, part->out_w, part->out_h, out->layer_channels, error)
+        : fm_cli_png_create (file, part->out_w, part->out_h, out->layer_channels, 16, error);
+      if (!part->maps[k])
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
 fm_cli_output_begin (FmCliOutput *out, const FmBank *bank, const FmJob *job,
                      FmMapping mapping, GError **error)
 {
-  const FmConvGeometry *g = fm_job_geometry (job);
-  out->out_w = g->out_w;
-  out->out_h = g->out_h;
+  out->job = job;
   out->n_layers = fm_job_n_layers (job);
   out->layer_channels = fm_job_layer_channels (job);
   out->per_channel = fm_job_input_mode (job) == FM_INPUT_PER_CHANNEL;
   out->raw = mapping == FM_MAPPING_RAW;
+  out->n_parts = fm_job_n_outputs (job);
+  out->parts = g_new0 (Part, out->n_parts);
+  out->part_npy = !out->npy && out->n_parts > 1 && out->raw;
 
-  gsize n;
-  if (!g_size_checked_mul (&n, (gsize) out->out_w, (gsize) out->out_h)
-      || !g_size_checked_mul (&n, n, (gsize) out->n_layers * out->layer_channels)
-      || n > G_MAXSIZE / sizeof (float))
+  if (out->npy && out->n_parts > 1)
     {
-      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
-                   "%s: %d × %d × %d maps are too large", out->path,
-                   out->out_h, out->out_w, out->n_layers);
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
+                   "%s: %d layers need a folder as OUTPUT (one .npy per layer), "
+                   "not a .npy file", out->path, out->n_parts);
       return FALSE;
     }
   if (!out->npy && out->layer_channels != 1 && out->layer_channels != 3)
@@ -235,53 +342,50 @@ fm_cli_output_begin (FmCliOutput *out, const FmBank *bank, const FmJob *job,
       return FALSE;
     }
 
-  if (out->npy && !check_not_input (out->path, error))
-    return FALSE;
-  if (!make_temp (out, error))
-    return FALSE;
-
-  if (out->npy)
+  GHashTable *stems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean ok = TRUE;
+  for (int o = 0; ok && o < out->n_parts; o++)
     {
-      out->data = g_try_new0 (float, n);
-      if (!out->data)
+      const FmJobOutput *jo = fm_job_output (job, o);
+      Part *part = &out->parts[o];
+      part->out_w = jo->out_w;
+      part->out_h = jo->out_h;
+      part->n_layers = jo->n_layers;
+      gsize n;
+      ok = part_size (out, part, &n, error);
+      if (out->n_parts > 1)
+        {
+          g_autofree char *stem = layer_stem (jo->name);
+          char *unique = NULL;
+          for (int i = 1; !unique || g_hash_table_contains (stems, unique); i++)
+            {
+              g_free (unique);
+              unique = i == 1 ? g_strdup (stem) : g_strdup_printf ("%s-%d", stem, i);
+            }
+          g_hash_table_add (stems, unique);
+          part->stem = g_strdup (unique);
+        }
+      if (ok && (out->npy || out->part_npy) && !(part->data = g_try_new0 (float, n)))
         {
           g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
-                       "%s: not enough memory for %" G_GSIZE_FORMAT
-                       " values", out->path, n);
-          return FALSE;
+                       "%s: not enough memory for %" G_GSIZE_FORMAT " values", out->path, n);
+          ok = FALSE;
         }
-      return TRUE;
     }
-
-  fm_cli_gegl_start ();
-  GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
-  out->buffers = g_new0 (GeglBuffer *, out->n_layers);
-  out->files = g_new0 (char *, out->n_layers + 1);
-  for (int k = 0; k < out->n_layers; k++)
+  g_hash_table_destroy (stems);
+  if (ok && out->npy)
+    ok = check_not_input (out->path, error);
+  for (int o = 0; ok && out->part_npy && o < out->n_parts; o++)
     {
-      g_autofree char *stem = file_stem (bank->filters[k].name, k);
-      char *file = NULL;
-      for (int i = 1; !file || g_hash_table_contains (seen, file); i++)
-        {
-          g_free (file);
-          file = i == 1 ? g_strdup (stem) : g_strdup_printf ("%s-%d", stem, i);
-        }
-      g_hash_table_add (seen, file);
-      out->files[k] = file;
-      for (int raw = 0; raw < 2; raw++)
-        {
-          g_autofree char *name = g_strconcat (file, raw ? ".tif" : ".png", NULL);
-          g_autofree char *final = g_build_filename (out->path, name, NULL);
-          if (!check_not_input (final, error))
-            {
-              g_hash_table_destroy (seen);
-              return FALSE;
-            }
-        }
-      out->buffers[k] = gegl_buffer_new (GEGL_RECTANGLE (0, 0, out->out_w, out->out_h),
-                                         layer_format (out));
+      g_autofree char *name = g_strconcat (out->parts[o].stem, ".npy", NULL);
+      g_autofree char *final = g_build_filename (out->path, name, NULL);
+      ok = check_not_input (final, error);
     }
-  g_hash_table_destroy (seen);
+  if (!ok || !make_temp (out, error))
+    return FALSE;
+  for (int o = 0; o < out->n_parts; o++)
+    if (!out->parts[o].data && !open_maps (out, &out->parts[o], bank, error))
+      return FALSE;
   return TRUE;
 }
 
@@ -289,69 +393,22 @@ gboolean
 fm_cli_output_sink (gpointer user_data, int layer, int y0, int n_rows,
                     const float *pixels, GError **error)
 {
-  (void) error;
   FmCliOutput *out = user_data;
-  const int w = out->out_w, K = out->n_layers, lc = out->layer_channels;
+  const int o = fm_job_layer_output (out->job, layer);
+  Part *part = &out->parts[o];
+  const int k = layer - fm_job_output (out->job, o)->first_layer;
+  const int w = part->out_w, K = part->n_layers, lc = out->layer_channels;
 
-  if (!out->npy)
-    {
-      gegl_buffer_set (out->buffers[layer], GEGL_RECTANGLE (0, y0, w, n_rows),
-                       0, layer_format (out), pixels, GEGL_AUTO_ROWSTRIDE);
-      return TRUE;
-    }
+  if (!part->data)
+    return fm_cli_map_file_rows (part->maps[k], pixels, n_rows, error);
   for (int r = 0; r < n_rows; r++)
     for (int x = 0; x < w; x++)
       {
         const float *src = pixels + ((gsize) r * w + x) * lc;
-        float *dst = out->data + (((gsize) (y0 + r) * w + x) * K + layer) * lc;
+        float *dst = part->data + (((gsize) (y0 + r) * w + x) * K + k) * lc;
         memcpy (dst, src, lc * sizeof (float));
       }
   return TRUE;
-}
-
-/* GEGL's savers warn through g_log; our one line says what failed. */
-static void
-ignore_message (const gchar *domain, GLogLevelFlags level,
-                const gchar *message, gpointer data)
-{
-  (void) domain;
-  (void) level;
-  (void) message;
-  (void) data;
-}
-
-static gboolean
-save_map (FmCliOutput *out, int k, GError **error)
-{
-  g_autofree char *name = g_strconcat (out->files[k], out->raw ? ".tif" : ".png", NULL);
-  g_autofree char *file = g_build_filename (out->temp, name, NULL);
-
-  GeglBuffer *buffer = out->buffers[k];
-  GeglNode *graph = gegl_node_new ();
-  GeglNode *src = gegl_node_new_child (graph, "operation", "gegl:buffer-source",
-                                       "buffer", buffer, NULL);
-  GeglNode *save = out->raw
-    ? gegl_node_new_child (graph, "operation", "gegl:tiff-save", "path", file, NULL)
-    : gegl_node_new_child (graph, "operation", "gegl:png-save", "path", file,
-                           "bitdepth", 16, NULL);
-  gegl_node_link (src, save);
-
-  int quiet = fm_cli_quiet_begin ();
-  GLogFunc old = g_log_set_default_handler (ignore_message, NULL);
-  gegl_node_process (save);
-  g_log_set_default_handler (old, NULL);
-  g_autofree char *printed = fm_cli_quiet_end (quiet);
-  g_object_unref (graph);
-  g_clear_object (&out->buffers[k]);   /* written: its memory can go */
-
-  g_autofree char *line = NULL;
-  gboolean ok = g_file_test (file, G_FILE_TEST_IS_REGULAR)
-                && !fm_cli_quiet_says_error (printed, &line);
-  if (!ok)
-    g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
-                 "%s: could not write %s%s%s", out->path, name,
-                 line ? ": " : "", line ? line : "");
-  return ok;
 }
 
 static gboolean
@@ -375,6 +432,85 @@ committed (FmCliOutput *out)
   g_clear_pointer (&out->temp, g_free);
 }
 
+static gboolean
+write_npy (FmCliOutput *out, const Part *part, const char *file, GError **error)
+{
+  gsize shape[4] = { part->out_h, part->out_w, part->n_layers, out->layer_channels };
+  int ndim = out->per_channel ? 4 : 3;
+  GError *local = NULL;
+  if (fm_npy_write_file (file, part->data, ndim, shape, &local))
+    return TRUE;
+  g_autofree char *shown = fm_file_display (out->path);
+  g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: %s", shown, local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
+/* What the folder gets, relative to it: its files, or (dirs) the
+ * sub-folders they sit in. */
+static GPtrArray *
+folder_entries (const FmCliOutput *out, gboolean dirs)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_free);
+  for (int o = 0; o < out->n_parts; o++)
+    {
+      const Part *part = &out->parts[o];
+      if (out->part_npy)
+        {
+          if (!dirs)
+            g_ptr_array_add (list, g_strconcat (part->stem, ".npy", NULL));
+          continue;
+        }
+      if (dirs)
+        {
+          if (part->dir && *part->dir)
+            g_ptr_array_add (list, g_strdup (part->dir));
+          continue;
+        }
+      for (int k = 0; part->files && k < part->n_layers; k++)
+        g_ptr_array_add (list, map_file_name (out, part, k));
+    }
+  return list;
+}
+
+/* Puts the finished files of a folder output in place. */
+static gboolean
+commit_folder (FmCliOutput *out, GError **error)
+{
+  if (!out->exists)
+    return move (out->temp, out->path, out->path, error);
+
+  /* The folder is there already: replace our files inside it. */
+  g_autoptr (GPtrArray) dirs = folder_entries (out, TRUE);
+  for (guint i = 0; i < dirs->len; i++)
+    {
+      g_autofree char *to = g_build_filename (out->path, dirs->pdata[i], NULL);
+      if (!g_file_test (to, G_FILE_TEST_IS_DIR) && g_mkdir (to, 0777) != 0)
+        {
+          int e = errno;
+          g_autofree char *shown = fm_file_display (to);
+          g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: cannot make: %s",
+                       shown, g_strerror (e));
+          return FALSE;
+        }
+    }
+  g_autoptr (GPtrArray) files = folder_entries (out, FALSE);
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *from = g_build_filename (out->temp, files->pdata[i], NULL);
+      g_autofree char *to = g_build_filename (out->path, files->pdata[i], NULL);
+      if (!move (from, to, to, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < dirs->len; i++)
+    {
+      g_autofree char *sub = g_build_filename (out->temp, dirs->pdata[i], NULL);
+      g_rmdir (sub);
+    }
+  g_rmdir (out->temp);
+  return TRUE;
+}
+
 gboolean
 fm_cli_output_commit (FmCliOutput *out, GError **error)
 {
@@ -382,17 +518,9 @@ fm_cli_output_commit (FmCliOutput *out, GError **error)
 
   if (out->npy)
     {
-      gsize shape[4] = { out->out_h, out->out_w, out->n_layers, out->layer_channels };
-      int ndim = out->per_channel ? 4 : 3;
-      GError *local = NULL;
-      if (!fm_npy_write_file (out->temp, out->data, ndim, shape, &local))
-        {
-          g_autofree char *shown = fm_file_display (out->path);
-          g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: %s",
-                       shown, local->message);
-          g_error_free (local);
-          return FALSE;
-        }
+      if (!write_npy (out, &out->parts[0], out->temp, error))
+        return FALSE;
+      /* a signal during the rename waits for it: complete or absent */
       fm_cli_commit_begin ();
       gboolean ok = move (out->temp, out->path, out->path, error);
       if (ok)
@@ -401,28 +529,30 @@ fm_cli_output_commit (FmCliOutput *out, GError **error)
       return ok;
     }
 
-  for (int k = 0; k < out->n_layers; k++)
-    if (!save_map (out, k, error))
-      return FALSE;
+  for (int o = 0; o < out->n_parts; o++)
+    {
+      Part *part = &out->parts[o];
+      if (out->part_npy)
+        {
+          g_autofree char *name = g_strconcat (part->stem, ".npy", NULL);
+          g_autofree char *file = g_build_filename (out->temp, name, NULL);
+          if (!write_npy (out, part, file, error))
+            return FALSE;
+          g_clear_pointer (&part->data, g_free);
+          continue;
+        }
+      for (int k = 0; k < part->n_layers; k++)
+        {
+          FmCliMapFile *map = part->maps[k];
+          part->maps[k] = NULL;
+          if (!fm_cli_map_file_finish (map, error))
+            return FALSE;
+        }
+    }
 
   /* a signal from here on waits until every file is in place */
   fm_cli_commit_begin ();
-  gboolean ok = TRUE;
-  if (!out->exists)
-    ok = move (out->temp, out->path, out->path, error);
-  else
-    {
-      /* The folder is there already: replace our files inside it. */
-      for (int k = 0; k < out->n_layers && ok; k++)
-        {
-          g_autofree char *name = g_strconcat (out->files[k], out->raw ? ".tif" : ".png", NULL);
-          g_autofree char *from = g_build_filename (out->temp, name, NULL);
-          g_autofree char *to = g_build_filename (out->path, name, NULL);
-          ok = move (from, to, to, error);
-        }
-      if (ok)
-        g_rmdir (out->temp);
-    }
+  gboolean ok = commit_folder (out, error);
   if (ok)
     committed (out);
   fm_cli_commit_end ();
@@ -435,18 +565,27 @@ remove_temp (FmCliOutput *out)
 {
   if (!out->temp)
     return;
-  if (!out->npy && out->files)
-    for (int k = 0; k < out->n_layers; k++)
-      for (int raw = 0; raw < 2; raw++)
-        {
-          g_autofree char *name = g_strconcat (out->files[k], raw ? ".tif" : ".png", NULL);
-          g_autofree char *file = g_build_filename (out->temp, name, NULL);
-          g_unlink (file);
-        }
   if (out->npy)
-    g_unlink (out->temp);
-  else
-    g_rmdir (out->temp);
+    {
+      g_unlink (out->temp);
+      fm_cli_temp_forget (out->temp_slot);
+      out->temp_slot = -1;
+      return;
+    }
+  g_autoptr (GPtrArray) files = folder_entries (out, FALSE);
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *file = g_build_filename (out->temp, files->pdata[i], NULL);
+      g_unlink (file);
+    }
+  g_autoptr (GPtrArray) dirs = folder_entries (out, TRUE);
+  for (guint i = 0; i < dirs->len; i++)
+    {
+      g_autofree char *sub = g_build_filename (out->temp, dirs->pdata[i], NULL);
+      g_rmdir (sub);
+    }
+  g_rmdir (out->temp);
+  /* forgotten last: a signal meanwhile removes what is left */
   fm_cli_temp_forget (out->temp_slot);
   out->temp_slot = -1;
 }
@@ -456,13 +595,21 @@ fm_cli_output_free (FmCliOutput *out)
 {
   if (!out)
     return;
+  for (int o = 0; out->parts && o < out->n_parts; o++)
+    if (out->parts[o].maps)
+      for (int k = 0; k < out->parts[o].n_layers; k++)
+        g_clear_pointer (&out->parts[o].maps[k], fm_cli_map_file_free);
   remove_temp (out);
-  if (out->buffers)
-    for (int k = 0; k < out->n_layers; k++)
-      g_clear_object (&out->buffers[k]);
-  g_free (out->buffers);
-  g_strfreev (out->files);
-  g_free (out->data);
+  for (int o = 0; out->parts && o < out->n_parts; o++)
+    {
+      Part *part = &out->parts[o];
+      g_free (part->maps);
+      g_strfreev (part->files);
+      g_free (part->data);
+      g_free (part->stem);
+      g_free (part->dir);
+    }
+  g_free (out->parts);
   g_free (out->temp);
   g_free (out->path);
   g_free (out);

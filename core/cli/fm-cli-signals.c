@@ -26,14 +26,12 @@ static volatile sig_atomic_t pending;   /* a signal held during a commit */
 
 static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
-/* Everything inside a temporary folder we made (no sub-folders are ever
- * written there), with raw getdents64: opendir allocates. */
+/* Everything inside a temporary folder we made: files, and the
+ * sub-folders a multi-layer output puts there (depth bounded: we never
+ * nest deeper than one), with raw getdents64 — opendir allocates. */
 static void
-empty_folder (const char *path)
+empty_folder_at (int fd, int depth)
 {
-  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return;
   char buf[4096] __attribute__ ((aligned (8)));
   for (;;)
     {
@@ -45,12 +43,35 @@ empty_folder (const char *path)
           /* struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name */
           unsigned short reclen;
           memcpy (&reclen, buf + off + 16, sizeof reclen);
+          unsigned char type = (unsigned char) buf[off + 18];
           const char *name = buf + off + 19;
           if (!(name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))))
-            unlinkat (fd, name, 0);
+            {
+              if (type == DT_DIR && depth < 3)
+                {
+                  int sub = openat (fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                  if (sub >= 0)
+                    {
+                      empty_folder_at (sub, depth + 1);
+                      close (sub);
+                    }
+                  unlinkat (fd, name, AT_REMOVEDIR);
+                }
+              else
+                unlinkat (fd, name, 0);
+            }
           off += reclen;
         }
     }
+}
+
+static void
+empty_folder (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  empty_folder_at (fd, 0);
   close (fd);
 }
 

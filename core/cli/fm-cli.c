@@ -6,23 +6,23 @@
 #include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK (fm-cli-error-quark, fm_cli_error)
-
 static const struct {
   const char *name;
   gboolean (*run) (int argc, char **argv, GError **error);
   const char *usage;
 } commands[] = {
   { "apply", fm_cli_apply, "apply -k KERNEL -i INPUT -o OUTPUT [OPTION…]   run a filter bank on an image" },
+  { "apply", fm_cli_apply, "apply -k KERNEL -o OUTDIR INPUT… [OPTION…]    … on many images (files, folders)" },
   { "presets", fm_cli_presets, "presets                                   list the preset banks" },
   { "info", fm_cli_info, "info KERNEL                               describe a bank: shape, filters, sums" },
+  { "learn", fm_cli_learn, "learn --before B --after A --size KHxKW -o BANK.json   learn a bank (also --patches IMAGE…)" },
   { "bench", fm_cli_bench, "bench                                     time the standard workloads" },
 };
 
 static void
 print_help (void)
 {
-  printf ("Usage:\n");
+  printf ("Usage:\n  featuremaps --version\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     printf ("  featuremaps %s\n", commands[i].usage);
   g_autofree char *files = fm_formats_suffixes (FM_FORMAT_BANK, FALSE, ", ");
@@ -35,14 +35,17 @@ print_help (void)
 
 /* One line of reasonable length, whatever the message holds: the
  * readers escape the user's bytes they quote; this is the net under them
- * (control characters, bytes that are not UTF-8, a 5000-byte path). */
+ * (control characters, bytes that are not UTF-8, a 5000-byte path).  Many
+ * inputs with some failed: the message is the run's summary, the status 1. */
 static int
 fail (GError *error)
 {
   g_autofree char *line = fm_text_one_line (error->message);
   fprintf (stderr, "featuremaps: %s\n", line);
+  int status = g_error_matches (error, FM_CLI_ERROR, FM_CLI_ERROR_PARTIAL)
+               ? FM_CLI_EXIT_SOME_FAILED : FM_CLI_EXIT_FAIL;
   g_error_free (error);
-  return FM_CLI_EXIT_FAIL;
+  return status;
 }
 
 int
@@ -64,6 +67,11 @@ main (int argc, char **argv)
       || !strcmp (argv[1], "help"))
     {
       print_help ();
+      return FM_CLI_EXIT_OK;
+    }
+  if (!strcmp (argv[1], "--version") || !strcmp (argv[1], "-V"))
+    {
+      printf ("featuremaps %s\n", FM_VERSION);
       return FM_CLI_EXIT_OK;
     }
 

@@ -21,9 +21,23 @@
 
 G_BEGIN_DECLS
 
+/* The activation as every path applies it: kind (leaky-relu with its
+ * slope), then, when clip, every value clipped to [lo, hi]. */
+typedef struct {
+  FmActivation kind;
+  float alpha;
+  float lo, hi;
+  gboolean clip;
+} FmConvAct;
+
+/* No activation at all (what the kernels store when the engine applies
+ * the activation after them). */
+extern const FmConvAct fm_conv_act_none;
+
 struct _FmConvPlan {
   FmConvParams params;   /* as given; weights/bias point at the copies below */
   FmConvGeometry geo;
+  FmConvAct act;         /* params.activation, leaky_alpha, clip_min / max */
 
   int groups;            /* ≥ 1 */
   int group_channels;    /* C / groups: the innermost weight axis */
@@ -64,12 +78,18 @@ typedef struct {
                             bands and chunks happen to split */
   float *out;            /* map k, chunk row i: out + k·plane_stride + i·out_w */
   gsize plane_stride;
+  /* Kernels that say writes_interleaved may be handed interleaved output
+   * instead: chunk row i, pixel x, map k at out + i·row_stride + x·K + k
+   * (plane_stride is then 0). */
+  gboolean interleaved;
+  gsize row_stride;
   gpointer scratch;      /* scratch_size() bytes, private to this worker */
   /* Set instead of band (which is then NULL) for kernels that say
-   * reads_image, when the run has the whole image in memory: padded row t
-   * of the chunk is image row row_map[t] (−1: a zero row), its columns
-   * mapped by plan->col_map. */
-  const float *image;
+   * reads_image, when the run has the input rows in memory (the whole
+   * image, or a caller's rows): padded row t of the chunk is the row at
+   * rows[row_map[t]] (row_map[t] = −1: a zero row), its columns mapped by
+   * plan->col_map. */
+  const float *const *rows;
   const int *row_map;
 } FmConvTask;
 
@@ -99,21 +119,20 @@ typedef struct _FmConvKernel {
   /* TRUE: rows() applies the activation as it stores (one pass over the
    * maps instead of two; needed for streaming stores). */
   gboolean applies_activation;
-  /* TRUE: with fm_conv_plan_run_image, skip building the padded band and
-   * hand the kernel the image itself (FmConvTask.image): it pads the rows
-   * it reads as it reads them, so the image is read once, in the pass that
-   * computes, instead of copied first in a pass of its own. */
+  /* TRUE: when the input rows are in memory (fm_conv_plan_run_image, a
+   * runner), skip building the padded band and hand the kernel the rows
+   * themselves (FmConvTask.rows): it pads the rows it reads as it reads
+   * them, so the image is read once, in the pass that computes, instead
+   * of copied first in a pass of its own. */
   gboolean reads_image;
+  /* TRUE: rows() also writes interleaved output (FmConvTask.interleaved);
+   * otherwise the engine hands it planes and interleaves after. */
+  gboolean writes_interleaved;
 } FmConvKernel;
 
 /* Multiply-adds of the dense window per output pixel, all filters: the
  * unit of FmConvKernel.cost. */
 double fm_conv_dense_taps (const FmConvPlan *plan);
-
-/* Which image index (0 .. n − 1) the coordinate i (possibly < 0 or ≥ n, in
- * the padding) reads under a border rule, −1 for a zero.  Matches numpy.pad's 'constant',
- * 'edge', 'reflect' and 'wrap', including pads wider than the image. */
-int fm_conv_border_index (FmBorder border, int i, int n);
 
 /* fm-conv-run.c */
 gboolean fm_conv_run_internal (FmConvPlan *plan, FmRowSource source,
@@ -121,7 +140,8 @@ gboolean fm_conv_run_internal (FmConvPlan *plan, FmRowSource source,
                                gpointer sink_data, int band_rows,
                                float *direct_out, GError **error);
 
-/* relu, leaky-relu, abs, sigmoid, tanh in place; none leaves v alone. */
-void fm_conv_activate (FmActivation activation, float *v, int n);
+/* The activation in place (relu, leaky-relu, abs, sigmoid, tanh, then the
+ * clip); none leaves v alone.  The one scalar form every path ends with. */
+void fm_conv_activate (const FmConvAct *act, float *v, int n);
 
 G_END_DECLS

@@ -9,8 +9,10 @@
  * memory-bound pass as long as the arithmetic of a small filter, so one
  * thread doing it alone would leave the other core idle half the time.
  * fm_conv_plan_run_image builds rows straight from the caller's image,
- * without the staging copy a row source needs.  Every buffer is allocated once per run and sized by the
- * band, never by the image.
+ * without the staging copy a row source needs, and a runner
+ * (fm_conv_runner_*) from the caller's row pointers, band by band as the
+ * caller asks, into planes or interleaved rows.  Every buffer is allocated
+ * once per run and sized by the band, never by the image.
  */
 #include "fm-conv-private.h"
 
@@ -27,20 +29,27 @@ typedef struct {
   Run *run;
   FmConvTask task;
   int build_lo, build_hi;  /* padded rows of the band this worker builds */
+  float *planes;           /* interleaved output from a planes-only kernel */
 } Chunk;
 
 struct _Run {
   FmConvPlan *plan;
   int band_rows;       /* output rows per band (the last may be shorter) */
   int max_in_rows;     /* padded rows one band needs */
-  float *band;         /* max_in_rows × band_stride */
+  float *band;         /* max_in_rows × band_stride; NULL when kernels read rows in place */
   float *stage;        /* fetched image rows, max_in_rows × in_w × C at most */
-  int *row_map;        /* padded row of the band → image row, −1: zero */
+  int *row_map;        /* padded row of the band → image row (source runs) or
+                          index into rows (rows in memory); −1: zero */
   int *fetched;        /* sorted distinct image rows in stage */
   float *out;          /* K × band_rows × out_w; NULL when writing in place */
   gsize out_plane;
-  const float *image;  /* run_image's input: rows are built from it directly */
+  /* Input rows in memory (run_image, runners): image row y is
+   * rows[y − rows_first]; NULL for a row source. */
+  const float *const *rows;
+  int rows_first;
+  const float **image_rows;  /* run_image's table over the caller's image */
   int n_fetched;       /* distinct image rows in stage for this band */
+  gsize bytes;         /* what init allocated, for runners' accounting */
 
   int n_workers;
   gpointer *scratch;   /* one per worker */
@@ -77,11 +86,12 @@ default_band_rows (const FmConvPlan *plan)
 }
 
 /* The scalar activation every path ends with (vector paths for their
- * edges); the one place the six functions are written. */
+ * edges); the one place the functions are written. */
 void
-fm_conv_activate (FmActivation activation, float *v, int n)
+fm_conv_activate (const FmConvAct *act, float *v, int n)
 {
-  switch (activation)
+  const float alpha = act->alpha;
+  switch (act->kind)
     {
     case FM_ACTIVATION_RELU:
       for (int i = 0; i < n; i++)
@@ -89,7 +99,7 @@ fm_conv_activate (FmActivation activation, float *v, int n)
       break;
     case FM_ACTIVATION_LEAKY_RELU:
       for (int i = 0; i < n; i++)
-        v[i] = v[i] >= 0.0f ? v[i] : 0.01f * v[i];
+        v[i] = v[i] >= 0.0f ? v[i] : alpha * v[i];
       break;
     case FM_ACTIVATION_ABS:
       for (int i = 0; i < n; i++)
@@ -107,6 +117,21 @@ fm_conv_activate (FmActivation activation, float *v, int n)
     default:
       break;
     }
+  if (act->clip)
+    {
+      const float lo = act->lo, hi = act->hi;
+      for (int i = 0; i < n; i++)
+        {
+          float x = v[i] < lo ? lo : v[i];
+          v[i] = x > hi ? hi : x;
+        }
+    }
+}
+
+static gboolean
+act_is_none (const FmConvAct *act)
+{
+  return act->kind == FM_ACTIVATION_NONE && !act->clip;
 }
 
 static void build_rows (Run *run, int t0, int t1);
@@ -127,25 +152,74 @@ build_share (Chunk *chunk)
   g_mutex_unlock (&run->lock);
 }
 
-/* The kernel's rows, then the activation unless the kernel applied it as it
- * stored (the vector paths do). */
+/* Planes of n_rows rows (plane_stride apart) → interleaved rows, in
+ * blocks of 16 pixels × 16 maps so both sides stay in L1 (a map-by-map
+ * pass writes one float per cache line of a row K · 4 bytes wide). */
+#define INTERLEAVE_BLOCK 16
+
 static void
-compute_rows (const FmConvPlan *plan, const FmConvTask *t)
+interleave (const FmConvPlan *plan, const float *planes, gsize plane_stride, int n_rows,
+            float *out, gsize row_stride)
+{
+  const int K = plan->params.n_filters, out_w = plan->geo.out_w;
+  for (int i = 0; i < n_rows; i++)
+    for (int x0 = 0; x0 < out_w; x0 += INTERLEAVE_BLOCK)
+      {
+        const int x1 = MIN (x0 + INTERLEAVE_BLOCK, out_w);
+        for (int k0 = 0; k0 < K; k0 += INTERLEAVE_BLOCK)
+          {
+            const int k1 = MIN (k0 + INTERLEAVE_BLOCK, K);
+            for (int x = x0; x < x1; x++)
+              {
+                const float *src = planes + (gsize) i * out_w + x;
+                float *dst = out + (gsize) i * row_stride + (gsize) x * K;
+                for (int k = k0; k < k1; k++)
+                  dst[k] = src[k * plane_stride];
+              }
+          }
+      }
+}
+
+/* The kernel's rows, then the activation unless the kernel applied it as it
+ * stored (the vector paths do).  Interleaved output from a kernel that
+ * only writes planes goes through the planes scratch: `planes` (K × the
+ * chunk's rows × out_w floats, this worker's). */
+static void
+compute_rows (const FmConvPlan *plan, const FmConvTask *t, float *planes)
 {
   const int out_w = plan->geo.out_w;
-  plan->kernel->rows (plan, t);
-  if (plan->params.activation != FM_ACTIVATION_NONE && !plan->kernel->applies_activation)
-    for (int k = 0; k < plan->params.n_filters; k++)
-      for (int i = 0; i < t->n_rows; i++)
-        fm_conv_activate (plan->params.activation,
-                          t->out + k * t->plane_stride + (gsize) i * out_w, out_w);
+  FmConvTask staged;
+  const FmConvTask *task = t;
+  if (t->interleaved && !plan->kernel->writes_interleaved)
+    {
+      staged = *t;
+      staged.interleaved = FALSE;
+      staged.out = planes;
+      staged.plane_stride = (gsize) t->n_rows * out_w;
+      task = &staged;
+    }
+  plan->kernel->rows (plan, task);
+  if (!act_is_none (&plan->act) && !plan->kernel->applies_activation)
+    {
+      if (task->interleaved)
+        for (int i = 0; i < task->n_rows; i++)
+          fm_conv_activate (&plan->act, task->out + (gsize) i * task->row_stride,
+                            out_w * plan->params.n_filters);
+      else
+        for (int k = 0; k < plan->params.n_filters; k++)
+          for (int i = 0; i < task->n_rows; i++)
+            fm_conv_activate (&plan->act, task->out + k * task->plane_stride + (gsize) i * out_w,
+                              out_w);
+    }
+  if (task != t)
+    interleave (plan, planes, staged.plane_stride, t->n_rows, t->out, t->row_stride);
 }
 
 static void
 run_chunk (Chunk *chunk)
 {
   build_share (chunk);
-  compute_rows (chunk->run->plan, &chunk->task);
+  compute_rows (chunk->run->plan, &chunk->task, chunk->planes);
 }
 
 static void
@@ -167,11 +241,11 @@ dynamic_worker (Chunk *chunk)
         .out = run->direct_out + (gsize) r0 * out_w,
         .plane_stride = (gsize) out_h * out_w,
         .scratch = run->scratch[chunk - run->chunks],
-        .image = run->image,
+        .rows = run->rows,
         .row_map = run->image_row_map + (gsize) r0 * plan->params.stride_y,
       };
       chunk->build_lo = chunk->build_hi = 0;
-      compute_rows (plan, &chunk->task);
+      compute_rows (plan, &chunk->task, NULL);
     }
 }
 
@@ -201,8 +275,12 @@ checked_floats (gsize a, gsize b, gsize c, gboolean *ok)
   return *ok ? n : 0;
 }
 
+/* in_place: outputs go straight to the caller's memory (no output band);
+ * in_memory: the input rows are in memory (no staging; no padded band
+ * either when the kernel reads rows in place). */
 static gboolean
-run_init (Run *run, FmConvPlan *plan, int band_rows, gboolean in_place, GError **error)
+run_init (Run *run, FmConvPlan *plan, int band_rows, gboolean in_place, gboolean in_memory,
+          GError **error)
 {
   const FmConvParams *p = &plan->params;
   const FmConvGeometry *geo = &plan->geo;
@@ -217,18 +295,19 @@ run_init (Run *run, FmConvPlan *plan, int band_rows, gboolean in_place, GError *
   g_cond_init (&run->built);
 
   gboolean ok = TRUE;
+  gboolean need_band = !in_memory || !plan->kernel->reads_image;
   int stage_rows = MIN (run->max_in_rows, geo->in_h);
-  gsize band_bytes = checked_floats (run->max_in_rows, plan->band_stride, 1, &ok);
-  gsize stage_bytes = checked_floats (stage_rows, geo->in_w, p->channels, &ok);
+  gsize band_bytes = need_band ? checked_floats (run->max_in_rows, plan->band_stride, 1, &ok) : 0;
+  gsize stage_bytes = in_memory ? 0 : checked_floats (stage_rows, geo->in_w, p->channels, &ok);
   gsize out_bytes = in_place ? 0 : checked_floats (p->n_filters, run->band_rows, geo->out_w, &ok);
   gsize scratch_bytes = plan->kernel->scratch_size
                         ? plan->kernel->scratch_size (plan, run->band_rows) : 0;
   if (ok)
     {
-      run->band = g_try_malloc (band_bytes);
-      run->stage = g_try_malloc (stage_bytes);
+      run->band = band_bytes ? g_try_malloc (band_bytes) : NULL;
+      run->stage = stage_bytes ? g_try_malloc (stage_bytes) : NULL;
       run->out = out_bytes ? g_try_malloc (out_bytes) : NULL;
-      ok = run->band && run->stage && (in_place || run->out);
+      ok = (run->band || !band_bytes) && (run->stage || !stage_bytes) && (run->out || !out_bytes);
     }
   if (!ok)
     {
@@ -238,6 +317,7 @@ run_init (Run *run, FmConvPlan *plan, int band_rows, gboolean in_place, GError *
                    plan->padded_w, p->channels);
       return FALSE;
     }
+  run->bytes = band_bytes + stage_bytes + out_bytes + scratch_bytes * run->n_workers;
   run->out_plane = (gsize) run->band_rows * geo->out_w;
   run->row_map = g_new (int, run->max_in_rows);
   run->fetched = g_new (int, run->max_in_rows);
@@ -270,6 +350,8 @@ run_clear (Run *run)
     g_thread_pool_free (run->pool, FALSE, TRUE);
   for (int w = 0; run->scratch && w < run->n_workers; w++)
     g_free (run->scratch[w]);
+  for (int w = 0; run->chunks && w < run->n_workers; w++)
+    g_free (run->chunks[w].planes);
   g_free (run->scratch);
   g_free (run->chunks);
   g_free (run->band);
@@ -277,6 +359,7 @@ run_clear (Run *run)
   g_free (run->out);
   g_free (run->row_map);
   g_free (run->fetched);
+  g_free (run->image_rows);
   g_mutex_clear (&run->lock);
   g_cond_clear (&run->done);
   g_cond_clear (&run->built);
@@ -360,16 +443,19 @@ fill_band (Run *run, int r0, int n_rows, FmRowSource source, gpointer source_dat
   const int n_in = (n_rows - 1) * sy + plan->dkh;
 
   for (int t = 0; t < n_in; t++)
-    run->row_map[t] = fm_conv_border_index (plan->params.border,
-                                            r0 * sy + t - plan->geo.pad_top,
-                                            plan->geo.in_h);
-  if (run->image)
+    {
+      int y = fm_conv_border_index (plan->params.border, r0 * sy + t - plan->geo.pad_top,
+                                    plan->geo.in_h);
+      run->row_map[t] = y >= 0 && run->rows ? y - run->rows_first : y;
+    }
+  if (run->rows)
     return TRUE;
   run->n_fetched = fetch_rows (run, n_in, source, source_data, error);
   return run->n_fetched >= 0;
 }
 
-/* Padded rows [t0, t1) of the band, from the image or the staged rows. */
+/* Padded rows [t0, t1) of the band, from the rows in memory or the staged
+ * rows. */
 static void
 build_rows (Run *run, int t0, int t1)
 {
@@ -384,9 +470,9 @@ build_rows (Run *run, int t0, int t1)
           memset (dst, 0, plan->band_stride * sizeof (float));
           continue;
         }
-      if (run->image)
+      if (run->rows)
         {
-          build_row (plan, dst, run->image + run->row_map[t] * row_floats);
+          build_row (plan, dst, run->rows[run->row_map[t]]);
           continue;
         }
       const int *at = bsearch (&run->row_map[t], run->fetched, run->n_fetched,
@@ -395,14 +481,16 @@ build_rows (Run *run, int t0, int t1)
     }
 }
 
-/* Split the band's rows between the workers; the caller does chunk 0. */
+/* Split the band's rows between the workers; the caller does chunk 0.
+ * Planes (stride = plane stride) or interleaved rows (stride = row
+ * stride). */
 static void
-compute_band (Run *run, int row0, int n_rows, float *out, gsize plane_stride)
+compute_band (Run *run, int row0, int n_rows, float *out, gsize stride, gboolean interleaved)
 {
   const FmConvPlan *plan = run->plan;
   const int n_chunks = MIN (run->n_workers, n_rows);
-  const gboolean from_image = run->image && plan->kernel->reads_image;
-  const int n_in = from_image ? 0 : (n_rows - 1) * plan->params.stride_y + plan->dkh;
+  const gboolean from_memory = run->rows && plan->kernel->reads_image;
+  const int n_in = from_memory ? 0 : (n_rows - 1) * plan->params.stride_y + plan->dkh;
 
   for (int w = 0; w < n_chunks; w++)
     {
@@ -411,15 +499,17 @@ compute_band (Run *run, int row0, int n_rows, float *out, gsize plane_stride)
       run->chunks[w].build_lo = (int) ((gint64) n_in * w / n_chunks);
       run->chunks[w].build_hi = (int) ((gint64) n_in * (w + 1) / n_chunks);
       run->chunks[w].task = (FmConvTask) {
-        .band = from_image ? NULL
+        .band = from_memory ? NULL
                 : run->band + (gsize) a * plan->params.stride_y * plan->band_stride,
         .n_rows = b - a,
         .row0 = row0 + a,
-        .out = out + (gsize) a * plan->geo.out_w,
-        .plane_stride = plane_stride,
+        .out = out + (gsize) a * (interleaved ? stride : (gsize) plan->geo.out_w),
+        .plane_stride = interleaved ? 0 : stride,
+        .interleaved = interleaved,
+        .row_stride = interleaved ? stride : 0,
         .scratch = run->scratch[w],
-        .image = from_image ? run->image : NULL,
-        .row_map = from_image ? run->row_map + a * plan->params.stride_y : NULL,
+        .rows = from_memory ? run->rows : NULL,
+        .row_map = from_memory ? run->row_map + a * plan->params.stride_y : NULL,
       };
     }
   run->pending = n_chunks - 1;
@@ -486,11 +576,20 @@ fm_conv_run_internal (FmConvPlan *plan, FmRowSource source, gpointer source_data
                       float *direct_out, GError **error)
 {
   const FmConvGeometry *geo = &plan->geo;
+  const gboolean whole_image = source == image_source;
   Run run;
-  gboolean ok = run_init (&run, plan, band_rows, direct_out != NULL, error);
-  if (source == image_source)
-    run.image = ((const ImageSource *) source_data)->in;
-  if (ok && direct_out && run.image && plan->kernel->reads_image
+  gboolean ok = run_init (&run, plan, band_rows, direct_out != NULL, whole_image, error);
+  if (ok && whole_image)
+    {
+      /* Rows in place: a table over the caller's image. */
+      const ImageSource *src = source_data;
+      run.image_rows = g_new (const float *, geo->in_h);
+      for (int y = 0; y < geo->in_h; y++)
+        run.image_rows[y] = src->in + (gsize) y * src->row_floats;
+      run.rows = run.image_rows;
+      run.rows_first = 0;
+    }
+  if (ok && direct_out && run.rows && plan->kernel->reads_image
       && g_getenv ("FEATUREMAPS_NO_DYNAMIC") == NULL)
     {
       run_dynamic (&run, direct_out);
@@ -507,10 +606,10 @@ fm_conv_run_internal (FmConvPlan *plan, FmRowSource source, gpointer source_data
       if (direct_out)
         {
           compute_band (&run, r0, n_rows, direct_out + (gsize) r0 * geo->out_w,
-                        (gsize) geo->out_h * geo->out_w);
+                        (gsize) geo->out_h * geo->out_w, FALSE);
           continue;
         }
-      compute_band (&run, r0, n_rows, run.out, run.out_plane);
+      compute_band (&run, r0, n_rows, run.out, run.out_plane, FALSE);
       ok = !stopped (sink (sink_data, r0, n_rows, run.out, run.out_plane, error),
                      error, "band sink");
     }
@@ -552,4 +651,123 @@ fm_conv_plan_run_image (FmConvPlan *plan, const float *in, float *out, GError **
 
   ImageSource src = { in, (gsize) plan->geo.in_w * plan->params.channels };
   return fm_conv_run_internal (plan, image_source, &src, NULL, NULL, 0, out, error);
+}
+
+/* ---- runners ---- */
+
+struct _FmConvRunner {
+  Run run;
+  int max_rows;
+};
+
+void
+fm_conv_plan_rows_needed (const FmConvPlan *plan, int y0, int n_rows, int *lo, int *hi)
+{
+  g_return_if_fail (plan != NULL && lo != NULL && hi != NULL);
+  const int sy = plan->params.stride_y, n_in = (n_rows - 1) * sy + plan->dkh;
+  int first = G_MAXINT, last = -1;
+  if (plan->params.border == FM_BORDER_ZERO)
+    {
+      /* A run of padded rows: the image rows inside it. */
+      first = MAX (y0 * sy - plan->geo.pad_top, 0);
+      last = MIN (y0 * sy - plan->geo.pad_top + n_in, plan->geo.in_h) - 1;
+    }
+  else
+    for (int t = 0; t < n_in; t++)
+      {
+        int y = fm_conv_border_index (plan->params.border, y0 * sy + t - plan->geo.pad_top,
+                                      plan->geo.in_h);
+        first = MIN (first, y);
+        last = MAX (last, y);
+      }
+  if (n_rows < 1 || last < first)
+    first = last = 0, last = -1;
+  *lo = first;
+  *hi = last + 1;
+}
+
+FmConvRunner *
+fm_conv_runner_new (FmConvPlan *plan, int max_rows, GError **error)
+{
+  g_return_val_if_fail (plan != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (max_rows < 1)
+    {
+      g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_INVALID,
+                   "band rows %d: must be ≥ 1", max_rows);
+      return NULL;
+    }
+  FmConvRunner *runner = g_new0 (FmConvRunner, 1);
+  runner->max_rows = MIN (max_rows, plan->geo.out_h);
+  if (!run_init (&runner->run, plan, runner->max_rows, TRUE, TRUE, error))
+    {
+      fm_conv_runner_free (runner);
+      return NULL;
+    }
+  return runner;
+}
+
+void
+fm_conv_runner_free (FmConvRunner *runner)
+{
+  if (!runner)
+    return;
+  if (runner->run.plan)
+    run_clear (&runner->run);
+  g_free (runner);
+}
+
+gsize
+fm_conv_runner_bytes (const FmConvRunner *runner)
+{
+  g_return_val_if_fail (runner != NULL, 0);
+  return runner->run.bytes;
+}
+
+gboolean
+fm_conv_runner_rows (FmConvRunner *runner, const float *const *rows, int first_row, int y0,
+                     int n_rows, float *out, gsize stride, FmConvOutLayout layout,
+                     GError **error)
+{
+  g_return_val_if_fail (runner != NULL && rows != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  Run *run = &runner->run;
+  const FmConvPlan *plan = run->plan;
+  const int K = plan->params.n_filters, out_w = plan->geo.out_w;
+
+  if (n_rows < 1 || n_rows > runner->max_rows || y0 < 0 || y0 > plan->geo.out_h - n_rows)
+    {
+      g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_INVALID,
+                   "rows %d .. %d: must lie in 0 .. %d, at most %d at once", y0,
+                   y0 + n_rows - 1, plan->geo.out_h - 1, runner->max_rows);
+      return FALSE;
+    }
+  const gboolean interleaved = layout == FM_CONV_OUT_INTERLEAVED;
+  if (stride < (interleaved ? (gsize) out_w * K : (gsize) n_rows * out_w))
+    {
+      g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_INVALID,
+                   "output stride %" G_GSIZE_FORMAT ": too small for %d rows of %d × %d",
+                   stride, n_rows, out_w, K);
+      return FALSE;
+    }
+  if (interleaved && !plan->kernel->writes_interleaved)
+    for (int w = 0; w < run->n_workers; w++)
+      if (!run->chunks[w].planes)
+        {
+          gboolean ok = TRUE;
+          gsize bytes = checked_floats (K, runner->max_rows, out_w, &ok);
+          if (!ok || !(run->chunks[w].planes = g_try_malloc (bytes)))
+            {
+              g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_TOO_LARGE,
+                           "%d rows of %d maps of %d: out of memory", runner->max_rows, K, out_w);
+              return FALSE;
+            }
+          run->bytes += bytes;
+        }
+  run->rows = rows;
+  run->rows_first = first_row;
+  fill_band (run, y0, n_rows, NULL, NULL, NULL);
+  compute_band (run, y0, n_rows, out, stride, interleaved);
+  run->rows = NULL;
+  return TRUE;
 }

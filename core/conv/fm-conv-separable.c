@@ -304,7 +304,7 @@ separable_rows (const FmConvPlan *plan, const FmConvTask *task)
               ptrs[j] = ring + ((gsize) k * n_slots + t % n_slots) * hw;
             }
           fm_taps_sum (o, out_w, n, ptrs, sp->v_w + (gsize) k * kh, plan->bias[k]);
-          fm_conv_activate (p->activation, o, out_w);
+          fm_conv_activate (&plan->act, o, out_w);
         }
     }
 }

@@ -183,7 +183,7 @@ sparse_rows (const FmConvPlan *plan, const FmConvTask *task)
           for (int j = 0; j < n; j++)
             ptrs[j] = slot_ptr[(i * sy + sp->tap_a[f + j] * dy) % n_slots] + sp->tap_off[f + j];
           fm_taps_sum (o, out_w, n, ptrs, sp->tap_w + f, plan->bias[k]);
-          fm_conv_activate (p->activation, o, out_w);
+          fm_conv_activate (&plan->act, o, out_w);
         }
     }
 }

@@ -124,7 +124,7 @@ fm_taps_split_image_row (const FmConvPlan *plan, const FmTapsLayout *l,
 }
 
 /* Padded row t of the task's chunk in split form: the band's row split
- * into `slot`, or (no band) the image row padded and split.  In place when
+ * into `slot`, or (no band) the input row padded and split.  In place when
  * the row already is its plane. */
 FM_TAPS_INLINE const float *
 fm_taps_get_row (const FmConvPlan *plan, const FmTapsLayout *l, const FmConvTask *task,
@@ -132,7 +132,7 @@ fm_taps_get_row (const FmConvPlan *plan, const FmTapsLayout *l, const FmConvTask
 {
   const int in_w = plan->geo.in_w;
 
-  if (!task->image)
+  if (!task->rows)
     {
       const float *src = task->band + (gsize) t * plan->band_stride;
       if (l->in_place)
@@ -146,7 +146,7 @@ fm_taps_get_row (const FmConvPlan *plan, const FmTapsLayout *l, const FmConvTask
       memset (slot, 0, l->row_floats * sizeof (float));
       return slot;
     }
-  const float *src = task->image + (gsize) r * in_w * plan->params.channels;
+  const float *src = task->rows[r];
   if (l->in_place && plan->padded_w == in_w)
     return src;
   fm_taps_split_image_row (plan, l, src, slot);

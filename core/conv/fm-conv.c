@@ -23,8 +23,13 @@ fm_conv_params_init (FmConvParams *params)
   params->padding = FM_PADDING_VALID;
   params->border = FM_BORDER_ZERO;
   params->activation = FM_ACTIVATION_NONE;
+  params->leaky_alpha = 0.01f;
+  params->clip_min = -INFINITY;
+  params->clip_max = INFINITY;
   params->n_threads = 0;
 }
+
+const FmConvAct fm_conv_act_none = { FM_ACTIVATION_NONE, 0.01f, -INFINITY, INFINITY, FALSE };
 
 int
 fm_conv_border_index (FmBorder border, int i, int n)
@@ -125,6 +130,33 @@ check_shape (const FmConvParams *p, int in_h, int in_w, GError **error)
   return TRUE;
 }
 
+/* Explicit pads and the activation's parameters. */
+static gboolean
+check_extras (const FmConvParams *p, GError **error)
+{
+  if (p->explicit_pads
+      && (!check_range ("top pad", p->pad_top, 0, FM_CONV_MAX_SIDE, error)
+          || !check_range ("left pad", p->pad_left, 0, FM_CONV_MAX_SIDE, error)
+          || !check_range ("bottom pad", p->pad_bottom, 0, FM_CONV_MAX_SIDE, error)
+          || !check_range ("right pad", p->pad_right, 0, FM_CONV_MAX_SIDE, error)))
+    return FALSE;
+  if (!isfinite (p->leaky_alpha))
+    {
+      g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_INVALID,
+                   "leaky-relu slope %g: must be finite", p->leaky_alpha);
+      return FALSE;
+    }
+  if (isnan (p->clip_min) || isnan (p->clip_max) || p->clip_min == INFINITY
+      || p->clip_max == -INFINITY)
+    {
+      g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_INVALID,
+                   "clip %g .. %g: bounds must be numbers (−∞ and ∞ for none)",
+                   p->clip_min, p->clip_max);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 check_options (const FmConvParams *p, GError **error)
 {
@@ -133,7 +165,8 @@ check_options (const FmConvParams *p, GError **error)
          && check_choice (FM_OPT_PADDING, p->padding, error)
          && check_choice (FM_OPT_BORDER, p->border, error)
          && check_choice (FM_OPT_ACTIVATION, p->activation, error)
-         && check_range ("threads", p->n_threads, 0, FM_CONV_MAX_THREADS, error);
+         && check_range ("threads", p->n_threads, 0, FM_CONV_MAX_THREADS, error)
+         && check_extras (p, error);
 }
 
 static const char *
@@ -177,13 +210,22 @@ check_values (const FmConvParams *p, int cg, gsize n_weights, GError **error)
   return TRUE;
 }
 
-/* One axis of the geometry.  FALSE only for valid padding with a window
- * larger than the image. */
+/* One axis of the geometry.  FALSE only when the window is larger than
+ * the image with its padding (valid padding, or explicit pads too small).
+ * explicit: pads before / after given in *before / *after. */
 static gboolean
-axis_geometry (FmPadding padding, int n, int k, int s, int d,
+axis_geometry (FmPadding padding, gboolean explicit, int n, int k, int s, int d,
                int *dk, int *out, int *before, int *after)
 {
   *dk = (k - 1) * d + 1;
+  if (explicit)
+    {
+      gint64 span = (gint64) n + *before + *after - *dk;
+      if (span < 0 || span / s + 1 > FM_CONV_MAX_SIDE)
+        return FALSE;
+      *out = (int) (span / s + 1);
+      return TRUE;
+    }
   switch (padding)
     {
     case FM_PADDING_SAME:
@@ -216,16 +258,32 @@ compute_geometry (FmConvPlan *plan, int in_h, int in_w, GError **error)
 
   geo->in_h = in_h;
   geo->in_w = in_w;
-  gboolean fits_y = axis_geometry (p->padding, in_h, p->kh, p->stride_y, p->dilation_y,
-                                   &plan->dkh, &geo->out_h, &geo->pad_top, &geo->pad_bottom);
-  gboolean fits_x = axis_geometry (p->padding, in_w, p->kw, p->stride_x, p->dilation_x,
-                                   &plan->dkw, &geo->out_w, &geo->pad_left, &geo->pad_right);
+  if (p->explicit_pads)
+    {
+      geo->pad_top = p->pad_top;
+      geo->pad_bottom = p->pad_bottom;
+      geo->pad_left = p->pad_left;
+      geo->pad_right = p->pad_right;
+    }
+  gboolean fits_y = axis_geometry (p->padding, p->explicit_pads, in_h, p->kh, p->stride_y,
+                                   p->dilation_y, &plan->dkh, &geo->out_h, &geo->pad_top,
+                                   &geo->pad_bottom);
+  gboolean fits_x = axis_geometry (p->padding, p->explicit_pads, in_w, p->kw, p->stride_x,
+                                   p->dilation_x, &plan->dkw, &geo->out_w, &geo->pad_left,
+                                   &geo->pad_right);
   if (!fits_y || !fits_x)
     {
-      g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_INVALID,
-                   "kernel %d × %d (dilated %d × %d) is larger than the %d × %d "
-                   "image with valid padding; use same or full padding",
-                   p->kh, p->kw, plan->dkh, plan->dkw, in_h, in_w);
+      if (p->explicit_pads)
+        g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_INVALID,
+                     "kernel %d × %d (dilated %d × %d) is larger than the %d × %d "
+                     "image with pads %d, %d, %d, %d (top, left, bottom, right)",
+                     p->kh, p->kw, plan->dkh, plan->dkw, in_h, in_w,
+                     p->pad_top, p->pad_left, p->pad_bottom, p->pad_right);
+      else
+        g_set_error (error, FM_CONV_ERROR, FM_CONV_ERROR_INVALID,
+                     "kernel %d × %d (dilated %d × %d) is larger than the %d × %d "
+                     "image with valid padding; use same or full padding",
+                     p->kh, p->kw, plan->dkh, plan->dkw, in_h, in_w);
       return FALSE;
     }
   geo->offset_y = (plan->dkh - 1) / 2 - geo->pad_top;
@@ -314,6 +372,13 @@ fm_conv_plan_new (const FmConvParams *params, int in_h, int in_w, GError **error
 
   FmConvPlan *plan = g_new0 (FmConvPlan, 1);
   plan->params = *params;
+  plan->act = (FmConvAct) {
+    .kind = params->activation,
+    .alpha = params->leaky_alpha,
+    .lo = params->clip_min,
+    .hi = params->clip_max,
+    .clip = params->clip_min != -INFINITY || params->clip_max != INFINITY,
+  };
   plan->groups = groups;
   plan->group_channels = cg;
   plan->group_filters = params->n_filters / groups;

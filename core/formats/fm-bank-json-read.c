@@ -5,6 +5,7 @@
  * are errors that suggest the closest known key, every value is type-checked
  * (fm-json-strict.h), and every message says where (file, filter, row). */
 #include "fm-formats-private.h"
+#include "fm-net-load.h"
 #include "fm-json-strict.h"
 
 #include <float.h>
@@ -18,8 +19,6 @@ static const char *const bank_keys[] = {
 static const char *const filter_keys[] = {
   "name", "weights", "bias", "divisor", "normalize", "offset", "stride",
   "dilation", "range", "mean", "std", "comment", NULL };
-static const char *const default_keys[] = { "padding", "border", "activation", "mapping", NULL };
-static const FmOptionId default_ids[] = { FM_OPT_PADDING, FM_OPT_BORDER, FM_OPT_ACTIVATION, FM_OPT_MAPPING };
 static const char *const lights[] = { "perceptual", "linear", NULL };
 static const char *const orders[] = { "rgb", "bgr", NULL };
 static const char *const modes[] = { "correlate", "convolve", NULL };
@@ -442,17 +441,23 @@ parse_defaults (Parser *p, JsonNode *node, GError **error)
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return fail (p, error, FM_BANK_ERROR_PARSE, "defaults is %s, expected an object", fm_json_type_name (node));
   JsonObject *obj = json_node_get_object (node);
-  if (!fm_json_check_keys (&p->cx, obj, default_keys, "defaults", error))
+  /* the keys are the option table's names of the options a bank may set */
+  const char *keys[FM_N_OPTIONS + 1];
+  int n = 0;
+  for (int id = 0; id < FM_N_OPTIONS; id++)
+    if (fm_option_spec (id)->bank_default)
+      keys[n++] = fm_option_spec (id)->name;
+  keys[n] = NULL;
+  if (!fm_json_check_keys (&p->cx, obj, keys, "defaults", error))
     return FALSE;
-  int *fields[] = { &p->bank->def_padding, &p->bank->def_border,
-                    &p->bank->def_activation, &p->bank->def_mapping };
-  for (int i = 0; default_keys[i]; i++)
+  for (int id = 0; id < FM_N_OPTIONS; id++)
     {
-      if (!json_object_has_member (obj, default_keys[i]))
+      const FmOptionSpec *spec = fm_option_spec (id);
+      if (!spec->bank_default || !json_object_has_member (obj, spec->name))
         continue;
-      g_autofree char *what = g_strdup_printf ("defaults: %s", default_keys[i]);
-      if (!fm_json_get_choice (&p->cx, json_object_get_member (obj, default_keys[i]), what,
-                       fm_option_spec (default_ids[i])->choices, fields[i], error))
+      g_autofree char *what = g_strdup_printf ("defaults: %s", spec->name);
+      if (!fm_json_get_choice (&p->cx, json_object_get_member (obj, spec->name), what,
+                               spec->choices, &p->bank->defaults[id], error))
         return FALSE;
     }
   return TRUE;
@@ -462,6 +467,9 @@ static gboolean
 parse_bank (Parser *p, JsonObject *root, GError **error)
 {
   FmBank *bank = p->bank;
+  if (json_object_has_member (root, "layers") && !json_object_has_member (root, "filters"))
+    return fm_json_fail (&p->cx, error, FALSE, "a stack description (a network's layers), "
+                         "not a bank: pick its layers as FILE#LAYER");
   if (!fm_json_check_keys (&p->cx, root, bank_keys, "the bank", error))
     return FALSE;
 
@@ -642,9 +650,7 @@ fm_bank_from_json_data (const char *data, gssize length, const char *origin,
   bank->description = g_strdup ("");
   bank->kind = g_strdup ("other");
   bank->origin = g_strdup (origin);
-  bank->input = FM_INPUT_AUTO;
-  bank->range = 1.0;
-  bank->def_padding = bank->def_border = bank->def_activation = bank->def_mapping = -1;
+  fm_bank_init_fields (bank);
   p.bank = bank;
 
   g_autoptr (GError) err = NULL;
@@ -693,6 +699,15 @@ json_load (const char *path, const FmKernelSpec *spec, GError **error)
   return fm_bank_from_json_file (path, error);
 }
 
+/* A JSON file holds a bank ("filters") or a stack description ("layers",
+ * a network): the same suffix, two readers. */
+static FmNetGraph *
+json_load_graph (const char *path, const FmKernelSpec *spec, GError **error)
+{
+  (void) spec;
+  return fm_net_load_stack_file (path, error);
+}
+
 static const char *const json_suffixes[] = { ".json", NULL };
 
 const FmFormat fm_format_json = {
@@ -703,4 +718,5 @@ const FmFormat fm_format_json = {
   .suffixes = json_suffixes,
   .sniff = json_sniff,
   .load_bank = json_load,
+  .load_graph = json_load_graph,
 };

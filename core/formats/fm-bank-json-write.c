@@ -7,9 +7,6 @@
 
 #include <string.h>
 
-static const char *const default_keys[] = { "padding", "border", "activation", "mapping", NULL };
-static const FmOptionId default_ids[] = { FM_OPT_PADDING, FM_OPT_BORDER, FM_OPT_ACTIVATION, FM_OPT_MAPPING };
-
 static void
 append_key (GString *out, const char *indent, const char *key)
 {
@@ -88,15 +85,15 @@ fm_bank_to_json (const FmBank *bank)
   append_step (out, "stride", bank->stride_y, bank->stride_x);
   append_step (out, "dilation", bank->dilation_y, bank->dilation_x);
 
-  const int defs[] = { bank->def_padding, bank->def_border, bank->def_activation, bank->def_mapping };
   gboolean any = FALSE;
-  for (int i = 0; i < 4; i++)
+  for (int id = 0; id < FM_N_OPTIONS; id++)
     {
-      const char *value = defs[i] >= 0 ? fm_option_value_name (default_ids[i], defs[i]) : NULL;
+      int v = bank->defaults[id];
+      const char *value = v >= 0 ? fm_option_value_name (id, v) : NULL;
       if (!value)
         continue;
       g_string_append (out, any ? ", " : ",\n  \"defaults\": { ");
-      g_string_append_printf (out, "\"%s\": ", default_keys[i]);
+      g_string_append_printf (out, "\"%s\": ", fm_option_spec (id)->name);
       fm_json_append_string (out, value);
       any = TRUE;
     }

@@ -90,6 +90,14 @@ load_file (const FmKernelSpec *spec, const FmFormat *fmt, GError **error)
                    fmt->plural);
       return NULL;
     }
+  if (spec->member && fmt->load_bank && !fmt->takes_member)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE,
+                   "%s#%s: '#' picks a layer of an archive or a network, not of %s",
+                   display, spec->member, fmt->plural);
+      return NULL;
+    }
   if (!fmt->load_bank)
     {
       g_autofree char *display = fm_file_display (path);

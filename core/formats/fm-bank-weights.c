@@ -8,6 +8,7 @@
  * and in docs/kernels.md); ":hwio" / ":oihw" after the path forces it. */
 #include "fm-formats-private.h"
 #include "fm-npy.h"
+#include "fm-net-load.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -62,103 +63,6 @@ static const char *
 layout_name (FmWeightsLayout layout)
 {
   return layout == FM_LAYOUT_OIHW ? "OIHW" : "HWIO";
-}
-
-static const char *const kernel_names[] = { "kernel", "weight", "weights", NULL };
-
-/* "conv1.weight", "conv2d/kernel", "dense_kernel" → the kernel-ish suffix */
-static gboolean
-is_kernel_name (const char *name, gsize *prefix_len)
-{
-  for (int i = 0; kernel_names[i]; i++)
-    {
-      gsize n = strlen (name), m = strlen (kernel_names[i]);
-      if (n == m && g_ascii_strcasecmp (name, kernel_names[i]) == 0)
-        {
-          *prefix_len = 0;
-          return TRUE;
-        }
-      if (n > m && g_ascii_strcasecmp (name + n - m, kernel_names[i]) == 0
-          && strchr ("./_:", name[n - m - 1]))
-        {
-          *prefix_len = n - m;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-/* Picks the kernel array (and bias, if any) out of an .npz. */
-/* "'a', 'b', 'c' … and 990 more": a list a message can hold. */
-static char *
-list_names (GPtrArray *arrays)
-{
-  GString *names = g_string_new (NULL);
-  guint shown = MIN (arrays->len, 8);
-  for (guint i = 0; i < shown; i++)
-    {
-      g_autofree char *name = fm_text_escape (((FmArray *) arrays->pdata[i])->name, -1, 40);
-      g_string_append_printf (names, "%s'%s'", i ? ", " : "", name);
-    }
-  if (arrays->len > shown)
-    g_string_append_printf (names, " … and %u more", arrays->len - shown);
-  return g_string_free (names, FALSE);
-}
-
-static gboolean
-pick_members (GPtrArray *arrays, const char *where, FmArray **kernel, FmArray **bias,
-              GError **error)
-{
-  *kernel = *bias = NULL;
-  gsize prefix = 0;
-  /* exact names first, then one unambiguous "<layer>.weight" */
-  for (guint i = 0; i < arrays->len && !*kernel; i++)
-    {
-      FmArray *a = arrays->pdata[i];
-      if (g_strv_contains (kernel_names, a->name))
-        *kernel = a;
-    }
-  if (!*kernel)
-    {
-      int found = 0;
-      for (guint i = 0; i < arrays->len; i++)
-        {
-          FmArray *a = arrays->pdata[i];
-          gsize pl;
-          if (is_kernel_name (a->name, &pl))
-            {
-              if (found++ == 0)
-                {
-                  *kernel = a;
-                  prefix = pl;
-                }
-            }
-        }
-      if (found > 1)
-        {
-          g_autofree char *names = list_names (arrays);
-          g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
-                       "%s%d kernel arrays (%s): save one layer per .npz, as 'kernel' (or 'weight') and 'bias'",
-                       where, found, names);
-          *kernel = NULL;
-          return FALSE;
-        }
-    }
-  if (!*kernel)
-    {
-      g_autofree char *names = list_names (arrays);
-      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
-                   "%sno 'kernel' or 'weight' array (the archive holds %s)", where, names);
-      return FALSE;
-    }
-  g_autofree char *bias_name = g_strdup_printf ("%.*sbias", (int) prefix, (*kernel)->name);
-  for (guint i = 0; i < arrays->len; i++)
-    {
-      FmArray *a = arrays->pdata[i];
-      if (strcmp (a->name, bias_name) == 0)
-        *bias = a;
-    }
-  return TRUE;
 }
 
 static char *
@@ -236,6 +140,23 @@ load_data (Source *src, const FmArray **w, const FmArray **b, GError **error)
   g_set_error_literal (error, FM_BANK_ERROR,
                        g_error_matches (local, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE)
                        ? FM_BANK_ERROR_TOO_LARGE : FM_BANK_ERROR_PARSE, local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
+/* The input declaration's mean or std, inflated only when it is small
+ * enough to be one (fm_bank_npz_apply_decl refuses the others by their
+ * header's shape, before it looks at values). */
+static gboolean
+load_decl (FmNpz *npz, FmArray *a, const FmBank *bank, const char *where, GError **error)
+{
+  if (!a || a->data || a->ndim > 1 || a->size > G_N_ELEMENTS (bank->mean))
+    return TRUE;
+  GError *local = NULL;
+  if (fm_npz_load (npz, a, &local))
+    return TRUE;
+  (void) where; /* the npz reader's message names the file already */
+  g_set_error_literal (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE, local->message);
   g_error_free (local);
   return FALSE;
 }
@@ -334,9 +255,18 @@ bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout, So
 FmBank *
 fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **error)
 {
+  return fm_bank_from_weights_member (path, NULL, layout, error);
+}
+
+FmBank *
+fm_bank_from_weights_member (const char *path, const char *member,
+                             FmWeightsLayout layout, GError **error)
+{
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *display = fm_file_display (base);
-  g_autofree char *where = g_strdup_printf ("%s: ", display);
+  g_autofree char *shown_member = member ? fm_text_escape (member, -1, 80) : NULL;
+  g_autofree char *where = member ? g_strdup_printf ("%s#%s: ", display, shown_member)
+                                  : g_strdup_printf ("%s: ", display);
   GError *local = NULL;
 
   /* the content decides, not the extension: a renamed file still loads */
@@ -359,16 +289,36 @@ fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **er
       GPtrArray *arrays = fm_npz_arrays (npz);
       if (!fm_npz_check_not_empty (npz, &local))
         goto npy_failed;
-      FmArray *kernel, *bias;
-      if (!pick_members (arrays, where, &kernel, &bias, error))
+      FmArray *kernel, *bias, *mean, *std;
+      if (!fm_bank_npz_pick (arrays, display, member, where, &kernel, &bias, &mean, &std, error))
         return NULL;
       if (layout == FM_LAYOUT_AUTO)
         layout = npz_layout (kernel, bias);
       src.npz = npz;
-      return bank_from_arrays (kernel, bias, layout, &src, path, where, error);
+      FmBank *bank = bank_from_arrays (kernel, bias, layout, &src, path, where, error);
+      if (bank && member)
+        {
+          g_free (bank->name);
+          g_autofree char *stem = fm_text_path_stem (path);
+          bank->name = g_strdup_printf ("%s#%s", stem, member);
+        }
+      if (bank && (!load_decl (npz, mean, bank, where, error)
+                   || !load_decl (npz, std, bank, where, error)
+                   || !fm_bank_npz_apply_decl (bank, mean, std, where, error)))
+        {
+          fm_bank_free (bank);
+          return NULL;
+        }
+      return bank;
     }
   else
     {
+      if (member)
+        {
+          g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
+                       "%sa .npy holds one array: #LAYER picks a layer of an .npz", where);
+          return NULL;
+        }
       g_autoptr (FmArray) w = fm_npy_read_file_header (path, &local);
       if (!w)
         goto npy_failed;
@@ -412,7 +362,15 @@ npz_sniff (const guint8 *head, gsize n)
 static FmBank *
 weights_load (const char *path, const FmKernelSpec *spec, GError **error)
 {
-  return fm_bank_from_weights_file (path, spec->layout, error);
+  return fm_bank_from_weights_member (path, spec->member, spec->layout, error);
+}
+
+/* An .npz state dict as a network: the stack description beside it. */
+static FmNetGraph *
+npz_load_graph (const char *path, const FmKernelSpec *spec, GError **error)
+{
+  (void) spec;
+  return fm_net_load_npz_file (path, error);
 }
 
 static const char *const npy_suffixes[] = { ".npy", NULL };
@@ -436,6 +394,8 @@ const FmFormat fm_format_npz = {
   .kind = FM_FORMAT_BANK,
   .suffixes = npz_suffixes,
   .takes_layout = TRUE,
+  .takes_member = TRUE,
   .sniff = npz_sniff,
   .load_bank = weights_load,
+  .load_graph = npz_load_graph,
 };

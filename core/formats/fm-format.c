@@ -132,7 +132,21 @@ fm_kernel_spec_parse (const char *text, FmKernelSpec *spec, GError **error)
       spec->layout = has_suffix (spec->path, ":hwio") ? FM_LAYOUT_HWIO : FM_LAYOUT_OIHW;
       spec->path[strlen (spec->path) - 5] = '\0';
     }
-  /* "#NAME" (a model's layer, an archive's array) will be split here. */
+  /* "#NAME": a model's layers or an archive's layer — unless the whole
+   * argument is a file whose name holds a '#' */
+  char *hash = strrchr (spec->path, '#');
+  if (hash && hash > spec->path && !g_file_test (spec->path, G_FILE_TEST_EXISTS))
+    {
+      if (!hash[1])
+        {
+          g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE,
+                       "'%s': no layer name after '#'", text);
+          fm_kernel_spec_clear (spec);
+          return FALSE;
+        }
+      spec->member = g_strdup (hash + 1);
+      *hash = '\0';
+    }
   return TRUE;
 }
 

@@ -5,6 +5,7 @@
 
 #include "fm-bank-private.h"
 #include "fm-formats.h"
+#include "fm-npy.h"
 
 G_BEGIN_DECLS
 
@@ -23,5 +24,15 @@ void fm_formats_file_error (GError **error, GError *local);
 
 /* "a, b, c or d" of every format's label (messages that list them all). */
 char *fm_formats_labels (void);
+
+/* .npz members as a bank (fm-bank-npz.c): the kernel, bias and the input
+ * declaration's mean / std of the layer `member` (NULL: the only layer
+ * with filters).  where prefixes messages ("x.npz: "); file is the name
+ * hints use ("pick one, as x.npz#conv1"). */
+gboolean fm_bank_npz_pick (GPtrArray *arrays, const char *file, const char *member,
+                           const char *where, FmArray **kernel, FmArray **bias,
+                           FmArray **mean, FmArray **std, GError **error);
+gboolean fm_bank_npz_apply_decl (FmBank *bank, FmArray *mean, FmArray *std,
+                                 const char *where, GError **error);
 
 G_END_DECLS

@@ -1,6 +1,6 @@
 /* fm-presets.c: finding preset banks by name.
  *
- * Search order (DESIGN.md): the user's folder, then each folder of
+ * Search order (docs/design.md): the user's folder, then each folder of
  * $FEATUREMAPS_PRESET_PATH (how a studio shares one kernel library), then the
  * installed presets.  A preset is <folder>/<name>.json; the first folder that
  * has the name wins, so a user can override a shipped preset by copying it. */

@@ -5,6 +5,7 @@
 #include "fm-options.h"
 #include "fm-conv.h"
 #include "fm-bank.h"
+#include "fm-bank-edit.h"
 #include "fm-formats.h"
 #include "fm-npy.h"
 #include "fm-job.h"

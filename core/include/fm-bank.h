@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include "fm-options.h"
+#include "fm-input-decl.h"
 
 G_BEGIN_DECLS
 
@@ -47,7 +48,9 @@ typedef struct {
   int n_filters;
   FmFilter *filters;    /* n_filters entries */
 
-  /* Input declaration: how pixels become the C channels the weights expect. */
+  /* Input declaration: how pixels become the C channels the weights expect
+   * (fm_bank_input_decl hands the declaration part to fm-input as an
+   * FmInputDecl, the form networks declare theirs in). */
   FmInputMode input;    /* AUTO when not declared: 1 → luminance, 3 → rgb, 4 → rgba */
   gboolean convolve;    /* "mode": "convolve" */
   gboolean linear;      /* "light": "linear" (default perceptual / sRGB-encoded) */
@@ -59,9 +62,11 @@ typedef struct {
   /* Bank-wide step; 0 = not declared (the run options decide). */
   int stride_y, stride_x, dilation_y, dilation_x;
 
-  /* "defaults": -1 = not declared.  Front ends use them when the user has not
-   * chosen (CLI: option not given; dialog: when the bank is picked). */
-  int def_padding, def_border, def_activation, def_mapping;
+  /* "defaults": a value per option of the option table, −1 = not declared;
+   * only options whose FmOptionSpec says bank_default (padding, border,
+   * activation, mapping) may be declared.  fm_bank_apply_defaults puts
+   * them into a run's options. */
+  int defaults[FM_N_OPTIONS];
 } FmBank;
 
 FmBank *fm_bank_new (const char *name, int kh, int kw, int channels, int n_filters); /* zero weights */
@@ -69,12 +74,25 @@ FmBank *fm_bank_copy (const FmBank *bank);
 void fm_bank_free (FmBank *bank);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FmBank, fm_bank_free)
 
+/* The bank's input declaration (light, order, range, mean, std). */
+void fm_bank_input_decl (const FmBank *bank, FmInputDecl *decl);
+
+/* The bank's declared defaults into opts, for the options the user has
+ * not chosen: keep (indexed by FmOptionId, may be NULL) marks the options
+ * to leave alone (CLI: given on the command line, or mapping for a .npy
+ * output; dialog: none, when a bank is picked).  FALSE with error when a
+ * value is out of range (a bank that passed fm_bank_validate never is). */
+gboolean fm_bank_apply_defaults (const FmBank *bank, FmOptions *opts,
+                                 const gboolean *keep, GError **error);
+
 /* Every rule (finite weights, divisor ≠ 0, shapes, limits).  The loaders
  * call it; an editor calls it before running. */
 gboolean fm_bank_validate (const FmBank *bank, GError **error);
 
 /* The one entry point of every front end.  spec is:
  *   a path ending in .json / .npy / .npz, optionally with ":hwio" / ":oihw";
+ *   "x.npz#LAYER" (optionally ":hwio" / ":oihw" after it): one layer of a
+ *   state dict;
  *   an inline matrix "0,1,0; 0,1,0; 0,1,0" (rows by ';', filters by '|');
  *   else a preset name, looked up with fm_presets_find(user_dir, …). */
 FmBank *fm_bank_load (const char *spec, const char *user_dir, GError **error);
@@ -85,6 +103,10 @@ FmBank *fm_bank_from_json_file (const char *path, GError **error);
 FmBank *fm_bank_from_inline (const char *text, GError **error);
 FmBank *fm_bank_from_weights_file (const char *path, FmWeightsLayout layout,
                                    GError **error);
+/* One layer of an .npz state dict ("conv2" picks conv2.weight and
+ * conv2.bias; docs/kernels.md); member NULL is fm_bank_from_weights_file. */
+FmBank *fm_bank_from_weights_member (const char *path, const char *member,
+                                     FmWeightsLayout layout, GError **error);
 /* The AUTO rule for 3-D and 4-D learned weights (docs/kernels.md): never
  * returns FM_LAYOUT_AUTO. */
 FmWeightsLayout fm_bank_guess_layout (int ndim, const gsize *shape);

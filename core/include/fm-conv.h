@@ -6,7 +6,7 @@
  * only the input rows it needs (plus the halo the filter needs), so memory
  * never grows with K × H × W.
  *
- * Semantics are those of DESIGN.md: cross-correlation by default (like
+ * Semantics are those of docs/design.md: cross-correlation by default (like
  * torch.nn.functional.conv2d), "convolve" flips the kernel; TensorFlow's
  * "same" rule (the smaller half of the padding on top/left).
  *
@@ -55,9 +55,24 @@ typedef struct {
   int stride_y, stride_x;     /* ≥ 1 */
   int dilation_y, dilation_x; /* ≥ 1 */
   FmPadding padding;
+  /* Explicit padding (ONNX's pads, PyTorch's padding=): when set, these
+   * rows and columns of border (≥ 0, any mix) are added instead of what
+   * `padding` says. */
+  gboolean explicit_pads;
+  int pad_top, pad_left, pad_bottom, pad_right;
   FmBorder border;
   FmActivation activation;
+  /* Activation parameters: leaky-relu's slope below 0 (0.01 from
+   * fm_conv_params_init), then every value clipped to [clip_min, clip_max]
+   * (−INFINITY / INFINITY from fm_conv_params_init: no clip), so ReLU6 is
+   * relu with clip_max 6 and ONNX's Clip is none with both bounds. */
+  float leaky_alpha;
+  float clip_min, clip_max;
   int n_threads;          /* 0: one per core */
+  /* The caller will run the plan with FM_CONV_OUT_INTERLEAVED (a
+   * network's layer): the cost model then weighs the transposition the
+   * planes-only kernels would need. */
+  gboolean prefer_interleaved;
 } FmConvParams;
 
 typedef struct {
@@ -73,7 +88,8 @@ typedef struct {
 typedef struct _FmConvPlan FmConvPlan;
 
 /* Fill an FmConvParams with stride/dilation 1, dense, correlate, valid, zero,
- * no activation; the caller sets shape and weights. */
+ * no activation (leaky slope 0.01, no clip); the caller sets shape and
+ * weights. */
 void fm_conv_params_init (FmConvParams *params);
 
 /* Checks everything; messages name the value and the rule (sizes are
@@ -128,5 +144,42 @@ gboolean fm_conv_plan_run (FmConvPlan *plan, FmRowSource source,
  * out_h × out_w (caller-allocated, K · out_h · out_w floats). */
 gboolean fm_conv_plan_run_image (FmConvPlan *plan, const float *in, float *out,
                                  GError **error);
+
+/* Which image index (0 .. n − 1) the coordinate i (possibly < 0 or ≥ n, in
+ * the padding) reads under a border rule, −1 for a zero.  Matches
+ * numpy.pad's 'constant', 'edge', 'reflect' and 'wrap', including pads
+ * wider than the image. */
+int fm_conv_border_index (FmBorder border, int i, int n);
+
+/* Input rows [*lo, *hi) that output rows [y0, y0 + n_rows) read, border
+ * rules included (*lo == *hi: only padding). */
+void fm_conv_plan_rows_needed (const FmConvPlan *plan, int y0, int n_rows,
+                               int *lo, int *hi);
+
+/* ---- Runs the caller drives band by band ----
+ *
+ * For callers that hold the input rows themselves (a network's layers, in
+ * rings of rows): a runner holds what one run needs (band, scratch,
+ * workers) for bands of up to max_rows output rows, and computes any band
+ * from row pointers, writing either K planes or interleaved rows.  The
+ * input rows are read in place: nothing is staged.  One runner per plan;
+ * a runner is used from one thread at a time. */
+typedef struct _FmConvRunner FmConvRunner;
+
+typedef enum {
+  FM_CONV_OUT_PLANES,       /* map k row r at out + k · stride + r · out_w */
+  FM_CONV_OUT_INTERLEAVED   /* row r, pixel x, map k at out + r · stride + x · K + k */
+} FmConvOutLayout;
+
+FmConvRunner *fm_conv_runner_new (FmConvPlan *plan, int max_rows, GError **error);
+void fm_conv_runner_free (FmConvRunner *runner);
+/* Bytes the runner holds (bands, scratch), for memory accounting. */
+gsize fm_conv_runner_bytes (const FmConvRunner *runner);
+/* Output rows [y0, y0 + n_rows) (n_rows ≤ max_rows).  rows[i] is input row
+ * first_row + i (in_w × C floats, HWC) for every row
+ * fm_conv_plan_rows_needed names (first_row = its lo). */
+gboolean fm_conv_runner_rows (FmConvRunner *runner, const float *const *rows,
+                              int first_row, int y0, int n_rows, float *out,
+                              gsize stride, FmConvOutLayout layout, GError **error);
 
 G_END_DECLS

@@ -25,16 +25,17 @@ typedef enum { FM_FORMAT_BANK, FM_FORMAT_MODEL } FmFormatKind;
 typedef struct {
   char *path;              /* the argument without the suffixes below */
   FmWeightsLayout layout;  /* ":hwio" / ":oihw" at the end; AUTO when none */
-  char *member;            /* "#NAME": a model's layer or an archive's array.
-                              Not split off yet (NULL): fm_kernel_spec_parse
-                              is the one place where it will be */
+  char *member;            /* "#NAME" (or "#A,B"): a model's layers or an
+                              archive's layer; NULL when none.  Split off
+                              unless the whole argument names an existing
+                              file */
 } FmKernelSpec;
 
 gboolean fm_kernel_spec_parse (const char *text, FmKernelSpec *spec, GError **error);
 void fm_kernel_spec_clear (FmKernelSpec *spec);
 
 /* How many bytes of a file sniff() sees at most. */
-#define FM_FORMAT_SNIFF_BYTES 8
+#define FM_FORMAT_SNIFF_BYTES 16
 
 typedef struct {
   const char *name;               /* "json", "npy" */
@@ -44,6 +45,7 @@ typedef struct {
   const char *const *suffixes;    /* ".json" (lower case; matched ignoring
                                      case), NULL-terminated; NULL: none */
   gboolean takes_layout;          /* accepts ":hwio" / ":oihw" */
+  gboolean takes_member;          /* accepts "#NAME": a layer of the file */
   /* Do these first bytes (n ≤ FM_FORMAT_SNIFF_BYTES) start this format?
    * Asked for an existing file whose suffix is not any format's.  NULL:
    * the fallback, for files no other format claims (at most one). */

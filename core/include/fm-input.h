@@ -22,6 +22,7 @@
 #include <glib.h>
 #include "fm-options.h"
 #include "fm-bank.h"
+#include "fm-input-decl.h"
 
 G_BEGIN_DECLS
 
@@ -40,6 +41,21 @@ typedef struct _FmInput FmInput;
  * mode, the bank and both channel counts. */
 FmInput *fm_input_new (const FmBank *bank, FmInputMode mode,
                        int image_channels, GError **error);
+
+/* What the weights expect, whatever holds them (a bank, a network's first
+ * layer): their channel count, the input mode they declare (AUTO: none)
+ * and their declaration.  label and kind ("bank", "model") name them in
+ * messages.  fm_input_new is this with the bank's own fields. */
+typedef struct {
+  const char *label;
+  const char *kind;
+  int channels;
+  FmInputMode declared;
+  FmInputDecl decl;
+} FmInputTarget;
+
+FmInput *fm_input_new_for (const FmInputTarget *target, FmInputMode mode,
+                           int image_channels, GError **error);
 void fm_input_free (FmInput *input);
 
 FmInputMode fm_input_mode (const FmInput *input);

@@ -1,4 +1,4 @@
-/* fm-map: how map values become output values (DESIGN.md "Mapping").
+/* fm-map: how map values become output values (docs/design.md "Mapping").
  *
  *   raw              v, unchanged
  *   clamp            v clipped to 0..1

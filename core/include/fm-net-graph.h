@@ -147,6 +147,7 @@ FmNetNode *fm_net_node_new (const char *name, const char *op,
                             int n_inputs, const char *const *inputs,
                             int n_outputs, const char *const *outputs);
 void fm_net_node_free (FmNetNode *node);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FmNetNode, fm_net_node_free)
 /* Appends an attribute and returns it for the caller to fill (type, values;
  * the node frees s, ints, floats and t). */
 FmNetAttr *fm_net_node_add_attr (FmNetNode *node, const char *name, FmAttrType type);
@@ -158,5 +159,16 @@ gint64 fm_net_node_attr_int (const FmNetNode *node, const char *name, gint64 def
 float fm_net_node_attr_float (const FmNetNode *node, const char *name, float def);
 const char *fm_net_node_attr_string (const FmNetNode *node, const char *name,
                                      const char *def);
+
+/* Value infos (the graph's inputs and outputs).  dims may be NULL (all −1).
+ * ndim must be 0 … FM_TENSOR_MAX_DIMS: readers check it first. */
+FmNetValueInfo *fm_net_value_info_new (const char *name, int ndim,
+                                       const gint64 *dims);
+void fm_net_value_info_free (FmNetValueInfo *info);
+
+/* A name from a file as messages quote it: one line, printable, at most
+ * about 200 characters ("…" when cut); control characters, quotes, invalid
+ * UTF-8 and backslashes escaped (\n, \", \xNN).  Free with g_free. */
+char *fm_net_escape (const char *name);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include "fm-input-decl.h"
 
 G_BEGIN_DECLS
 
@@ -74,6 +75,7 @@ typedef struct {
   int min, max;                    /* hard range (enums: 0 .. n_choices - 1) */
   int def;                         /* default when nothing else decides */
   gboolean cli;                    /* offered on the command line (destination is GIMP-only) */
+  gboolean bank_default;           /* a bank's "defaults" may set it (FmBank.defaults) */
 } FmOptionSpec;
 
 typedef struct {
@@ -111,5 +113,34 @@ const char *fm_option_value_name (FmOptionId id, int value);
 
 /* "0 valid, 1 same, 2 full" (enums) or "≥ 1" (integers); free with g_free. */
 char *fm_option_describe_range (FmOptionId id);
+
+/* ---- Input preparation, given on the command line ----
+ *
+ * How pixels become the numbers a bank or model expects is part of its
+ * declaration (fm-input-decl.h: a bank's JSON, a stack description or
+ * sidecar MODEL.json).  These options override one key each, for banks
+ * and models alike.  They are not PDB parameters (the plug-in reads the
+ * declaration), so they have a table of their own; the command line's
+ * long options and --help come from it. */
+typedef enum {
+  FM_INPUT_OPT_RANGE,
+  FM_INPUT_OPT_MEAN,
+  FM_INPUT_OPT_STD,
+  FM_INPUT_OPT_CHANNEL_ORDER,
+  FM_N_INPUT_OPTIONS
+} FmInputOptionId;
+
+typedef struct {
+  const char *name;      /* "range": --range */
+  const char *arg;       /* "0..1|0..255": the value's shape in --help */
+  const char *help;      /* one sentence */
+} FmInputOptionSpec;
+
+const FmInputOptionSpec *fm_input_option_spec (FmInputOptionId id);
+
+/* Parses text ("0..255", "0.485,0.456,0.406", "bgr") into the one key of
+ * decl it overrides; the message names the option and the rule. */
+gboolean fm_input_option_apply (FmInputDecl *decl, FmInputOptionId id,
+                                const char *text, GError **error);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #include "fm-input.h"
 
 #include <math.h>
+#include <string.h>
 
 G_DEFINE_QUARK (fm-input-error-quark, fm_input_error)
 
@@ -47,12 +48,6 @@ plural (int n)
   return n == 1 ? "" : "s";
 }
 
-static const char *
-bank_label (const FmBank *bank)
-{
-  return bank->name && *bank->name ? bank->name : "the bank";
-}
-
 /* Channels the bank must have for a mode; 0 = the image's own count. */
 static int
 bank_channels_for (FmInputMode mode, int image_channels)
@@ -68,13 +63,14 @@ bank_channels_for (FmInputMode mode, int image_channels)
 }
 
 static gboolean
-resolve (const FmBank *bank, FmInputMode requested, int image_channels,
+resolve (const FmInputTarget *t, FmInputMode requested, int image_channels,
          FmInputMode *mode, GError **error)
 {
-  int c = bank->channels;
+  int c = t->channels;
+  const char *label = t->label && *t->label ? t->label : t->kind;
 
   if (requested == FM_INPUT_AUTO)
-    requested = bank->input;
+    requested = t->declared;
   if (requested == FM_INPUT_AUTO)
     {
       if (c == 1)
@@ -87,9 +83,9 @@ resolve (const FmBank *bank, FmInputMode requested, int image_channels,
         {
           g_set_error (error, FM_INPUT_ERROR, FM_INPUT_ERROR_MISMATCH,
                        "input mode auto: '%s' has %d channel%s but the image "
-                       "has %d (a bank needs 1, 3 or 4 channels, or the "
+                       "has %d (a %s needs 1, 3 or 4 channels, or the "
                        "image's own count)",
-                       bank_label (bank), c, plural (c), image_channels);
+                       label, c, plural (c), image_channels, t->kind);
           return FALSE;
         }
     }
@@ -98,8 +94,8 @@ resolve (const FmBank *bank, FmInputMode requested, int image_channels,
   if (c != need)
     {
       g_set_error (error, FM_INPUT_ERROR, FM_INPUT_ERROR_MISMATCH,
-                   "input mode %s needs a %d-channel bank; '%s' has %d channel%s",
-                   fm_input_mode_name (requested), need, bank_label (bank),
+                   "input mode %s needs a %d-channel %s; '%s' has %d channel%s",
+                   fm_input_mode_name (requested), need, t->kind, label,
                    c, plural (c));
       return FALSE;
     }
@@ -118,10 +114,11 @@ resolve (const FmBank *bank, FmInputMode requested, int image_channels,
 }
 
 FmInput *
-fm_input_new (const FmBank *bank, FmInputMode mode, int image_channels,
-              GError **error)
+fm_input_new_for (const FmInputTarget *target, FmInputMode mode, int image_channels,
+                  GError **error)
 {
-  g_return_val_if_fail (bank != NULL, NULL);
+  g_return_val_if_fail (target != NULL, NULL);
+  const FmInputDecl *d = &target->decl;
 
   if (image_channels < 1 || image_channels > MAX_CHANNELS)
     {
@@ -132,7 +129,7 @@ fm_input_new (const FmBank *bank, FmInputMode mode, int image_channels,
     }
 
   FmInputMode resolved;
-  if (!resolve (bank, mode, image_channels, &resolved, error))
+  if (!resolve (target, mode, image_channels, &resolved, error))
     return NULL;
 
   FmInput *in = g_new0 (FmInput, 1);
@@ -140,28 +137,48 @@ fm_input_new (const FmBank *bank, FmInputMode mode, int image_channels,
   in->image_channels = image_channels;
   in->colour = fm_input_colour_channels (image_channels);
   in->has_alpha = image_channels == 2 || image_channels == 4;
-  in->channels = resolved == FM_INPUT_PER_CHANNEL ? in->colour : bank->channels;
+  in->channels = resolved == FM_INPUT_PER_CHANNEL ? in->colour : target->channels;
 
   gboolean colour_meaning = resolved != FM_INPUT_AUTO && image_channels <= 4;
-  in->linear = bank->linear && colour_meaning;
-  in->bgr = bank->bgr && colour_meaning
+  in->linear = d->linear && colour_meaning;
+  in->bgr = d->bgr && colour_meaning
             && (resolved == FM_INPUT_RGB || resolved == FM_INPUT_RGBA);
 
   in->scale = g_new (float, in->channels);
   in->shift = g_new (float, in->channels);
-  double range = bank->range > 0 ? bank->range : 1.0;
+  double range = d->range > 0 ? d->range : 1.0;
   for (int c = 0; c < in->channels; c++)
     {
       /* Per-channel runs a 1-channel bank: its channel 0 for every colour. */
       int bc = resolved == FM_INPUT_PER_CHANNEL ? 0 : c;
-      double mean = bank->n_mean == 0 ? 0.0
-                    : bank->mean[MIN (bc, bank->n_mean - 1)];
-      double std = bank->n_std == 0 ? 1.0
-                   : bank->std[MIN (bc, bank->n_std - 1)];
+      double mean = d->n_mean == 0 ? 0.0 : d->mean[MIN (bc, d->n_mean - 1)];
+      double std = d->n_std == 0 ? 1.0 : d->std[MIN (bc, d->n_std - 1)];
       in->scale[c] = (float) (range / std);
       in->shift[c] = (float) (mean / std);
     }
   return in;
+}
+
+void
+fm_input_decl_init (FmInputDecl *decl)
+{
+  memset (decl, 0, sizeof *decl);
+  decl->range = 1.0;
+}
+
+FmInput *
+fm_input_new (const FmBank *bank, FmInputMode mode, int image_channels,
+              GError **error)
+{
+  g_return_val_if_fail (bank != NULL, NULL);
+  FmInputTarget t = {
+    .label = bank->name && *bank->name ? bank->name : "the bank",
+    .kind = "bank",
+    .channels = bank->channels,
+    .declared = bank->input,
+  };
+  fm_bank_input_decl (bank, &t.decl);
+  return fm_input_new_for (&t, mode, image_channels, error);
 }
 
 void

@@ -1,5 +1,6 @@
-/* fm-job: bank + options + image → a conv plan, run with input conversion
- * on the way in and mapping on the way out.
+/* fm-job: bank (or network layers) + options + image → a conv plan (or a
+ * network plan), run with input conversion on the way in and mapping on
+ * the way out.
  *
  * Decisions (the plug-in and the command line share them):
  *   - Stride and dilation: an option value other than 1 applies to both
@@ -10,12 +11,19 @@
  *     run as Cc groups of the same K filters (K' = Cc·K maps).  Map c·K + k
  *     is channel c of layer k.
  *   - Mapping statistics are gathered per layer (for per-channel, over the
- *     layer's colour channels together, so its colours keep their balance).
+ *     layer's colour channels together, so its colours keep their balance);
+ *     normalize-joint joins the maps of one output (a bank, or one network
+ *     layer), so a network layer's maps stay comparable among themselves.
+ *   - A network runs as the model says: the bank-shaping options (padding,
+ *     border, stride, dilation, activation) are not read; its input is the
+ *     model's channels under the input mode and the model's declaration.
  */
 #include "fm-job.h"
 #include "fm-input.h"
 #include "fm-map.h"
+#include "fm-net-plan.h"
 
+#include <math.h>
 #include <string.h>
 
 G_DEFINE_QUARK (fm-job-error-quark, fm_job_error)
@@ -24,10 +32,16 @@ struct _FmJob {
   FmOptions options;
   FmImageInfo image;
   FmInput *input;
-  FmConvPlan *plan;
-  int n_layers;         /* K */
+  FmConvPlan *plan;     /* a bank's */
+  FmNetPlan *net;       /* a network's */
+  int n_layers;         /* K: every output's maps */
   int layer_channels;   /* 1, or Cc for per-channel */
   char **names;         /* n_layers, NULL-terminated */
+  int n_outputs;
+  FmJobOutput *outputs;
+  char **output_names;
+  int *layer_output;    /* per layer: its output */
+  FmConvGeometry net_geo;
 };
 
 static int
@@ -50,14 +64,136 @@ layer_name (const FmBank *bank, int k)
   return g_strdup_printf ("%s · %s", bank->name, filter);
 }
 
+/* One output for a bank: all its maps. */
+static void
+bank_outputs (FmJob *job, const FmBank *bank, int stride_y, int stride_x)
+{
+  const FmConvGeometry *g = fm_conv_plan_geometry (job->plan);
+  job->n_outputs = 1;
+  job->outputs = g_new0 (FmJobOutput, 1);
+  job->output_names = g_new0 (char *, 2);
+  job->output_names[0] = g_strdup (bank->name && *bank->name ? bank->name : "bank");
+  job->outputs[0] = (FmJobOutput) {
+    .name = job->output_names[0], .first_layer = 0, .n_layers = job->n_layers,
+    .out_h = g->out_h, .out_w = g->out_w,
+    .stride_y = stride_y, .stride_x = stride_x,
+    .offset_y = g->offset_y, .offset_x = g->offset_x,
+  };
+  job->layer_output = g_new0 (int, job->n_layers);
+}
+
+static FmJob *job_new_bank (const FmBank *bank, const FmOptions *options,
+                            const FmImageInfo *image, GError **error);
+static FmJob *job_new_net (const FmJobKernel *kernel, const FmOptions *options,
+                           const FmImageInfo *image, GError **error);
+
+FmJob *
+fm_job_new_for (const FmJobKernel *kernel, const FmOptions *options,
+                const FmImageInfo *image, GError **error)
+{
+  g_return_val_if_fail (kernel && options && image, NULL);
+  g_return_val_if_fail ((kernel->bank != NULL) != (kernel->graph != NULL), NULL);
+
+  if (!fm_options_validate (options, error))
+    return NULL;
+  return kernel->bank ? job_new_bank (kernel->bank, options, image, error)
+                      : job_new_net (kernel, options, image, error);
+}
+
 FmJob *
 fm_job_new (const FmBank *bank, const FmOptions *options,
             const FmImageInfo *image, GError **error)
 {
   g_return_val_if_fail (bank && options && image, NULL);
+  FmJobKernel kernel = { .bank = bank };
+  return fm_job_new_for (&kernel, options, image, error);
+}
 
-  if (!fm_options_validate (options, error))
-    return NULL;
+static FmJob *
+job_new_net (const FmJobKernel *kernel, const FmOptions *options, const FmImageInfo *image,
+             GError **error)
+{
+  const FmNetGraph *graph = kernel->graph;
+  g_autofree char *label = g_path_get_basename (graph->origin && *graph->origin
+                                                ? graph->origin : "model");
+  if (options->input_mode == FM_INPUT_PER_CHANNEL)
+    {
+      g_set_error (error, FM_JOB_ERROR, FM_JOB_ERROR_INVALID,
+                   "input mode per-channel runs a bank on each colour; '%s' is a network "
+                   "(use auto, luminance, rgb or rgba)", label);
+      return NULL;
+    }
+  FmInputTarget target = {
+    .label = label,
+    .kind = "model",
+    .channels = fm_net_graph_in_channels (graph),
+    .declared = FM_INPUT_AUTO,
+  };
+  if (graph->has_decl)
+    target.decl = graph->decl;
+  else
+    fm_input_decl_init (&target.decl);
+  if (target.channels <= 0)
+    {
+      /* The model does not say: what the input mode gives. */
+      static const int by_mode[] = { 0, 1, 3, 4, 0 };
+      target.channels = by_mode[options->input_mode]
+                        ? by_mode[options->input_mode]
+                        : fm_input_colour_channels (image->channels);
+    }
+
+  FmJob *job = g_new0 (FmJob, 1);
+  job->options = *options;
+  job->image = *image;
+  job->layer_channels = 1;
+  job->input = fm_input_new_for (&target, options->input_mode, image->channels, error);
+  if (!job->input)
+    {
+      fm_job_free (job);
+      return NULL;
+    }
+  job->net = fm_net_plan_new (graph, kernel->layers, kernel->n_layers, image->height,
+                              image->width, fm_input_channels (job->input), NULL, error);
+  if (!job->net)
+    {
+      fm_job_free (job);
+      return NULL;
+    }
+
+  job->n_outputs = fm_net_plan_n_outputs (job->net);
+  job->outputs = g_new0 (FmJobOutput, job->n_outputs);
+  for (int o = 0; o < job->n_outputs; o++)
+    job->n_layers += fm_net_plan_output (job->net, o)->channels;
+  job->names = g_new0 (char *, job->n_layers + 1);
+  job->layer_output = g_new0 (int, job->n_layers);
+  for (int o = 0, layer = 0; o < job->n_outputs; o++)
+    {
+      const FmNetLayerInfo *info = fm_net_plan_output (job->net, o);
+      job->outputs[o] = (FmJobOutput) {
+        .name = info->asked, .first_layer = layer, .n_layers = info->channels,
+        .out_h = info->height, .out_w = info->width,
+        .stride_y = info->stride_y, .stride_x = info->stride_x,
+        .offset_y = info->offset_y, .offset_x = info->offset_x,
+      };
+      for (int k = 0; k < info->channels; k++, layer++)
+        {
+          job->names[layer] = g_strdup_printf ("%s · %d", info->asked, k);
+          job->layer_output[layer] = o;
+        }
+    }
+  const FmJobOutput *first = &job->outputs[0];
+  job->net_geo = (FmConvGeometry) {
+    .in_h = image->height, .in_w = image->width,
+    .out_h = first->out_h, .out_w = first->out_w,
+    .offset_y = (int) floor (first->offset_y), .offset_x = (int) floor (first->offset_x),
+  };
+  return job;
+}
+
+static FmJob *
+job_new_bank (const FmBank *bank, const FmOptions *options, const FmImageInfo *image,
+              GError **error)
+{
   if (bank->n_filters < 1 || !bank->filters)
     {
       g_set_error (error, FM_JOB_ERROR, FM_JOB_ERROR_INVALID,
@@ -129,7 +265,7 @@ fm_job_new (const FmBank *bank, const FmOptions *options,
   job->names = g_new0 (char *, K + 1);
   for (int k = 0; k < K; k++)
     job->names[k] = layer_name (bank, k);
-
+  bank_outputs (job, bank, params.stride_y, params.stride_x);
   return job;
 }
 
@@ -141,7 +277,11 @@ fm_job_free (FmJob *job)
   fm_input_free (job->input);
   if (job->plan)
     fm_conv_plan_free (job->plan);
+  fm_net_plan_free (job->net);
   g_strfreev (job->names);
+  g_strfreev (job->output_names);
+  g_free (job->outputs);
+  g_free (job->layer_output);
   g_free (job);
 }
 
@@ -173,7 +313,27 @@ fm_job_layer_name (const FmJob *job, int layer)
 const FmConvGeometry *
 fm_job_geometry (const FmJob *job)
 {
-  return fm_conv_plan_geometry (job->plan);
+  return job->plan ? fm_conv_plan_geometry (job->plan) : &job->net_geo;
+}
+
+int
+fm_job_n_outputs (const FmJob *job)
+{
+  return job->n_outputs;
+}
+
+const FmJobOutput *
+fm_job_output (const FmJob *job, int output)
+{
+  g_return_val_if_fail (output >= 0 && output < job->n_outputs, NULL);
+  return &job->outputs[output];
+}
+
+int
+fm_job_layer_output (const FmJob *job, int layer)
+{
+  g_return_val_if_fail (layer >= 0 && layer < job->n_layers, 0);
+  return job->layer_output[layer];
 }
 
 const FmConvPlan *
@@ -251,24 +411,26 @@ gather_layer (Run *run, int k, const float *maps, gsize plane_stride,
   return out;
 }
 
+/* One band of one output: every map of it gathered, then its statistics
+ * (first pass) or mapped and handed to the sink. */
 static gboolean
-write_band (gpointer data, int y0, int n_rows, const float *maps,
-            gsize plane_stride, GError **error)
+output_band (Run *run, int output, int y0, int n_rows, const float *maps,
+             gsize plane_stride, GError **error)
 {
-  Run *run = data;
   FmJob *job = run->job;
-  const FmConvGeometry *geom = fm_conv_plan_geometry (job->plan);
+  const FmJobOutput *out = &job->outputs[output];
   /* Rows of one plane are consecutive, so a band of a map is contiguous. */
-  gsize n = (gsize) n_rows * geom->out_w;
+  gsize n = (gsize) n_rows * out->out_w;
 
-  for (int k = 0; k < job->n_layers; k++)
+  for (int j = 0; j < out->n_layers; j++)
     {
+      const int k = out->first_layer + j;
       if (run->stats_pass && job->layer_channels == 1)
         {
-          fm_map_stats_add (&run->stats[k], maps + k * plane_stride, n);
+          fm_map_stats_add (&run->stats[k], maps + j * plane_stride, n);
           continue;
         }
-      float *layer = gather_layer (run, k, maps, plane_stride, n);
+      float *layer = gather_layer (run, j, maps, plane_stride, n);
       gsize n_values = n * job->layer_channels;
       if (run->stats_pass)
         {
@@ -279,20 +441,43 @@ write_band (gpointer data, int y0, int n_rows, const float *maps,
       if (!run->sink (run->sink_data, k, y0, n_rows, layer, error))
         return FALSE;
     }
+  return TRUE;
+}
 
-  if (run->progress)
+static gboolean
+report (Run *run, double done, GError **error)
+{
+  if (run->progress
+      && !run->progress (run->progress_data, run->progress_base + run->progress_span * done))
     {
-      double done = (double) (y0 + n_rows) / geom->out_h;
-      if (!run->progress (run->progress_data,
-                          run->progress_base + run->progress_span * done))
-        {
-          run->cancelled = TRUE;
-          g_set_error_literal (error, FM_JOB_ERROR, FM_JOB_ERROR_CANCELLED,
-                               "cancelled");
-          return FALSE;
-        }
+      run->cancelled = TRUE;
+      g_set_error_literal (error, FM_JOB_ERROR, FM_JOB_ERROR_CANCELLED, "cancelled");
+      return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+write_band (gpointer data, int y0, int n_rows, const float *maps,
+            gsize plane_stride, GError **error)
+{
+  Run *run = data;
+  return output_band (run, 0, y0, n_rows, maps, plane_stride, error)
+         && report (run, (double) (y0 + n_rows) / run->job->outputs[0].out_h, error);
+}
+
+static gboolean
+net_band (gpointer data, int output, int y0, int n_rows, const float *maps,
+          gsize plane_stride, GError **error)
+{
+  return output_band (data, output, y0, n_rows, maps, plane_stride, error);
+}
+
+static gboolean
+net_progress (gpointer data, double fraction)
+{
+  Run *run = data;
+  return report (run, fraction, NULL);
 }
 
 static gboolean
@@ -304,8 +489,10 @@ run_pass (Run *run, gboolean stats_pass, double base, double span,
   run->progress_span = span;
 
   GError *local = NULL;
-  if (fm_conv_plan_run (run->job->plan, read_rows, run, write_band, run, 0,
-                        &local))
+  gboolean ok = run->job->net
+    ? fm_net_plan_run (run->job->net, read_rows, run, net_band, run, net_progress, run, &local)
+    : fm_conv_plan_run (run->job->plan, read_rows, run, write_band, run, 0, &local);
+  if (ok)
     return TRUE;
   /* Whatever the engine wrapped it in, a user's cancel reads as ours. */
   if (run->cancelled && !g_error_matches (local, FM_JOB_ERROR,
@@ -345,14 +532,18 @@ fm_job_run (FmJob *job, FmPixelSource source, gpointer source_data,
     ok = run_pass (&run, TRUE, 0.0, 0.5, error);
 
   if (ok)
+    for (int o = 0; o < job->n_outputs; o++)
+      {
+        const FmJobOutput *out = &job->outputs[o];
+        FmMapStats joint;
+        fm_map_stats_init (&joint);
+        for (int k = out->first_layer; k < out->first_layer + out->n_layers; k++)
+          fm_map_stats_merge (&joint, &run.stats[k]);
+        for (int k = out->first_layer; k < out->first_layer + out->n_layers; k++)
+          fm_map_transform_init (&run.transforms[k], mapping, &run.stats[k], &joint);
+      }
+  if (ok)
     {
-      FmMapStats joint;
-      fm_map_stats_init (&joint);
-      for (int k = 0; k < K; k++)
-        fm_map_stats_merge (&joint, &run.stats[k]);
-      for (int k = 0; k < K; k++)
-        fm_map_transform_init (&run.transforms[k], mapping, &run.stats[k],
-                               &joint);
       ok = run_pass (&run, FALSE, two_pass ? 0.5 : 0.0, two_pass ? 0.5 : 1.0,
                      error);
     }

@@ -44,10 +44,10 @@ test_line_detectors (void)
       g_assert_cmpfloat (bank->filters[1].weights[i], ==, h[i]);
     }
   g_assert_cmpfloat (bank->filters[0].divisor, ==, 1.0);
-  g_assert_cmpint (bank->def_padding, ==, FM_PADDING_SAME);
-  g_assert_cmpint (bank->def_activation, ==, FM_ACTIVATION_NONE);
-  g_assert_cmpint (bank->def_mapping, ==, FM_MAPPING_NORMALIZE);
-  g_assert_cmpint (bank->def_border, ==, -1);
+  g_assert_cmpint (bank->defaults[FM_OPT_PADDING], ==, FM_PADDING_SAME);
+  g_assert_cmpint (bank->defaults[FM_OPT_ACTIVATION], ==, FM_ACTIVATION_NONE);
+  g_assert_cmpint (bank->defaults[FM_OPT_MAPPING], ==, FM_MAPPING_NORMALIZE);
+  g_assert_cmpint (bank->defaults[FM_OPT_BORDER], ==, -1);
   g_assert_cmpint (bank->stride_y, ==, 0);
   g_assert_cmpfloat (bank->range, ==, 1.0);
 }
@@ -150,9 +150,9 @@ test_every_key_file (void)
   g_assert_cmpint (bank->stride_y, ==, 1);
   g_assert_cmpint (bank->stride_x, ==, 2);
   g_assert_cmpint (bank->dilation_x, ==, 1);
-  g_assert_cmpint (bank->def_border, ==, FM_BORDER_REFLECT);
-  g_assert_cmpint (bank->def_activation, ==, FM_ACTIVATION_RELU);
-  g_assert_cmpint (bank->def_mapping, ==, FM_MAPPING_NORMALIZE_JOINT);
+  g_assert_cmpint (bank->defaults[FM_OPT_BORDER], ==, FM_BORDER_REFLECT);
+  g_assert_cmpint (bank->defaults[FM_OPT_ACTIVATION], ==, FM_ACTIVATION_RELU);
+  g_assert_cmpint (bank->defaults[FM_OPT_MAPPING], ==, FM_MAPPING_NORMALIZE_JOINT);
   g_assert_cmpstr (bank->filters[0].name, ==, "red-ish");
   g_assert_cmpfloat (bank->filters[0].divisor, ==, 6);   /* normalize: 1+2+1+2 */
   g_assert_cmpfloat (bank->filters[0].offset, ==, 0.25); /* the bank's */
@@ -323,10 +323,10 @@ assert_banks_equal (const FmBank *a, const FmBank *b)
   g_assert_cmpint (a->stride_x, ==, b->stride_x);
   g_assert_cmpint (a->dilation_y, ==, b->dilation_y);
   g_assert_cmpint (a->dilation_x, ==, b->dilation_x);
-  g_assert_cmpint (a->def_padding, ==, b->def_padding);
-  g_assert_cmpint (a->def_border, ==, b->def_border);
-  g_assert_cmpint (a->def_activation, ==, b->def_activation);
-  g_assert_cmpint (a->def_mapping, ==, b->def_mapping);
+  g_assert_cmpint (a->defaults[FM_OPT_PADDING], ==, b->defaults[FM_OPT_PADDING]);
+  g_assert_cmpint (a->defaults[FM_OPT_BORDER], ==, b->defaults[FM_OPT_BORDER]);
+  g_assert_cmpint (a->defaults[FM_OPT_ACTIVATION], ==, b->defaults[FM_OPT_ACTIVATION]);
+  g_assert_cmpint (a->defaults[FM_OPT_MAPPING], ==, b->defaults[FM_OPT_MAPPING]);
   gsize per = (gsize) a->kh * a->kw * a->channels;
   for (int k = 0; k < a->n_filters; k++)
     {
@@ -406,7 +406,7 @@ test_validate (void)
   assert_error_has (error, "filter 1: bias is NaN");
   g_clear_error (&error);
   bank->filters[0].bias = 0;
-  bank->def_mapping = 9;
+  bank->defaults[FM_OPT_MAPPING] = 9;
   g_assert_false (fm_bank_validate (bank, &error));
   assert_error_has (error, "defaults: mapping 9: must be one of 0 raw");
   g_clear_error (&error);

@@ -155,7 +155,7 @@ test_bad (void)
   static const struct { const char *file, *message; int code; } bad[] = {
     { "nan-weight.npy", "nan-weight.npy: filter 1: weight [1,0,0] is NaN", FM_BANK_ERROR_INVALID },
     { "no-kernel.npz", "no-kernel.npz: no 'kernel' or 'weight' array (the archive holds 'bias', 'other')", FM_BANK_ERROR_INVALID },
-    { "two-kernels.npz", "two-kernels.npz: 2 kernel arrays ('a.weight', 'b.weight')", FM_BANK_ERROR_INVALID },
+    { "two-kernels.npz", "two-kernels.npz: 2 layers with filters (a, b): pick one, as two-kernels.npz#a", FM_BANK_ERROR_INVALID },
     { "bias-mismatch.npz", "bias-mismatch.npz: bias has 3 values, the weights (3, 3, 1, 2) read as HWIO have 2 filters", FM_BANK_ERROR_INVALID },
     { "scalar.npy", "scalar.npy: weights of shape (): expected 2-D", FM_BANK_ERROR_INVALID },
     { "object.npy", "object.npy: object arrays are not supported", FM_BANK_ERROR_PARSE },
@@ -223,6 +223,71 @@ test_bad (void)
   bank_tmpdir_free (dir);
 }
 
+/* .npz state dicts: FILE.npz#LAYER picks one layer; without it the
+ * archive must be one layer; batch norms are no kernels; mean / std are
+ * the input declaration; unknown members are named. */
+static void
+test_state_dicts (void)
+{
+  GError *error = NULL;
+  g_autofree char *sd = bank_data ("state-dict.npz");
+  g_autofree char *conv1 = g_strconcat (sd, "#conv1:oihw", NULL);
+  g_autoptr (FmBank) b = fm_bank_load (conv1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (b->n_filters, ==, 4);
+  g_assert_cmpint (b->kh, ==, 3);
+  g_assert_cmpint (b->channels, ==, 3);
+  g_assert_cmpstr (b->name, ==, "state-dict#conv1");
+  g_assert_cmpint (b->n_mean, ==, 3);
+  g_assert_cmpfloat_with_epsilon (b->mean[1], 0.456, 1e-6);
+  g_assert_cmpint (b->n_std, ==, 3);
+  g_assert_cmpfloat_with_epsilon (b->std[2], 0.225, 1e-6);
+
+  g_autofree char *keras = bank_data ("state-keras.npz#conv2d");
+  g_autoptr (FmBank) k = fm_bank_load (keras, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (k->n_filters, ==, 2);     /* "kernel": HWIO */
+  g_assert_cmpint (k->channels, ==, 1);
+  g_assert_cmpint (k->n_mean, ==, 1);
+  g_assert_cmpfloat (k->std[0], ==, 0.25);
+  /* the only layer: no #LAYER needed */
+  g_autofree char *keras_all = bank_data ("state-keras.npz");
+  g_autoptr (FmBank) k2 = fm_bank_load (keras_all, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (k2->n_filters, ==, 2);
+
+  static const struct { const char *spec, *message; int code; } bad[] = {
+    { "state-dict.npz", "state-dict.npz: 3 layers with filters (conv1, conv2, fc): pick one, "
+      "as state-dict.npz#conv1", FM_BANK_ERROR_INVALID },
+    { "state-dict.npz#conv3", "state-dict.npz#conv3: no layer 'conv3'; did you mean 'conv1'? "
+      "(layers with filters: conv1, conv2, fc)", FM_BANK_ERROR_NOT_FOUND },
+    { "state-dict.npz#bn1", "state-dict.npz#bn1: layer 'bn1' is a batch norm", FM_BANK_ERROR_INVALID },
+    { "state-dict.npz#fc", "state-dict.npz#fc: layer 'fc' has 2-D weights (a fully connected layer?)",
+      FM_BANK_ERROR_INVALID },
+    /* the image's mean and std cannot feed a deeper layer */
+    { "state-dict.npz#conv2", "state-dict.npz#conv2: 'mean' holds 3 values, one per channel of the "
+      "model's input, but this layer reads 4 channels: only a first layer runs on the image",
+      FM_BANK_ERROR_INVALID },
+    { "state-typo.npz", "state-typo.npz: unknown member 'bais' (did you mean 'bias'?)", FM_BANK_ERROR_INVALID },
+    { "state-conv-bn.npz", "state-conv-bn.npz: 'bn.weight', 'bn.bias', 'bn.running_mean', 'bn.running_var' "
+      "belong to another layer (a batch norm): save one layer per .npz or pick one, as "
+      "state-conv-bn.npz#conv", FM_BANK_ERROR_INVALID },
+    { "state-layer-typo.npz#a", "state-layer-typo.npz#a: unknown member 'a.bais' (did you mean 'bias'?)",
+      FM_BANK_ERROR_INVALID },
+    { "state-std0.npz", "state-std0.npz: 'std' value 0: must be finite and not 0", FM_BANK_ERROR_INVALID },
+    { "lines-hwio.npy#x", "lines-hwio.npy#x: '#' picks a layer of an archive or a network, "
+      "not of .npy arrays", FM_BANK_ERROR_PARSE },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *path = bank_data (bad[i].spec);
+      g_assert_null (fm_bank_load (path, NULL, &error));
+      assert_error_has (error, bad[i].message);
+      g_assert_error (error, FM_BANK_ERROR, bad[i].code);
+      g_clear_error (&error);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,5 +296,6 @@ main (int argc, char **argv)
   g_test_add_func ("/weights/npz", test_npz);
   g_test_add_func ("/weights/auto-rule", test_auto_rule);
   g_test_add_func ("/weights/bad", test_bad);
+  g_test_add_func ("/weights/state-dicts", test_state_dicts);
   return g_test_run ();
 }

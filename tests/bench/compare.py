@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Run the standard workloads (../shared/bench/workloads.md) through
+"""Run the standard workloads (docs/workloads.md) and the network N1 through
 `featuremaps bench --json` and, in the same run, through PyTorch
 (channels-last and NCHW), OpenCV (filter2D, which switches to a DFT for
 large kernels) and SciPy (FFT), then print our time, the best other tool's
-and the speed-up against the targets of issue 5.
+and the speed-up against the project's speed targets (docs/benchmarks.md).
 
 Every tool is timed the same way as `featuremaps bench`: a warm-up, then the
 median of --runs runs, 2 threads, output memory reused between runs.  The
@@ -55,7 +55,7 @@ WORKLOADS = [
     ("W6d", 4096, 4096, 3, 3, 5, 5, "same", 3, False),
 ]
 
-# Issue 5: (tool the target is measured against, its ms in workloads.md,
+# The speed targets: (tool the target is measured against, its ms in docs/workloads.md,
 # target speed-up).  W4 has two.
 TARGETS = {
     "W1": [("opencv-filter2d", 9.2, 2.0)],
@@ -182,6 +182,161 @@ def scipy_fft_tool(wl, x_hwc, w_khwc, bias, threads, runs):
     return {"scipy-fft": median_time(run, runs)}
 
 
+# ---- networks -------------------------------------------------------------
+# N1 (issue 13): VGG-style conv3-64, conv3-64, max-pool 2, conv3-128,
+# conv3-128, ReLU after each conv, same padding, 1024 × 1024 × 3 input, to the
+# last layer.  Targets: ≥ 1.2× PyTorch (oneDNN, channels-last), ≥ 3× OpenCV
+# dnn, and peak RSS at most half of PyTorch's (whole processes, each tool
+# in a fresh child that builds the model, runs it twice and reports its
+# VmHWM; ours is `featuremaps bench`'s VmHWM over the workload).
+NETWORKS = [("N1", 1024, 1024, 3)]
+NET_TARGETS = {"N1": [("torch-channels-last", 1.2), ("opencv-dnn", 3.0)]}
+
+N1_CODE = """
+import torch
+def n1():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, 64, 3, padding=1), torch.nn.ReLU(),
+        torch.nn.Conv2d(64, 64, 3, padding=1), torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(64, 128, 3, padding=1), torch.nn.ReLU(),
+        torch.nn.Conv2d(128, 128, 3, padding=1), torch.nn.ReLU()).eval()
+"""
+
+
+def n1_model():
+    scope = {}
+    exec(N1_CODE, scope)
+    return scope["n1"]()
+
+
+def torch_net_tools(x_hwc, threads, runs):
+    import torch
+    torch.set_num_threads(threads)
+    model = n1_model()
+    x = torch.from_numpy(np.ascontiguousarray(x_hwc.transpose(2, 0, 1)))[None]
+    out = {}
+    for layout in ("channels-last", "nchw"):
+        fmt = torch.channels_last if layout == "channels-last" else torch.contiguous_format
+        m = model.to(memory_format=fmt)
+        xl = x.contiguous(memory_format=fmt)
+
+        def run():
+            with torch.no_grad():
+                return m(xl)
+        out["torch-" + layout] = median_time(run, runs)
+    return out
+
+
+def opencv_net_tool(x_hwc, threads, runs, onnx_path):
+    import cv2
+    cv2.setNumThreads(threads)
+    net = cv2.dnn.readNetFromONNX(onnx_path)
+    blob = np.ascontiguousarray(x_hwc.transpose(2, 0, 1))[None]
+
+    def run():
+        net.setInput(blob)
+        return net.forward()
+    return {"opencv-dnn": median_time(run, runs)}
+
+
+def export_n1(path):
+    import torch
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(n1_model(), torch.zeros(1, 3, 64, 64), path, opset_version=11)
+
+
+RSS_CHILD = """
+import sys, numpy as np
+tool, threads, H, W, onnx_path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+x = np.random.default_rng(1).random((1, 3, H, W), dtype=np.float32)
+if tool == "torch-channels-last":
+""" + "\n".join("    " + l for l in N1_CODE.strip().splitlines()) + """
+    torch.set_num_threads(threads)
+    m = n1().to(memory_format=torch.channels_last)
+    xt = torch.from_numpy(x).contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        for _ in range(2):
+            y = m(xt)
+else:
+    import cv2
+    cv2.setNumThreads(threads)
+    net = cv2.dnn.readNetFromONNX(onnx_path)
+    for _ in range(2):
+        net.setInput(x)
+        y = net.forward()
+# VmHWM: this process image's own peak (ru_maxrss would also count the
+# parent's pages this child was forked with, before its exec).
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):
+        print(int(line.split()[1]) / 1024.0)
+"""
+
+
+def child_rss_mb(tool, threads, H, W, onnx_path):
+    # As a user runs it: glibc's own malloc settings, not the ones this
+    # script keeps freed memory with.
+    env = {k: v for k, v in os.environ.items() if k not in MALLOC_ENV}
+    p = subprocess.run(["/usr/bin/python3", "-c", RSS_CHILD, tool, str(threads), str(H), str(W),
+                        onnx_path], capture_output=True, text=True, check=True, env=env)
+    return float(p.stdout.strip().splitlines()[-1])
+
+
+def run_networks(args, only, rng):
+    results = []
+    for name, H, W, C in NETWORKS:
+        if only and name not in only:
+            continue
+        x = rng.random((H, W, C), dtype=np.float32)
+        with tempfile.TemporaryDirectory() as tmp:
+            onnx_path = os.path.join(tmp, "n1.onnx")
+            export_n1(onnx_path)
+            rounds = []
+            for _ in range(args.rounds):
+                ours = run_ours(args, name)
+                tools = {"ours": ours["workloads"][0]["median_s"]}
+                tools.update(torch_net_tools(x, args.threads, args.runs))
+                tools.update(opencv_net_tool(x, args.threads, args.runs, onnx_path))
+                rounds.append({"ours": ours["workloads"][0], "tools_s": tools})
+            rss = {"ours": statistics.median(r["ours"]["peak_rss_mb"] for r in rounds)}
+            for tool in ("torch-channels-last", "opencv-dnn"):
+                rss[tool] = child_rss_mb(tool, args.threads, H, W, onnx_path)
+        med = {t: statistics.median(r["tools_s"][t] for r in rounds) for t in rounds[0]["tools_s"]}
+        ours_s = med.pop("ours")
+        results.append({"name": name, "ours_s": ours_s, "ours_path": rounds[0]["ours"]["path"],
+                        "rounds": rounds, "tools_s": med, "peak_rss_mb": rss})
+        print(f"{name}: ours {ours_s * 1e3:.1f} ms, "
+              + ", ".join(f"{t} {s * 1e3:.1f} ms" for t, s in sorted(med.items(), key=lambda i: i[1]))
+              + f"  (medians of {args.rounds} interleaved rounds); peak RSS MB: "
+              + ", ".join(f"{t} {v:.0f}" for t, v in rss.items()), flush=True)
+    return results
+
+
+def print_networks(results):
+    if not results:
+        return
+    print()
+    print(f"{'network':8} {'ours ms':>8} {'tool':22} {'its ms':>8} {'speed-up':>8}   "
+          f"targets (issue 13)")
+    for r in results:
+        checks = []
+        for tool, target in NET_TARGETS[r["name"]]:
+            if tool in r["tools_s"]:
+                got = r["tools_s"][tool] / r["ours_s"]
+                checks.append(f"{got:.2f}x vs {tool} (≥{target}: {'met' if got >= target else 'MISSED'})")
+                print(f"{r['name']:8} {r['ours_s'] * 1e3:8.1f} {tool:22} "
+                      f"{r['tools_s'][tool] * 1e3:8.1f} {got:7.2f}x")
+        rss = r["peak_rss_mb"]
+        if "torch-channels-last" in rss:
+            ratio = rss["ours"] / rss["torch-channels-last"]
+            checks.append(f"peak RSS {rss['ours']:.0f} MB = {ratio:.2f} of PyTorch's "
+                          f"{rss['torch-channels-last']:.0f} MB (≤ 0.5: {'met' if ratio <= 0.5 else 'MISSED'})")
+        print("         " + "; ".join(checks))
+
+
 def run_ours(args, name):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         path = f.name
@@ -209,7 +364,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="also write every measurement here")
     ap.add_argument("--peak", type=float, default=235.0,
-                    help="peak GFLOP/s passed to featuremaps bench (workloads.md's figure)")
+                    help="peak GFLOP/s passed to featuremaps bench (docs/workloads.md's figure)")
     args = ap.parse_args()
 
     only = set(args.only.split(",")) if args.only else None
@@ -248,9 +403,11 @@ def main():
                                                                    key=lambda i: i[1]))
               + f"  (medians of {args.rounds} interleaved rounds)", flush=True)
 
+    net_results = run_networks(args, only, rng)
+
     print()
     print(f"{'workload':8} {'ours ms':>8} {'path':14} {'best other tool':22} {'its ms':>8} "
-          f"{'speed-up':>8}   targets (issue 5)")
+          f"{'speed-up':>8}   targets")
     for r in results:
         tools = r["tools_s"]
         best = min(tools.items(), key=lambda i: i[1]) if tools else ("-", float("nan"))
@@ -264,9 +421,11 @@ def main():
                 checks.append(f"{tool} not measured")
         print(f"{r['name']:8} {ours_ms:8.1f} {r['ours_path'] or '-':14} {best[0]:22} "
               f"{best[1] * 1e3:8.1f} {best[1] * 1e3 / ours_ms:7.2f}x   " + "; ".join(checks))
+    print_networks(net_results)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": machine, "results": results}, f, indent=2)
+            json.dump({"machine": machine, "results": results, "networks": net_results}, f,
+                      indent=2)
 
 
 if __name__ == "__main__":

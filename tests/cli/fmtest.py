@@ -60,7 +60,7 @@ def save_npy(path, array):
 
 
 def close_enough(got, want, rel=1e-4, zero_abs=1e-6):
-    """DESIGN.md's rule, per map (last axis of an H x W x K array):
+    """docs/design.md's rule, per map (last axis of an H x W x K array):
     max|diff| <= rel * max|map|, and <= zero_abs for an all-zero map."""
     got = np.asarray(got, dtype=np.float64)
     want = np.asarray(want, dtype=np.float64)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "featuremaps.h"
 #include "fm-map.h"
+#include "fm-input.h"
 
 typedef struct {
   int calls;
@@ -221,6 +222,74 @@ test_map_clip (void)
       }
 }
 
+/* fm-input from a declaration and channel counts alone (what a network's
+ * first layer gives) prepares pixels exactly as from a bank that declares
+ * the same; fm_input_decl_init is "nothing declared". */
+static void
+test_input_decl (void)
+{
+  FmInputDecl none;
+  fm_input_decl_init (&none);
+  g_assert_cmpfloat (none.range, ==, 1.0);
+  g_assert_false (none.linear || none.bgr);
+  g_assert_cmpint (none.n_mean, ==, 0);
+  g_assert_cmpint (none.n_std, ==, 0);
+
+  g_autoptr (FmBank) bank = fm_bank_new ("decl", 1, 1, 3, 1);
+  bank->linear = TRUE;
+  bank->bgr = TRUE;
+  bank->range = 255;
+  bank->n_mean = 3;
+  bank->mean[0] = 123.7;
+  bank->mean[1] = 116.3;
+  bank->mean[2] = 103.5;
+  bank->n_std = 1;
+  bank->std[0] = 58.4;
+  FmInputDecl decl;
+  fm_bank_input_decl (bank, &decl);
+  g_assert_true (decl.linear && decl.bgr);
+  g_assert_cmpfloat (decl.range, ==, 255);
+  g_assert_cmpfloat (decl.mean[2], ==, 103.5);
+  g_assert_cmpint (decl.n_std, ==, 1);
+
+  GError *error = NULL;
+  FmInput *from_bank = fm_input_new (bank, FM_INPUT_AUTO, 4, &error);
+  g_assert_no_error (error);
+  FmInputTarget net = { .label = "net", .kind = "model", .channels = 3, .declared = FM_INPUT_AUTO, .decl = decl };
+  FmInputTarget net_plain = net;
+  net_plain.decl = none;
+  FmInput *from_decl = fm_input_new_for (&net, FM_INPUT_AUTO, 4, &error);
+  g_assert_no_error (error);
+  FmInput *plain = fm_input_new_for (&net_plain, FM_INPUT_AUTO, 4, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fm_input_mode (from_decl), ==, FM_INPUT_RGB);
+  const float px[8] = { 0.1f, 0.5f, 0.9f, 1.0f, 0.0f, 0.25f, 1.0f, 0.5f };
+  float a[6], b[6], c[6];
+  fm_input_convert (from_bank, px, a, 2);
+  fm_input_convert (from_decl, px, b, 2);
+  fm_input_convert (plain, px, c, 2);
+  for (int i = 0; i < 6; i++)
+    g_assert_cmpfloat (a[i], ==, b[i]);
+  /* nothing declared: the perceptual values as they are, alpha dropped */
+  const float want[6] = { 0.1f, 0.5f, 0.9f, 0.0f, 0.25f, 1.0f };
+  for (int i = 0; i < 6; i++)
+    g_assert_cmpfloat (c[i], ==, want[i]);
+  /* BGR, linear, 0..255, mean/std: blue first, sRGB-decoded,
+   * (v·255 − mean[c]) / std */
+  const double blue = pow ((0.9 + 0.055) / 1.055, 2.4), red = pow ((0.1 + 0.055) / 1.055, 2.4);
+  g_assert_cmpfloat (fabs (b[0] - (blue * 255 - 123.7) / 58.4), <, 1e-4);
+  g_assert_cmpfloat (fabs (b[2] - (red * 255 - 103.5) / 58.4), <, 1e-4);
+
+  /* the label names the weights in messages */
+  FmInputTarget tiny = { .label = "tiny-net", .kind = "model", .channels = 2, .declared = FM_INPUT_AUTO, .decl = none };
+  g_assert_null (fm_input_new_for (&tiny, FM_INPUT_AUTO, 3, &error));
+  g_assert_nonnull (strstr (error->message, "'tiny-net' has 2 channels"));
+  g_clear_error (&error);
+  fm_input_free (from_bank);
+  fm_input_free (from_decl);
+  fm_input_free (plain);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -229,5 +298,6 @@ main (int argc, char **argv)
   g_test_add_func ("/job/map-clip", test_map_clip);
   g_test_add_func ("/job/per-channel", test_per_channel);
   g_test_add_func ("/job/raw-channels", test_raw_channels);
+  g_test_add_func ("/job/input-decl", test_input_decl);
   return g_test_run ();
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Random cases through the command line's .npy path, checked against
-torch.nn.functional.conv2d on numpy-padded input (DESIGN.md's golden rule).
+torch.nn.functional.conv2d on numpy-padded input (docs/design.md's golden rule).
 
     test_crosscheck.py FEATUREMAPS [N_CASES] [SEED]
 

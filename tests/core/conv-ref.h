@@ -16,5 +16,5 @@ gboolean ref_geometry (const FmConvParams *p, int in_h, int in_w, RefGeometry *g
 void ref_conv (const FmConvParams *p, int in_h, int in_w, const float *in, float *out);
 
 /* max |a − b| ≤ 1e−4 · max |ref| (1e−6 absolute for an all-zero ref), as
- * DESIGN.md's golden rule; on failure *worst says by how much. */
+ * docs/design.md's golden rule; on failure *worst says by how much. */
 gboolean ref_close (const float *got, const float *ref, gsize n, double *worst);

@@ -147,7 +147,7 @@ typedef struct {
   int out, before, after, offset;
 } AxisCase;
 
-/* Worked by hand from DESIGN.md's rules (TensorFlow's same padding). */
+/* Worked by hand from docs/design.md's rules (TensorFlow's same padding). */
 static void
 test_geometry (void)
 {

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Full-GIMP smoke test of the Feature Maps dialog (issue 4).
+"""Full-GIMP smoke test of the Feature Maps dialog.
 
 Starts gimp-2.10 (the GUI, under xvfb-run) with a fresh hermetic profile
-(GIMP-NOTES "Dialogs"), opens the sample image, and calls
+(docs/gimp-notes.md "Dialogs"), opens the sample image, and calls
 plug-in-feature-maps with RUN-INTERACTIVE.  The dialog's test hook
 (FEATUREMAPS_DIALOG_SNAPSHOT / _AUTO_OK / _KERNEL) picks a multi-filter
 bank, waits for the first preview, saves PNGs of the window and presses OK;

@@ -2,7 +2,7 @@
 """gimp-console end-to-end harness for plug-in-feature-maps.
 
 Runs each Script-Fu case file (tests/gimp/cases-*.scm) in one gimp-console
-batch, in a hermetic GIMP (GIMP-NOTES "A hermetic headless run"): a fresh
+batch, in a hermetic GIMP (docs/gimp-notes.md "A hermetic headless run"): a fresh
 profile per worker, a gimprc whose plug-in path holds only script-fu,
 file-tiff, file-png and our plug-in, its own XDG folders and TMPDIR, and
 `timeout`.  gimp-console always exits 0, so results come from stderr: the
@@ -228,7 +228,7 @@ def decode(rest):
 
 
 def tolerance(dtype, scale):
-    """Float32 rounding (DESIGN.md: 1e-4 × max |map|) plus the storage's
+    """Float32 rounding (docs/design.md: 1e-4 × max |map|) plus the storage's
     step: the input's own rounding (emulated in through_storage with the
     textbook sRGB curve, not babl's) can move a value across one step."""
     if dtype == np.uint8:

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""One Ctrl+Z removes everything plug-in-feature-maps added (issue 3).
+"""One Ctrl+Z removes everything plug-in-feature-maps added.
 
 GIMP 2.10's PDB cannot undo, so this runs the real GIMP GUI on a private
 Xvfb display: Script-Fu opens an image in a display, runs the plug-in with a

@@ -18,6 +18,7 @@
 #define vset1(x) _mm256_set1_ps (x)
 #define vfma(a, b, c) _mm256_fmadd_ps ((a), (b), (c))
 #define vmax(a, b) _mm256_max_ps ((a), (b))
+#define vmin(a, b) _mm256_min_ps ((a), (b))
 #define vmul(a, b) _mm256_mul_ps ((a), (b))
 #define vadd(a, b) _mm256_add_ps ((a), (b))
 #define vsub(a, b) _mm256_sub_ps ((a), (b))

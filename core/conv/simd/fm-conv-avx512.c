@@ -19,6 +19,7 @@
 #define vset1(x) _mm512_set1_ps (x)
 #define vfma(a, b, c) _mm512_fmadd_ps ((a), (b), (c))
 #define vmax(a, b) _mm512_max_ps ((a), (b))
+#define vmin(a, b) _mm512_min_ps ((a), (b))
 #define vmul(a, b) _mm512_mul_ps ((a), (b))
 #define vadd(a, b) _mm512_add_ps ((a), (b))
 #define vsub(a, b) _mm512_sub_ps ((a), (b))

@@ -50,7 +50,7 @@ FN (run_rows) (const FmConvPlan *plan, const FmConvTask *task)
     .slot_row = (int *) (scratch + layout.slot_row),
     .stage = (float *) (scratch + layout.stage),
     .stage_stride = fm_simd_stage_stride (plan),
-    .act = plan->params.activation,
+    .act = &plan->act,
   };
   for (int s = 0; s < sp->n_slots; s++)
     cx.slot_row[s] = -1;
@@ -60,7 +60,7 @@ FN (run_rows) (const FmConvPlan *plan, const FmConvTask *task)
   gboolean stream = sp->stream
                     && (double) task->plane_stride * plan->params.n_filters * sizeof (float)
                        >= FM_SIMD_STREAM_BYTES
-                    && FN (vector_activation) (plan->params.activation);
+                    && FN (vector_activation) (&plan->act);
   if (sp->shape == FM_SIMD_CHANNELS)
     FN (channels_rows) (&cx);
   else if (sp->shape == FM_SIMD_WINOGRAD)
@@ -99,4 +99,5 @@ FN (run_rows) (const FmConvPlan *plan, const FmConvTask *task)
     .rows = FN (run_rows),                                                      \
     .applies_activation = TRUE,                                                 \
     .reads_image = TRUE,                                                        \
+    .writes_interleaved = SHAPE == FM_SIMD_CHANNELS || SHAPE == FM_SIMD_WINOGRAD, \
   };

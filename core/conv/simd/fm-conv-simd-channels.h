@@ -32,7 +32,7 @@
 ALWAYS_INLINE void
 FN (channels_block) (const float *const *rowp, int C, int c0, int cn, int kh, int kw,
                      int dx, gsize pstep, const float *w, const float *bias, int x0,
-                     int np, float *tile, int K, FmActivation act, int first, int last,
+                     int np, float *tile, int K, const FmConvAct *act, int first, int last,
                      const int NP, const int NF, const int EDGE)
 {
   REP_KV (DECL_ACC)
@@ -96,6 +96,14 @@ FN (tile_to_planes) (FN (Ctx) *cx, const float *tile, int i)
   const FmConvTask *task = cx->task;
   const int out_w = cx->plan->geo.out_w, K = cx->plan->params.n_filters;
   int x_done = 0;
+  if (task->interleaved)
+    {
+      float *o = task->out + (gsize) i * task->row_stride;
+      memcpy (o, tile, (gsize) out_w * K * sizeof (float));
+      if (!FN (vector_activation) (cx->act))
+        fm_conv_activate (cx->act, o, out_w * K);
+      return;
+    }
 #if defined(TRANSPOSE16) && VL == 16
   /* 16 pixels × 16 filters at a time, in registers (K is a multiple of 16
    * here): no gathers. */

@@ -13,8 +13,7 @@ typedef struct {
   int *slot_row;
   float *stage;
   gsize stage_stride;   /* floats per staging row */
-  FmActivation act;     /* applied as results are stored (NONE when the
-                           engine applies it) */
+  const FmConvAct *act; /* applied as results are stored */
 } FN (Ctx);
 
 /* Split one padded row into planes: the common C = 3 (RGB, per-channel)
@@ -62,8 +61,8 @@ FN (split_image_row) (const FmConvPlan *plan, const FmSimdPlan *sp, const float 
 }
 
 /* Padded row t of the chunk (relative to task->band), split into planes
- * unless it can be read in place.  Without a band (task->image), the row
- * is padded here from the image row, or read in place when it needs no
+ * unless it can be read in place.  Without a band (task->rows), the row
+ * is padded here from the input row, or read in place when it needs no
  * padding and no split. */
 static const float *
 FN (get_row) (FN (Ctx) *cx, int t)
@@ -71,12 +70,11 @@ FN (get_row) (FN (Ctx) *cx, int t)
   const FmSimdPlan *sp = cx->sp;
   const FmConvTask *task = cx->task;
   const FmConvPlan *plan = cx->plan;
-  const gsize row_floats = (gsize) plan->geo.in_w * plan->params.channels;
 
-  if (task->image && sp->direct_band && plan->padded_w == plan->geo.in_w
+  if (task->rows && sp->direct_band && plan->padded_w == plan->geo.in_w
       && task->row_map[t] >= 0)
-    return task->image + task->row_map[t] * row_floats;
-  if (!task->image && sp->direct_band)
+    return task->rows[task->row_map[t]];
+  if (!task->rows && sp->direct_band)
     return task->band + (gsize) t * plan->band_stride;
 
   int s = t % sp->n_slots;
@@ -84,7 +82,7 @@ FN (get_row) (FN (Ctx) *cx, int t)
   if (cx->slot_row[s] == t)
     return dst;
   cx->slot_row[s] = t;
-  if (!task->image)
+  if (!task->rows)
     {
       FN (split_row) (plan, sp, task->band + (gsize) t * plan->band_stride, dst);
       return dst;
@@ -94,7 +92,7 @@ FN (get_row) (FN (Ctx) *cx, int t)
       memset (dst, 0, sp->slot_floats * sizeof (float));
       return dst;
     }
-  const float *src = task->image + task->row_map[t] * row_floats;
+  const float *src = task->rows[task->row_map[t]];
   if (sp->direct_band)
     fm_simd_pad_row (plan, src, dst);   /* HWC as the band would be */
   else
@@ -102,33 +100,45 @@ FN (get_row) (FN (Ctx) *cx, int t)
   return dst;
 }
 
+/* The activations with a vector form, then the clip.  Sigmoid and tanh
+ * (and their clip) are left to the scalar form, applied to each row
+ * afterwards (vector_activation says which). */
 ALWAYS_INLINE VEC
-FN (activate) (VEC v, FmActivation act)
+FN (activate) (VEC v, const FmConvAct *act)
 {
-  switch (act)
+  switch (act->kind)
     {
+    case FM_ACTIVATION_NONE:
+      break;
     case FM_ACTIVATION_RELU:
-      return vmax (v, vset1 (0.0f));
+      v = vmax (v, vset1 (0.0f));
+      break;
     case FM_ACTIVATION_LEAKY_RELU:
-      /* max(v, 0.01 v) is v for v ≥ 0 and 0.01 v below, rounded the same
-       * way as the scalar form. */
-      return vmax (v, vmul (v, vset1 (0.01f)));
+      /* v for v ≥ 0 and alpha · v below, rounded as the scalar form:
+       * max(v, alpha · v) for alpha ≤ 1, min for a steeper slope. */
+      v = act->alpha <= 1.0f ? vmax (v, vmul (v, vset1 (act->alpha)))
+                             : vmin (v, vmul (v, vset1 (act->alpha)));
+      break;
     case FM_ACTIVATION_ABS:
-      return vabs (v);
+      v = vabs (v);
+      break;
     default:
       return v;
     }
+  if (act->clip)
+    v = vmin (vmax (v, vset1 (act->lo)), vset1 (act->hi));
+  return v;
 }
 
 static gboolean
-FN (vector_activation) (FmActivation act)
+FN (vector_activation) (const FmConvAct *act)
 {
-  return act == FM_ACTIVATION_NONE || act == FM_ACTIVATION_RELU
-         || act == FM_ACTIVATION_LEAKY_RELU || act == FM_ACTIVATION_ABS;
+  return act->kind == FM_ACTIVATION_NONE || act->kind == FM_ACTIVATION_RELU
+         || act->kind == FM_ACTIVATION_LEAKY_RELU || act->kind == FM_ACTIVATION_ABS;
 }
 
 ALWAYS_INLINE void
-FN (put) (float *dst, VEC v, int EDGE, MASK m, FmActivation act)
+FN (put) (float *dst, VEC v, int EDGE, MASK m, const FmConvAct *act)
 {
   v = FN (activate) (v, act);
   if (EDGE)
@@ -140,7 +150,7 @@ FN (put) (float *dst, VEC v, int EDGE, MASK m, FmActivation act)
 /* Staging row → map row, streaming the aligned middle so a 512 MB output
  * is written once instead of read-for-ownership and written. */
 static void
-FN (flush_row) (float *dst, const float *src, int n, FmActivation act)
+FN (flush_row) (float *dst, const float *src, int n, const FmConvAct *act)
 {
   int x = 0;
   int head = (int) (((64 - ((guintptr) dst & 63)) & 63) / sizeof (float));
@@ -154,7 +164,7 @@ FN (flush_row) (float *dst, const float *src, int n, FmActivation act)
   for (; x < n; x++)
     dst[x] = src[x];
   /* Scalar head and tail: activate them here. */
-  if (act != FM_ACTIVATION_NONE)
+  if (act->kind != FM_ACTIVATION_NONE || act->clip)
     {
       fm_conv_activate (act, dst, MIN (head, n));
       int tail = head + (n - head) / VL * VL;

@@ -10,7 +10,7 @@
 ALWAYS_INLINE void
 FN (filters_block) (const float *const *rowp, gsize plane_c, int cg, int kh,
                     int kw, const int *col_off, const float *w, int xs, int out_w,
-                    float *const *outp, const float *bias, FmActivation act,
+                    float *const *outp, const float *bias, const FmConvAct *act,
                     const int NK, const int NX, const int EDGE)
 {
   REP_KV (DECL_ACC)
@@ -37,7 +37,7 @@ FN (filters_block) (const float *const *rowp, gsize plane_c, int cg, int kh,
 
 ALWAYS_INLINE void
 FN (filters_row) (FN (Ctx) *cx, const float *const *rowp, const FmSimdBlock *bl,
-                  float *const *outp, FmActivation act, const int NK, const int NX)
+                  float *const *outp, const FmConvAct *act, const int NK, const int NX)
 {
   const FmConvPlan *plan = cx->plan;
   const FmSimdPlan *sp = cx->sp;
@@ -85,7 +85,7 @@ FN (filters_rows) (FN (Ctx) *cx0, gboolean stream)
   const FmConvTask *task = cx.task;
   const FmConvParams *p = &plan->params;
   const int out_w = plan->geo.out_w;
-  const FmActivation act = stream ? FM_ACTIVATION_NONE : cx.act;
+  const FmConvAct *act = stream ? &fm_conv_act_none : cx.act;
   const float *rowp[FM_CONV_MAX_KERNEL];
   float *outp[16];
 

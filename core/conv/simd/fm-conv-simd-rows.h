@@ -22,7 +22,7 @@
 ALWAYS_INLINE void
 FN (rows_block) (const float *const *rowp, gsize plane_c, int cg, int kh, int kw,
                  const int *col_off, const float *w, gsize w_stride, int xs, int out_w,
-                 float *const *outp, float bias, FmActivation act,
+                 float *const *outp, float bias, const FmConvAct *act,
                  const int R, const int NX, const int KH, const int KW, const int EDGE)
 {
   const int kh_ = KH ? KH : kh, kw_ = KW ? KW : kw;
@@ -57,7 +57,7 @@ FN (rows_block) (const float *const *rowp, gsize plane_c, int cg, int kh, int kw
 
 ALWAYS_INLINE void
 FN (rows_row) (FN (Ctx) *cx, const float *const *rowp, int k, float *const *outp,
-               FmActivation act, const int R, const int NX, const int KH, const int KW)
+               const FmConvAct *act, const int R, const int NX, const int KH, const int KW)
 {
   const FmConvPlan *plan = cx->plan;
   const FmSimdPlan *sp = cx->sp;
@@ -103,7 +103,7 @@ FN (rows_row) (FN (Ctx) *cx, const float *const *rowp, int k, float *const *outp
 
 ALWAYS_INLINE void
 FN (rows_one) (FN (Ctx) *cx0, const float *const *rowp, int k, float *const *outp,
-               FmActivation act, const int R)
+               const FmConvAct *act, const int R)
 {
   FN (Ctx) cx = *cx0;
   const FmConvParams *p = &cx.plan->params;
@@ -125,7 +125,7 @@ FN (rows_rows) (FN (Ctx) *cx0, gboolean stream)
   const FmConvTask *task = cx.task;
   const FmConvParams *p = &plan->params;
   const int out_w = plan->geo.out_w;
-  const FmActivation act = stream ? FM_ACTIVATION_NONE : cx.act;
+  const FmConvAct *act = stream ? &fm_conv_act_none : cx.act;
   const float *rowp[FM_CONV_MAX_KERNEL + 16];
   float *outp[ROWS_R];
 

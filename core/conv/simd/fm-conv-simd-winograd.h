@@ -57,7 +57,7 @@ FN (wino_in_tile) (const float *const *rowp, int C, int x, int ncols, float *v,
  * tile's 2 × 2 outputs to pixels 0, 1 of row tiles y0 and y1. */
 ALWAYS_INLINE void
 FN (wino_out_tile) (const float *m, gsize mstride, int K, float *y0, float *y1,
-                    FmActivation act)
+                    const FmConvAct *act)
 {
   for (int kv = 0; kv < K; kv += VL)
     {
@@ -104,11 +104,11 @@ FN (wino_gemm) (const FmConvPlan *plan, const FmSimdPlan *sp, const float *V, fl
               int t0 = 0;
               for (; t0 + NP <= nt; t0 += NP)
                 FN (channels_block) (&vx, C, c0, cn, 1, 1, 1, C, wb, bias, t0, NP,
-                                     mx + (gsize) t0 * K + k0, K, FM_ACTIVATION_NONE,
+                                     mx + (gsize) t0 * K + k0, K, &fm_conv_act_none,
                                      first, last, NP, NF, 0);
               if (t0 < nt)
                 FN (channels_block) (&vx, C, c0, cn, 1, 1, 1, C, wb, bias, t0, nt - t0,
-                                     mx + (gsize) t0 * K + k0, K, FM_ACTIVATION_NONE,
+                                     mx + (gsize) t0 * K + k0, K, &fm_conv_act_none,
                                      first, last, NP, NF, 1);
             }
         }

@@ -110,7 +110,11 @@ fm_simd_channels_possible (const FmConvPlan *plan, int vl)
  *    transforms) for 16 channels and filters or more (W5: 64 → 64, 1.6 ×
  *    faster than "channels"); below that the transforms are not paid back;
  *  - "channels" (vectorised over filters: aligned weight loads, broadcast
- *    inputs) for 16 channels or more;
+ *    inputs) for 16 channels or more, and for few channels when the caller
+ *    wants interleaved rows (a network's layer) and there are two vectors of
+ *    filters: it stores them straight from its pixel-major tile, the others
+ *    through planes and a transposition that costs more than their better
+ *    arithmetic saves (N1's 3 → 64 layer: 46 against 76 ms of CPU);
  *  - "rows" (R output rows × one filter, input vectors reused down the
  *    window) when each group has one or two filters and the window is one
  *    it instantiates (3 × 3, 5 × 5, 7 × 7) or tall (kh ≥ 8);
@@ -122,13 +126,13 @@ fm_simd_cost (const FmConvPlan *plan, FmSimdShape shape, int vl)
 {
   const FmConvParams *p = &plan->params;
   const double dense = fm_conv_dense_taps (plan);
-  (void) vl;
   switch (shape)
     {
     case FM_SIMD_WINOGRAD:
       return p->channels >= 16 && p->n_filters >= 16 ? dense * 16.0 / 36.0 * 1.1 : 2.0 * dense;
     case FM_SIMD_CHANNELS:
-      return p->channels >= 16 ? dense : 1.25 * dense;
+      return p->channels >= 16 || (p->prefer_interleaved && p->n_filters >= 2 * vl)
+             ? dense : 1.25 * dense;
     case FM_SIMD_ROWS:
       {
         gboolean instantiated = p->kh == p->kw && (p->kh == 3 || p->kh == 5 || p->kh == 7);

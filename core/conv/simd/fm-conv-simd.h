@@ -90,7 +90,7 @@ typedef struct {
   float *w_ch;
   float *bias_ch;
 
-  /* "winograd" (fm-conv-winograd-body.h): 3 × 3, stride and dilation 1,
+  /* "winograd" (fm-conv-simd-winograd.h): 3 × 3, stride and dilation 1,
    * F(2 × 2, 3 × 3).  w_wino holds U = G·g·Gᵀ for the 16 points ξ of the
    * 4 × 4 tile as [ξ][pass of nf·vl filters][channel][filter of the pass]
    * (the "channels" loop's layout with a 1 × 1 window); the bias rides on

@@ -36,8 +36,10 @@ fail_at (Scan *s, gsize at, FmJsonCheck status, const char *format, ...)
   va_start (args, format);
   g_autofree char *what = g_strdup_vprintf (format, args);
   va_end (args);
-  s->message = g_strdup_printf ("line %" G_GSIZE_FORMAT ", column %" G_GSIZE_FORMAT ": %s",
-                                line, col, what);
+  /* a syntax error is a place first; a rule broken is the rule first */
+  s->message = status == FM_JSON_CHECK_SYNTAX
+    ? g_strdup_printf ("line %" G_GSIZE_FORMAT ", column %" G_GSIZE_FORMAT ": %s", line, col, what)
+    : g_strdup_printf ("%s (line %" G_GSIZE_FORMAT ", column %" G_GSIZE_FORMAT ")", what, line, col);
   s->status = status;
   return status;
 }
@@ -349,8 +351,8 @@ fm_json_check (const char *data, gsize len, const FmJsonLimits *limits, gsize *b
           if (!g_hash_table_add (top->keys, g_strndup (key->str, key->len)))
             {
               g_autofree char *name = fm_text_escape (key->str, (gssize) key->len, 60);
-              fail_at (&s, at, FM_JSON_CHECK_SYNTAX,
-                       "the key \"%s\" appears twice in one object", name);
+              fail_at (&s, at, FM_JSON_CHECK_DUPLICATE, "key '%s' is given twice in one object",
+                       name);
               break;
             }
           skip_space (&s);

@@ -29,13 +29,15 @@ typedef enum {
   FM_JSON_CHECK_OK,
   FM_JSON_CHECK_SYNTAX,     /* not JSON, or JSON nobody means (see above) */
   FM_JSON_CHECK_TOO_DEEP,
-  FM_JSON_CHECK_TOO_MANY    /* more than max_values values */
+  FM_JSON_CHECK_TOO_MANY,   /* more than max_values values */
+  FM_JSON_CHECK_DUPLICATE   /* a key given twice in one object */
 } FmJsonCheck;
 
 /* Checks data[0 .. len) (UTF-8 already validated by the caller).  On
  * failure *message (g_free) says what and where: "line 3, column 7:
- * expected ',' or ']', found '}'"; *body_start is where the document starts
- * past a byte-order mark. */
+ * expected ',' or ']', found '}'" for a syntax error, "key 'a' is given
+ * twice in one object (line 1, column 9)" for the others; *body_start is
+ * where the document starts past a byte-order mark. */
 FmJsonCheck fm_json_check (const char *data, gsize len, const FmJsonLimits *limits,
                            gsize *body_start, char **message);
 

@@ -23,6 +23,13 @@ JsonParser *
 fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length, const char *what,
                GError **error)
 {
+  return fm_json_parse_deep (cx, data, length, what, 0, error);
+}
+
+JsonParser *
+fm_json_parse_deep (const FmJsonCtx *cx, const char *data, gsize length,
+                    const char *what, int max_depth, GError **error)
+{
   if (memchr (data, '\0', length) || !g_utf8_validate (data, length, NULL))
     {
       fm_json_fail (cx, error, FALSE, "not a %s (not UTF-8 text)", what);
@@ -30,7 +37,8 @@ fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length, const char *
     }
   /* The grammar, the depth and the count first (fm-json-check.h): what
    * json-glib is given next is plain JSON within the limits. */
-  FmJsonLimits limits = { cx->max_depth > 0 ? cx->max_depth : FM_JSON_MAX_DEPTH,
+  FmJsonLimits limits = { max_depth > 0 ? max_depth
+                          : cx->max_depth > 0 ? cx->max_depth : FM_JSON_MAX_DEPTH,
                           cx->max_values > 0 ? cx->max_values : FM_JSON_MAX_VALUES };
   gsize body = 0;
   g_autofree char *problem = NULL;
@@ -39,7 +47,8 @@ fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length, const char *
     case FM_JSON_CHECK_OK:
       break;
     case FM_JSON_CHECK_TOO_DEEP:
-      fm_json_fail (cx, error, FALSE, "not valid JSON: %s", problem);
+    case FM_JSON_CHECK_DUPLICATE:
+      fm_json_fail (cx, error, FALSE, "%s", problem);
       return NULL;
     case FM_JSON_CHECK_TOO_MANY:
       g_set_error (error, cx->domain, cx->too_large_code ? cx->too_large_code : cx->invalid_code,
@@ -106,6 +115,27 @@ fm_json_get_number (const FmJsonCtx *cx, JsonNode *node, const char *what, gbool
 }
 
 gboolean
+fm_json_get_int (const FmJsonCtx *cx, JsonNode *node, const char *what, gint64 min,
+                 gint64 max, gint64 *out, GError **error)
+{
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      /* json-glib reads 1e3 and out-of-range integers as doubles */
+      if (fm_json_is_number (node))
+        return fm_json_fail (cx, error, FALSE, "%s is %g, expected an integer", what,
+                             json_node_get_double (node));
+      return fm_json_fail (cx, error, FALSE, "%s is %s, expected an integer", what,
+                           fm_json_type_name (node));
+    }
+  gint64 v = json_node_get_int (node);
+  if (v < min || v > max)
+    return fm_json_fail (cx, error, FALSE, "%s is %" G_GINT64_FORMAT ", must be %"
+                         G_GINT64_FORMAT " … %" G_GINT64_FORMAT, what, v, min, max);
+  *out = v;
+  return TRUE;
+}
+
+gboolean
 fm_json_get_string (const FmJsonCtx *cx, JsonNode *node, const char *what, const char **out,
                     GError **error)
 {
@@ -141,11 +171,12 @@ fm_json_get_choice (const FmJsonCtx *cx, JsonNode *node, const char *what,
         return TRUE;
       }
   g_autofree char *list = g_strjoinv (", ", (char **) choices);
+  g_autofree char *label = fm_text_escape (s, -1, 200);
   const char *close = fm_text_closest (s, choices);
   if (close)
     return fm_json_fail (cx, error, TRUE, "%s '%s': must be one of %s (did you mean '%s'?)",
-                         what, s, list, close);
-  return fm_json_fail (cx, error, TRUE, "%s '%s': must be one of %s", what, s, list);
+                         what, label, list, close);
+  return fm_json_fail (cx, error, TRUE, "%s '%s': must be one of %s", what, label, list);
 }
 
 gboolean
@@ -159,12 +190,13 @@ fm_json_check_keys (const FmJsonCtx *cx, JsonObject *obj, const char *const *kno
       if (g_strv_contains (known, key))
         continue;
       const char *close = fm_text_closest (key, known);
+      g_autofree char *label = fm_text_escape (key, -1, 200);
       if (close)
         return fm_json_fail (cx, error, FALSE, "unknown key '%s' in %s: did you mean '%s'?",
-                             key, context, close);
+                             label, context, close);
       g_autofree char *list = g_strjoinv (", ", (char **) known);
       return fm_json_fail (cx, error, FALSE, "unknown key '%s' in %s (known keys: %s)",
-                           key, context, list);
+                           label, context, list);
     }
   return TRUE;
 }

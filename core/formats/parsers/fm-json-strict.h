@@ -21,7 +21,7 @@
 G_BEGIN_DECLS
 
 /* json-glib recursion is bounded by this nesting depth (a caller may ask
- * for another, FmJsonCtx.max_depth). */
+ * for another: FmJsonCtx.max_depth, or fm_json_parse_deep). */
 #define FM_JSON_MAX_DEPTH 32
 /* Values (numbers, strings, arrays, objects …) in one document, unless the
  * caller says otherwise: json-glib spends about 100 bytes a value, so this
@@ -51,6 +51,11 @@ gboolean fm_json_fail (const FmJsonCtx *cx, GError **error, gboolean invalid,
  * decides what that means.  NULL on failure. */
 JsonParser *fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length,
                            const char *what, GError **error);
+/* The same with another nesting limit (> 0; over cx->max_depth), for
+ * machine-written documents that nest deeper by design (a Keras model
+ * config: about ten levels per model, and models nest). */
+JsonParser *fm_json_parse_deep (const FmJsonCtx *cx, const char *data, gsize length,
+                                const char *what, int max_depth, GError **error);
 
 /* "an object", "an array", "null", "a boolean", "a string", "a number" */
 const char *fm_json_type_name (JsonNode *node);
@@ -61,6 +66,9 @@ gboolean fm_json_is_number (JsonNode *node);
  * the value in messages ("filter 1: bias"). */
 gboolean fm_json_get_number (const FmJsonCtx *cx, JsonNode *node, const char *what,
                              gboolean as_float, double *out, GError **error);
+/* A whole number (not 1.0, not 1e3) in [min, max]. */
+gboolean fm_json_get_int (const FmJsonCtx *cx, JsonNode *node, const char *what,
+                          gint64 min, gint64 max, gint64 *out, GError **error);
 gboolean fm_json_get_string (const FmJsonCtx *cx, JsonNode *node, const char *what,
                              const char **out, GError **error);
 gboolean fm_json_get_bool (const FmJsonCtx *cx, JsonNode *node, const char *what,

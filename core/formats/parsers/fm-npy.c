@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <math.h>
 #include <stdint.h>
+#include <errno.h>
 #include <string.h>
 
 G_DEFINE_QUARK (fm-npy-error-quark, fm_npy_error)

@@ -13,7 +13,6 @@ G_DEFINE_QUARK (fm-zip-error-quark, fm_zip_error)
 #define ZIP_EOCD_SIG    0x06054b50u
 #define ZIP_CENTRAL_SIG 0x02014b50u
 #define ZIP_LOCAL_SIG   0x04034b50u
-#define ZIP64_LOCATOR_SIG 0x07064b50u
 /* Deflate cannot expand data more than about 1032:1; a member that claims
  * more is a lie or a bomb, caught before the allocation. */
 #define DEFLATE_MAX_RATIO 1032
@@ -198,8 +197,9 @@ fm_zip_open_data (const guint8 *data, gsize length, const char *name, const char
     }
   const guint8 *e = data + eocd;
   guint32 n_entries = le16 (e + 10), cd_size = le32 (e + 12), cd_offset = le32 (e + 16);
-  if (n_entries == 0xffff || cd_size == 0xffffffffu || cd_offset == 0xffffffffu
-      || (eocd >= 20 && le32 (data + eocd - 20) == ZIP64_LOCATOR_SIG))
+  /* A zip64 end record (torch.save writes one even for small archives)
+   * only matters when the classic record's fields are saturated. */
+  if (n_entries == 0xffff || cd_size == 0xffffffffu || cd_offset == 0xffffffffu)
     {
       g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_UNSUPPORTED,
                    "%s: zip64 archives are not supported (save fewer or smaller arrays)", name);

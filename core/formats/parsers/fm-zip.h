@@ -2,7 +2,8 @@
  * files, .keras archives, recognising a PyTorch .pth checkpoint.
  *
  * Only what those writers produce: members stored or deflated (inflated
- * with GIO's zlib converter), no encryption, no zip64 sizes, one disk.  The
+ * with GIO's zlib converter), no encryption, one disk, no zip64 sizes (a
+ * zip64 end record is fine while the classic one's fields suffice).  The
  * central directory is the authority for sizes (numpy's force_zip64 writes
  * 0xffffffff in local headers); local headers only tell where a member's
  * data starts.  Every offset and size is checked against the archive

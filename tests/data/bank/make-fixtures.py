@@ -46,3 +46,42 @@ np.save('nan-weight.npy', np.array([[0, 1], [np.nan, 0]], np.float32).reshape(2,
 np.save('object.npy', np.array([1, 'a'], dtype=object), allow_pickle=True)
 np.save('complex.npy', np.zeros(3, np.complex64))
 np.save('scalar.npy', np.float32(3.5))
+
+# A PyTorch checkpoint (torch.save writes a zip: <name>/data.pkl, storages):
+# not an .npz, and the reader must say what it is.  Needs torch.
+try:
+    import torch
+    torch.save({'conv1.weight': torch.from_numpy(oihw)}, 'torch-save.pth')
+except ImportError:
+    pass
+# State dicts read a layer at a time (FILE.npz#LAYER) and their refusals.
+rng = np.random.default_rng(11)
+
+
+def f32(*shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+# PyTorch: conv, batch norm, conv, linear; plus the input's mean and std
+np.savez('state-dict.npz', **{
+    'conv1.weight': f32(4, 3, 3, 3), 'conv1.bias': f32(4),
+    'bn1.weight': f32(4), 'bn1.bias': f32(4), 'bn1.running_mean': f32(4),
+    'bn1.running_var': np.abs(f32(4)), 'bn1.num_batches_tracked': np.array(3, np.int64),
+    'conv2.weight': f32(2, 4, 1, 1), 'conv2.bias': f32(2),
+    'fc.weight': f32(5, 8), 'fc.bias': f32(5),
+    'mean': np.array([0.485, 0.456, 0.406], np.float32),
+    'std': np.array([0.229, 0.224, 0.225], np.float32)})
+# one layer, a typo in its bias
+np.savez('state-typo.npz', weight=f32(2, 3, 3, 3), bais=f32(2))
+# a conv and its batch norm: not one layer
+np.savez('state-conv-bn.npz', **{
+    'conv.weight': f32(2, 1, 3, 3), 'bn.weight': f32(2), 'bn.bias': f32(2),
+    'bn.running_mean': f32(2), 'bn.running_var': np.abs(f32(2))})
+# Keras-ish names, the input declaration as one value each
+np.savez('state-keras.npz', **{
+    'conv2d/kernel:0': f32(3, 3, 1, 2), 'conv2d/bias:0': f32(2),
+    'mean': np.float32(0.5), 'std': np.float32(0.25)})
+# a member of the picked layer nobody knows
+np.savez('state-layer-typo.npz', **{
+    'a.weight': f32(2, 1, 3, 3), 'a.bais': f32(2), 'b.weight': f32(2, 2, 1, 1)})
+np.savez('state-std0.npz', kernel=f32(3, 3, 1, 1), std=np.float32(0))
