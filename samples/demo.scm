@@ -23,6 +23,7 @@
     (while (< i n)
       (let ((tile (car (gimp-layer-new-from-drawable (vector-ref ids i) sheet))))
         (gimp-image-insert-layer sheet tile 0 -1)
+        (gimp-item-set-visible tile TRUE)   ; maps arrive hidden
         (gimp-layer-set-offsets tile (* (remainder i cols) (+ w gap))
                                      (* (quotient i cols) (+ h gap))))
       (set! i (+ i 1)))

@@ -195,6 +195,63 @@ measure_peak (int n_threads)
   return best;
 }
 
+/* ---- the machine's memory bandwidth, measured: a large copy ---- */
+
+typedef struct {
+  const char *src;
+  char *dst;
+  gsize n;
+  double seconds;
+} CopyProbe;
+
+static gpointer
+copy_thread (gpointer data)
+{
+  CopyProbe *p = data;
+  double t = fm_bench_now_s ();
+  memcpy (p->dst, p->src, p->n);
+  p->seconds = fm_bench_now_s () - t;
+  return NULL;
+}
+
+/* GB/s of bytes read plus bytes written by n_threads threads copying
+ * disjoint parts of a 128 MiB buffer (far larger than any cache; glibc's
+ * memcpy streams its stores at this size, as the kernels do): the rate a
+ * memory-bound workload cannot beat, since it reads its input and writes
+ * its output at least once.  Best of five. */
+static double
+measure_copy_gbps (int n_threads)
+{
+  const gsize size = (gsize) 128 << 20;
+  char *src = g_try_malloc (size), *dst = g_try_malloc (size);
+  double best = 0.0;
+  if (!src || !dst)
+    goto out;
+  memset (src, 1, size);
+  memset (dst, 2, size);
+  n_threads = CLAMP (n_threads, 1, 64);
+  for (int rep = 0; rep < 5; rep++)
+    {
+      CopyProbe probes[64];
+      GThread *threads[64];
+      gsize part = size / n_threads / 64 * 64;
+      double t = fm_bench_now_s ();
+      for (int i = 0; i < n_threads; i++)
+        {
+          probes[i] = (CopyProbe) { src + i * part, dst + i * part, part, 0.0 };
+          threads[i] = g_thread_new ("fm-copy", copy_thread, &probes[i]);
+        }
+      for (int i = 0; i < n_threads; i++)
+        g_thread_join (threads[i]);
+      double seconds = fm_bench_now_s () - t;
+      best = MAX (best, 2.0 * part * n_threads / seconds / 1e9);
+    }
+out:
+  g_free (src);
+  g_free (dst);
+  return best;
+}
+
 /* ---- one workload ---- */
 
 static void
@@ -247,7 +304,8 @@ check_against_direct (const FmConvParams *p, int h, int w, const float *in,
 
 static gboolean
 run_workload (const Workload *wl, gboolean quick, int n_threads, int n_runs,
-              gboolean check, double peak, Result *r, GError **error)
+              gboolean check, double peak, double copy_gbps, Result *r,
+              GError **error)
 {
   const int h = quick ? wl->qh : wl->h, w = quick ? wl->qw : wl->w;
   const int cg = wl->c / wl->groups;
@@ -318,6 +376,8 @@ run_workload (const Workload *wl, gboolean quick, int n_threads, int n_runs,
   r->gflop = 2.0 * geo->out_h * geo->out_w * wl->k * wl->kh * wl->kw * cg / 1e9;
   r->gflops = r->gflop / r->median;
   r->pct_peak = peak > 0.0 ? 100.0 * r->gflops / peak : -1.0;
+  r->bytes = 4.0 * ((double) n_in + (double) n_out);
+  r->bound_s = copy_gbps > 0.0 ? r->bytes / (copy_gbps * 1e9) : -1.0;
   r->rss_mb = fm_bench_peak_rss_mb ();
 
   if (check)
@@ -361,7 +421,7 @@ cpu_model (void)
 static gboolean
 write_json (const char *file, const Result *res, int n, const FmBenchStartup *st,
             int n_st, int n_threads, int n_runs, gboolean quick, double peak,
-            const char *peak_source, GError **error)
+            const char *peak_source, double copy_gbps, GError **error)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree char *model = cpu_model ();
@@ -379,6 +439,8 @@ write_json (const char *file, const Result *res, int n, const FmBenchStartup *st
   json_builder_add_double_value (b, peak);
   json_builder_set_member_name (b, "peak_source");
   json_builder_add_string_value (b, peak_source);
+  json_builder_set_member_name (b, "copy_gbps");
+  json_builder_add_double_value (b, copy_gbps);
   json_builder_set_member_name (b, "runs");
   json_builder_add_int_value (b, n_runs);
   json_builder_set_member_name (b, "quick");
@@ -401,6 +463,9 @@ write_json (const char *file, const Result *res, int n, const FmBenchStartup *st
       MEMBER ("gflop", double, r->gflop);
       MEMBER ("gflops", double, r->gflops);
       MEMBER ("pct_peak", double, r->pct_peak);
+      MEMBER ("bytes_moved", double, r->bytes);
+      MEMBER ("dram_bound_s", double, r->bound_s);
+      MEMBER ("of_dram_bound", double, r->bound_s > 0.0 ? r->bound_s / r->median : -1.0);
       MEMBER ("peak_rss_mb", double, r->rss_mb);
       MEMBER ("path", string, r->path);
       MEMBER ("height", int, r->h);
@@ -454,9 +519,15 @@ print_result (const Result *r)
   char pct[16] = "   -";
   if (r->pct_peak >= 0.0)
     g_snprintf (pct, sizeof pct, "%4.0f%%", r->pct_peak);
-  printf ("%-4s %10.2f %9.2f %9.2f %9.2f %8.1f %5s %8.0f  %-16s",
+  char bound[16] = "     -", of_bound[16] = "    -";
+  if (r->bound_s > 0.0)
+    {
+      g_snprintf (bound, sizeof bound, "%6.2f", r->bound_s * 1e3);
+      g_snprintf (of_bound, sizeof of_bound, "%4.0f%%", 100.0 * r->bound_s / r->median);
+    }
+  printf ("%-4s %10.2f %9.2f %9.2f %9.2f %8.1f %5s %9s %6s %8.0f  %-16s",
           r->wl->name, r->median * 1e3, r->min * 1e3, r->max * 1e3,
-          r->cpu_median * 1e3, r->gflops, pct, r->rss_mb, r->path);
+          r->cpu_median * 1e3, r->gflops, pct, bound, of_bound, r->rss_mb, r->path);
   if (r->max_diff >= 0.0)
     printf (" %.1e", r->max_diff);
   printf ("\n");
@@ -517,7 +588,7 @@ fm_cli_bench (int argc, char **argv, GError **error)
 {
   g_autofree char *only = NULL, *json = NULL, *babl_cache = NULL;
   int n_threads = 2, n_runs = 0;
-  double peak = 0.0;
+  double peak = 0.0, copy_gbps = 0.0;
   gboolean quick = FALSE, check = FALSE, list_paths = FALSE;
   GOptionEntry entries[] = {
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run only these workloads", "W2,W5" },
@@ -529,6 +600,8 @@ fm_cli_bench (int argc, char **argv, GError **error)
     { "peak", 0, 0, G_OPTION_ARG_DOUBLE, &peak, "The machine's peak GFLOP/s (default: measured)", "GFLOPS" },
     { "list-paths", 0, 0, G_OPTION_ARG_NONE, &list_paths,
       "List the inner loops (FEATUREMAPS_CONV_PATH values) and exit", NULL },
+    { "copy-gbps", 0, 0, G_OPTION_ARG_DOUBLE, &copy_gbps,
+      "The machine's DRAM copy bandwidth, read + written (default: measured)", "GB/s" },
     { "babl-cache", 0, 0, G_OPTION_ARG_FILENAME, &babl_cache,
       "The babl cache GIMP leaves, for the start-up line (default: your own, $XDG_CACHE_HOME/babl/babl-fishes)", "FILE" },
     { NULL }
@@ -539,6 +612,8 @@ fm_cli_bench (int argc, char **argv, GError **error)
     "W1–W6d of docs/workloads.md and the network N1 on random float32 data:\n"
     "median of the timed runs\n"
     "after a warm-up, GFLOP/s (2·Hout·Wout·K·kh·kw·C/groups), % of peak,\n"
+    "the DRAM bound (input + output bytes ÷ the measured copy bandwidth) and\n"
+    "the share of it reached (bound ÷ median: 100% is memory speed),\n"
     "peak resident memory and the inner loop the plan chose.  Then start-up:\n"
     "this program run as a child on a 256 × 256 PNG (apply -k sobel, .npy out),\n"
     "exec → exit, with no babl cache and with the one GIMP leaves.");
@@ -576,12 +651,22 @@ fm_cli_bench (int argc, char **argv, GError **error)
       peak = measure_peak (MIN (n_threads, (int) g_get_num_processors ()));
       peak_source = "measured";
     }
+  const char *copy_source = "given";
+  gboolean any_workload = FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (workloads); i++)
+    any_workload |= chosen[i];
+  if (copy_gbps == 0.0 && any_workload)
+    {
+      copy_gbps = measure_copy_gbps (MIN (n_threads, (int) g_get_num_processors ()));
+      copy_source = "measured";
+    }
   printf ("featuremaps bench: %d thread%s, median of %d runs after a warm-up%s; "
-          "peak %.0f GFLOP/s (%s)\n", n_threads, n_threads == 1 ? "" : "s", n_runs,
-          quick ? ", quick sizes" : "", peak, peak_source);
-  printf ("%-4s %10s %9s %9s %9s %8s %5s %8s  %-16s%s\n", "name", "median_ms", "min_ms",
-          "max_ms", "cpu_ms", "GFLOP/s", "peak", "rss_MB", "path",
-          check ? " rel_diff" : "");
+          "peak %.0f GFLOP/s (%s); DRAM copy %.1f GB/s read + written (%s)\n",
+          n_threads, n_threads == 1 ? "" : "s", n_runs, quick ? ", quick sizes" : "",
+          peak, peak_source, copy_gbps, copy_source);
+  printf ("%-4s %10s %9s %9s %9s %8s %5s %9s %6s %8s  %-16s%s\n", "name", "median_ms",
+          "min_ms", "max_ms", "cpu_ms", "GFLOP/s", "peak", "bound_ms", "bound", "rss_MB",
+          "path", check ? " rel_diff" : "");
 
   Result res[G_N_ELEMENTS (workloads)];
   int n_res = 0;
@@ -591,7 +676,8 @@ fm_cli_bench (int argc, char **argv, GError **error)
       if (!chosen[i])
         continue;
       Result *r = &res[n_res];
-      if (!run_workload (&workloads[i], quick, n_threads, n_runs, check, peak, r, error))
+      if (!run_workload (&workloads[i], quick, n_threads, n_runs, check, peak,
+                         copy_gbps, r, error))
         return FALSE;
       print_result (r);
       n_res++;
@@ -619,7 +705,7 @@ fm_cli_bench (int argc, char **argv, GError **error)
         printf ("%-10s (no babl cache found; give --babl-cache FILE)\n", "GIMP's");
     }
   if (json && !write_json (json, res, n_res, st, n_st, n_threads, n_runs, quick,
-                           peak, peak_source, error))
+                           peak, peak_source, copy_gbps, error))
     return FALSE;
   if (!all_ok)
     {

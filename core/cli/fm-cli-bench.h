@@ -39,6 +39,8 @@ typedef struct {
   double median, min, max;
   double cpu_median;      /* process CPU seconds per run (all threads) */
   double gflop, gflops, pct_peak;
+  double bytes;           /* input + output, read and written once */
+  double bound_s;         /* bytes / the machine's copy bandwidth */
   double rss_mb;
   double max_diff;        /* vs direct-c with --check, else −1 */
   char path[32];

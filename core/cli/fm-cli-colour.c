@@ -18,6 +18,65 @@ fm_cli_colour_clear (FmCliColour *colour)
   g_clear_pointer (&colour->icc, g_free);
 }
 
+static guint32
+be32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+/* babl 0.1.98 trusts an ICC profile's counts: a curve that claims 2^31
+ * entries makes it allocate and loop that much (gigabytes and minutes for
+ * a few damaged bytes), a tag table that claims 2^32 tags loops as long.
+ * So every count babl reads is checked against the profile's own length
+ * first: the tag table fits, every tag lies inside the profile, a curve
+ * tag (rTRC, gTRC, bTRC, kTRC) is a 'curv' holding the entries it claims
+ * or a 'para' with the parameters of its type. */
+static gboolean
+icc_plausible (const guint8 *icc, gsize len)
+{
+  if (len < 132 || len > (64u << 20) || be32 (icc) > len)
+    return FALSE;
+  guint32 n_tags = be32 (icc + 128);
+  if (n_tags > 1024 || 132 + (gsize) n_tags * 12 > len)
+    return FALSE;
+  for (guint32 t = 0; t < n_tags; t++)
+    {
+      const guint8 *e = icc + 132 + (gsize) t * 12;
+      guint64 off = be32 (e + 4), size = be32 (e + 8);
+      if (size < 8 || off + size > len)
+        return FALSE;
+      const guint8 *tag = icc + off;
+      /* babl reads every ?TRC tag as a curve, whatever its type says. */
+      if (!memcmp (e + 1, "TRC", 3) && memcmp (tag, "curv", 4) && memcmp (tag, "para", 4))
+        return FALSE;
+      if (!memcmp (tag, "curv", 4))
+        {
+          if (size < 12 || be32 (tag + 8) > 65536 || 12 + 2 * (guint64) be32 (tag + 8) > size)
+            return FALSE;
+        }
+      else if (!memcmp (tag, "para", 4))
+        {
+          static const int n_params[] = { 1, 3, 4, 5, 7 };
+          guint16 type = (guint16) (tag[8] << 8 | tag[9]);
+          if (size < 12 || type > 4 || 12 + 4 * (guint64) n_params[type] > size)
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+const Babl *
+fm_cli_colour_space_from_icc (const guint8 *icc, gsize len)
+{
+  if (!icc || !icc_plausible (icc, len))
+    return NULL;
+  fm_cli_babl_start ();
+  const char *why = NULL;
+  const Babl *space = babl_space_from_icc ((const char *) icc, (int) len,
+                                           BABL_ICC_INTENT_RELATIVE_COLORIMETRIC, &why);
+  return why ? NULL : space;
+}
+
 static const char *
 float_format (int channels)
 {
@@ -39,15 +98,10 @@ fm_cli_colour_to_srgb (FmCliImage *image, const FmCliColour *colour,
   fm_cli_babl_start ();
   const Babl *space = NULL;
   if (colour->icc)
-    {
-      const char *why = NULL;
-      space = babl_space_from_icc ((const char *) colour->icc, (int) colour->icc_len,
-                                   BABL_ICC_INTENT_RELATIVE_COLORIMETRIC, &why);
-      /* GEGL warns and reads the pixels as sRGB: so do we (without the
-       * warning: a profile babl cannot use does not make the pixels wrong). */
-      if (why)
-        space = NULL;
-    }
+    /* A profile babl cannot use (or that fails the checks above): GEGL
+     * warns and reads the pixels as sRGB, so do we, without the warning:
+     * a broken profile does not make the pixels wrong. */
+    space = fm_cli_colour_space_from_icc (colour->icc, colour->icc_len);
   else
     {
       const Babl *trc = babl_trc_gamma (1.0 / colour->gamma);

@@ -28,6 +28,22 @@ gboolean
 fm_cli_image_check_size (const char *path, gsize h, gsize w, gsize c,
                          GError **error)
 {
+  /* A compressed file cannot hold more than this many samples per byte
+   * (deflate peaks near 1032:1, times 8 one-bit pixels a byte): a header
+   * that claims more is damaged, and allocating for it would let a few
+   * bytes take gigabytes. */
+  GStatBuf st;
+  if (g_stat (path, &st) == 0 && S_ISREG (st.st_mode) && h && w && c
+      && h <= FM_CONV_MAX_SIDE && w <= FM_CONV_MAX_SIDE && c <= FM_CONV_MAX_CHANNELS
+      && (double) h * w * c > (double) st.st_size * FM_CLI_MAX_SAMPLES_PER_BYTE)
+    {
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_DAMAGED,
+                   "%s: damaged or truncated image (%" G_GSIZE_FORMAT " × %"
+                   G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " samples cannot fit in "
+                   "a file of %" G_GINT64_FORMAT " bytes)", path, h, w, c,
+                   (gint64) st.st_size);
+      return FALSE;
+    }
   if (h == 0 || w == 0 || c == 0)
     {
       g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
@@ -67,6 +83,25 @@ fm_cli_image_alloc (FmCliImage *image, const char *path, gsize h, gsize w,
   image->height = (int) h;
   image->width = (int) w;
   image->channels = (int) c;
+  return TRUE;
+}
+
+gboolean
+fm_cli_image_check_finite (const FmCliImage *image, const char *path,
+                           GError **error)
+{
+  const gsize w = image->width, c = image->channels;
+  const gsize n = (gsize) image->height * w * c;
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (image->pixels[i]))
+      {
+        g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
+                     "%s: value %g at (row %" G_GSIZE_FORMAT ", column %"
+                     G_GSIZE_FORMAT ", channel %" G_GSIZE_FORMAT "): "
+                     "input values must be finite", path,
+                     (double) image->pixels[i], i / (w * c), i / c % w, i % c);
+        return FALSE;
+      }
   return TRUE;
 }
 
@@ -146,24 +181,18 @@ load_npy (const char *path, FmCliImage *image, GError **error)
   if (!fm_cli_image_check_size (path, h, w, c, error))
     return FALSE;
 
-  for (gsize i = 0; i < array->size; i++)
-    {
-      if (!isfinite (array->data[i]))
-        {
-          g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
-                       "%s: value %g at (row %" G_GSIZE_FORMAT ", column %"
-                       G_GSIZE_FORMAT ", channel %" G_GSIZE_FORMAT "): "
-                       "input values must be finite", path,
-                       (double) array->data[i], i / (w * c), i / c % w, i % c);
-          return FALSE;
-        }
-      if (u8)
-        array->data[i] /= 255.0f;
-    }
   image->height = (int) h;
   image->width = (int) w;
   image->channels = (int) c;
   image->pixels = g_steal_pointer (&array->data);
+  if (!fm_cli_image_check_finite (image, path, error))
+    {
+      fm_cli_image_clear (image);
+      return FALSE;
+    }
+  if (u8)
+    for (gsize i = 0; i < array->size; i++)
+      image->pixels[i] /= 255.0f;
   return TRUE;
 }
 
@@ -222,7 +251,8 @@ load_image_file (const char *path, FmCliImage *image, GError **error)
       FmCliColour colour = { 0 };
       GError *local = NULL;
       gboolean ok = readers[r].decode (path, image, &colour, &local)
-                    && fm_cli_colour_to_srgb (image, &colour, path, &local);
+                    && fm_cli_colour_to_srgb (image, &colour, path, &local)
+                    && fm_cli_image_check_finite (image, path, &local);
       fm_cli_colour_clear (&colour);
       if (ok)
         return TRUE;
@@ -234,7 +264,12 @@ load_image_file (const char *path, FmCliImage *image, GError **error)
         }
       g_error_free (local);
     }
-  return fm_cli_gegl_load (path, readers[r].gegl_op, image, error);
+  if (!fm_cli_gegl_load (path, readers[r].gegl_op, image, error))
+    return FALSE;
+  if (fm_cli_image_check_finite (image, path, error))
+    return TRUE;
+  fm_cli_image_clear (image);
+  return FALSE;
 }
 
 /* What every reader needs first: a readable regular file.  Opened once
@@ -294,7 +329,8 @@ fm_cli_image_check (const char *path, GError **error)
   FmCliImage image = { 0 };
   FmCliColour colour = { 0 };
   GError *local = NULL;
-  gboolean ok = readers[r].decode (path, &image, &colour, &local);
+  gboolean ok = readers[r].decode (path, &image, &colour, &local)
+                && fm_cli_image_check_finite (&image, path, &local);
   fm_cli_image_clear (&image);
   fm_cli_colour_clear (&colour);
   if (ok || g_error_matches (local, FM_CLI_ERROR, FM_CLI_ERROR_UNSUPPORTED))

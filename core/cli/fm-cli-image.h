@@ -12,6 +12,7 @@
 #pragma once
 
 #include <glib.h>
+#include <babl/babl.h>
 
 G_BEGIN_DECLS
 
@@ -20,12 +21,14 @@ typedef struct {
   float *pixels;
 } FmCliImage;
 
-/* The pixel budget: no reader allocates pixels before this check passes.
- * At most FM_CONV_MAX_SIDE a side, FM_CONV_MAX_CHANNELS channels,
- * FM_CLI_MAX_PIXELS pixels and FM_CLI_MAX_VALUES values (pixels × channels,
- * 4 bytes each). */
+/* The pixel budget: no reader allocates pixels (nor lets its library
+ * allocate for the whole image) before this check passes.  At most
+ * FM_CONV_MAX_SIDE a side, FM_CONV_MAX_CHANNELS channels, FM_CLI_MAX_PIXELS
+ * pixels, FM_CLI_MAX_VALUES values (pixels × channels, 4 bytes each), and
+ * for a file FM_CLI_MAX_SAMPLES_PER_BYTE samples per byte of it. */
 #define FM_CLI_MAX_PIXELS ((gsize) 1 << 30)
 #define FM_CLI_MAX_VALUES ((gsize) 1 << 31)
+#define FM_CLI_MAX_SAMPLES_PER_BYTE 8448.0
 
 /* Checks height × width × channels against the budget: an error naming
  * path and the limit when it does not fit (an empty image included). */
@@ -70,9 +73,17 @@ typedef struct {
 } FmCliColour;
 
 void fm_cli_colour_clear (FmCliColour *colour);
+/* babl's space for an ICC profile, or NULL (sRGB) when babl cannot use it
+ * or its counts do not fit its length (starts babl, without its cache). */
+const Babl *fm_cli_colour_space_from_icc (const guint8 *icc, gsize len);
 /* In place, to the sRGB values GEGL would hand out (babl does the maths). */
 gboolean fm_cli_colour_to_srgb (FmCliImage *image, const FmCliColour *colour,
                                 const char *path, GError **error);
+
+/* Every value finite, else an error naming the first that is not (row,
+ * column, channel): what the engine needs, from any reader. */
+gboolean fm_cli_image_check_finite (const FmCliImage *image, const char *path,
+                                    GError **error);
 
 /* Integer samples to floats: (float) (v / 255.0), (float) (v / 65535.0),
  * the values babl's u8/u16 → float conversions give. */

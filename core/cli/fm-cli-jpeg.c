@@ -67,15 +67,7 @@ static const Babl *
 cmyk_fish (const FmCliColour *colour)
 {
   fm_cli_babl_start ();
-  const Babl *space = NULL;
-  if (colour->icc)
-    {
-      const char *why = NULL;
-      space = babl_space_from_icc ((const char *) colour->icc, (int) colour->icc_len,
-                                   BABL_ICC_INTENT_RELATIVE_COLORIMETRIC, &why);
-      if (why)
-        space = NULL;
-    }
+  const Babl *space = fm_cli_colour_space_from_icc (colour->icc, colour->icc_len);
   return babl_fish (babl_format_with_space ("cmyk u8", space),
                     babl_format ("R'G'B' float"));
 }
@@ -136,6 +128,11 @@ fm_cli_jpeg_load (const char *path, FmCliImage *image, FmCliColour *colour,
       free (icc);
     }
 
+  /* The budget before libjpeg allocates for the image (a progressive file
+   * keeps all its coefficients). */
+  if (!fm_cli_image_check_size (path, cinfo.image_height, cinfo.image_width,
+                                cmyk ? 3 : cinfo.num_components == 1 ? 1 : 3, error))
+    goto done;
   jpeg_start_decompress (&cinfo);
   started = TRUE;
   if (cmyk)

@@ -45,6 +45,9 @@ static TIFF *
 open_tiff (const char *path, const char *mode, Errors *errors)
 {
   TIFFOpenOptions *opts = TIFFOpenOptionsAlloc ();
+  /* libtiff's own buffers (a strip, a tile, a directory): a damaged header
+   * must not make it allocate gigabytes. */
+  TIFFOpenOptionsSetMaxSingleMemAlloc (opts, (tmsize_t) 256 << 20);
   TIFFOpenOptionsSetErrorHandlerExtR (opts, on_error, errors);
   TIFFOpenOptionsSetWarningHandlerExtR (opts, on_warning, errors);
   TIFF *tif = TIFFOpenExt (path, mode, opts);

@@ -151,8 +151,9 @@ gboolean fm_conv_plan_run_image (FmConvPlan *plan, const float *in, float *out,
  * wider than the image. */
 int fm_conv_border_index (FmBorder border, int i, int n);
 
-/* Input rows [*lo, *hi) that output rows [y0, y0 + n_rows) read, border
- * rules included (*lo == *hi: only padding). */
+/* Input rows [*lo, *hi) that output rows [y0, y0 + n_rows) span (from
+ * the first window's top row to the last one's bottom, through the border
+ * rule; a runner may read any of them), *lo == *hi when only padding. */
 void fm_conv_plan_rows_needed (const FmConvPlan *plan, int y0, int n_rows,
                                int *lo, int *hi);
 

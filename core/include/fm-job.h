@@ -93,7 +93,7 @@ void fm_job_free (FmJob *job);
 FmInputMode fm_job_input_mode (const FmJob *job);
 int fm_job_n_layers (const FmJob *job);             /* K: one per filter */
 int fm_job_layer_channels (const FmJob *job);       /* 1; per-channel: the image's colour channels (3 for RGB) */
-const char *fm_job_layer_name (const FmJob *job, int layer); /* "Line detectors · vertical" */
+const char *fm_job_layer_name (const FmJob *job, int layer); /* "vertical · Line detectors" */
 /* A bank's geometry; for a network, output 0's sizes (offsets rounded). */
 const FmConvGeometry *fm_job_geometry (const FmJob *job);
 /* The bank's convolution plan; NULL for a network. */

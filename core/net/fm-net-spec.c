@@ -4,20 +4,15 @@
  * description sits beside x.npz. */
 #include "fm-net-plan.h"
 #include "fm-net-load.h"
+#include "fm-formats.h"
+#include "fm-file.h"
+#include "fm-json-strict.h"
 
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <string.h>
 
 /* Stack descriptions are small; a JSON larger than this is a bank. */
 #define PEEK_MAX (16 << 20)
-
-static gboolean
-has_suffix (const char *path, const char *suffix)
-{
-  gsize n = strlen (path), m = strlen (suffix);
-  return n > m && g_ascii_strcasecmp (path + n - m, suffix) == 0;
-}
 
 /* A JSON file whose top level has "layers": a stack description. */
 static gboolean
@@ -26,8 +21,15 @@ is_stack_json (const char *path)
   GStatBuf st;
   if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size > PEEK_MAX)
     return FALSE;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!json_parser_load_from_file (parser, path, NULL))
+  /* Parsed the strict way: a hostile file must not exhaust the stack
+   * before the bank reader gets to refuse it. */
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  if (!fm_file_read_capped (path, PEEK_MAX, "stack description", &data, &length, NULL))
+    return FALSE;
+  const FmJsonCtx cx = { .where = "", .domain = FM_NET_ERROR };
+  g_autoptr (JsonParser) parser = fm_json_parse (&cx, data, length, "stack description", NULL);
+  if (!parser)
     return FALSE;
   JsonNode *root = json_parser_get_root (parser);
   return root && JSON_NODE_HOLDS_OBJECT (root)
@@ -38,9 +40,12 @@ gboolean
 fm_net_is_model_file (const char *path)
 {
   g_return_val_if_fail (path != NULL, FALSE);
-  if (has_suffix (path, ".onnx") || has_suffix (path, ".safetensors"))
+  /* Model formats by suffix come from the format registry (ONNX,
+   * safetensors, Keras …); a .json is a model only when it describes a stack. */
+  const FmFormat *format = fm_format_for_path (path);
+  if (format && format->kind == FM_FORMAT_MODEL)
     return TRUE;
-  if (has_suffix (path, ".json"))
+  if (format && g_strcmp0 (format->name, "json") == 0)
     return is_stack_json (path);
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return FALSE;

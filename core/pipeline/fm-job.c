@@ -61,7 +61,9 @@ layer_name (const FmBank *bank, int k)
     filter = fallback = g_strdup_printf ("filter %d", k + 1);
   if (!bank->name || !*bank->name)
     return g_strdup (filter);
-  return g_strdup_printf ("%s · %s", bank->name, filter);
+  /* What differs leads: the Layers dock cuts long names at the end, and
+   * every map of a bank would read "conv1 · f…". */
+  return g_strdup_printf ("%s · %s", filter, bank->name);
 }
 
 /* One output for a bank: all its maps. */

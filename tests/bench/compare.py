@@ -183,7 +183,7 @@ def scipy_fft_tool(wl, x_hwc, w_khwc, bias, threads, runs):
 
 
 # ---- networks -------------------------------------------------------------
-# N1 (issue 13): VGG-style conv3-64, conv3-64, max-pool 2, conv3-128,
+# N1: VGG-style conv3-64, conv3-64, max-pool 2, conv3-128,
 # conv3-128, ReLU after each conv, same padding, 1024 × 1024 × 3 input, to the
 # last layer.  Targets: ≥ 1.2× PyTorch (oneDNN, channels-last), ≥ 3× OpenCV
 # dnn, and peak RSS at most half of PyTorch's (whole processes, each tool
@@ -320,7 +320,7 @@ def print_networks(results):
         return
     print()
     print(f"{'network':8} {'ours ms':>8} {'tool':22} {'its ms':>8} {'speed-up':>8}   "
-          f"targets (issue 13)")
+          f"targets")
     for r in results:
         checks = []
         for tool, target in NET_TARGETS[r["name"]]:

@@ -100,8 +100,8 @@ test_normalize_two_passes (void)
   g_assert_cmpint (fm_job_input_mode (job), ==, FM_INPUT_LUMINANCE);
   g_assert_cmpint (fm_job_n_layers (job), ==, 2);
   g_assert_cmpint (fm_job_layer_channels (job), ==, 1);
-  g_assert_cmpstr (fm_job_layer_name (job, 0), ==, "Line detectors · vertical");
-  g_assert_cmpstr (fm_job_layer_name (job, 1), ==, "Line detectors · filter 2");
+  g_assert_cmpstr (fm_job_layer_name (job, 0), ==, "vertical · Line detectors");
+  g_assert_cmpstr (fm_job_layer_name (job, 1), ==, "filter 2 · Line detectors");
 
   Progress p = { 0, 0.0, 2.0, TRUE };
   Sink s = { 2, 1, fm_job_geometry (job)->out_w, { 0 }, G_MAXFLOAT, -G_MAXFLOAT };

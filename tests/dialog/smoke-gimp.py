@@ -1,16 +1,23 @@
 #!/usr/bin/python3
-"""Full-GIMP smoke test of the Feature Maps dialog.
+"""Full-GIMP smoke test of the Feature Maps dialog, in GIMP 2.10 or 3.0.
 
-Starts gimp-2.10 (the GUI, under xvfb-run) with a fresh hermetic profile
-(docs/gimp-notes.md "Dialogs"), opens the sample image, and calls
+Starts the GIMP GUI (gimp-2.10, or gimp-3.0 with --gimp 3) under xvfb-run
+with a fresh hermetic profile, opens the sample image, and calls
 plug-in-feature-maps with RUN-INTERACTIVE.  The dialog's test hook
-(FEATUREMAPS_DIALOG_SNAPSHOT / _AUTO_OK / _KERNEL) picks a multi-filter
-bank, waits for the first preview, saves PNGs of the window and presses OK;
-the test then checks that the maps arrived as layers, that the PNGs exist,
-and that Re-Run (RUN-WITH-LAST-VALS) repeats what the dialog chose.  With --screenshots DIR the PNGs are copied there (docs/screenshots
-for the README).
+(FEATUREMAPS_DIALOG_SNAPSHOT / _AUTO_OK) waits for the first preview, saves
+PNGs of the window and presses OK; the test then checks that the maps
+arrived as hidden layers in a group, that the source is still the active
+layer, that the PNGs exist, and that Re-Run (RUN-WITH-LAST-VALS) repeats
+what the dialog chose.
 
-Exit 77 when gimp-2.10, xvfb-run or the plug-in is missing.
+On 2.10 the dialog must open on the kernel the call names (lines-4, where
+the last values would say line-detectors).  GIMP 3 replaces an interactive
+call's arguments by the last values before the plug-in runs, so there the
+hook FEATUREMAPS_DIALOG_KERNEL picks the bank.  With --screenshots DIR the
+PNGs are copied there (docs/screenshots for the README and docs/plugin.md;
+GIMP 3's are named featuremaps-gimp3-*.png).
+
+Exit 77 when the GIMP, xvfb-run or the plug-in is missing.
 """
 import argparse
 import os
@@ -20,12 +27,66 @@ import subprocess
 import sys
 import tempfile
 
-SYS_PLUGINS = "/usr/lib/gimp/2.0/plug-ins"
-SYS_SCRIPTS = "/usr/share/gimp/2.0/scripts"
 PARTS = ("dialog", "chooser", "editor", "preview")
+HOSTS = {
+    "2": dict(gimp="gimp-2.10", plugins="/usr/lib/gimp/2.0/plug-ins",
+              scripts="/usr/share/gimp/2.0/scripts", profile_var="GIMP2_DIRECTORY",
+              script_files=("script-fu.init", "script-fu-compat.init", "plug-in-compat.init"),
+              prefix="featuremaps"),
+    "3": dict(gimp="gimp-3.0", plugins="/usr/lib/x86_64-linux-gnu/gimp/3.0/plug-ins",
+              scripts=None, profile_var="GIMP3_DIRECTORY", script_files=(),
+              prefix="featuremaps-gimp3"),
+}
+
+# 2.10: the kernel argument names the bank the dialog opens on.
+SCRIPT_2 = """
+(let* ((img (car (file-png-load RUN-NONINTERACTIVE "%(s)s" "%(s)s")))
+       (drw (car (gimp-image-get-active-drawable img)))
+       (r (plug-in-feature-maps RUN-INTERACTIVE img drw "lines-4" 0 1 0 1 1 0 2 0))
+       (ids (vector->list (cadddr r))))
+  (gimp-message (string-append "FMSMOKE NUM-LAYERS " (number->string (caddr r))))
+  (gimp-message (string-append "FMSMOKE GROUP-CHILDREN "
+                               (number->string (car (gimp-item-get-children (cadr r))))))
+  (gimp-message (string-append "FMSMOKE FIRST " (car (gimp-item-get-name (car ids)))))
+  (gimp-message (string-append "FMSMOKE VISIBLE " (number->string
+                 (apply + (map (lambda (id) (car (gimp-item-get-visible id))) ids)))))
+  (gimp-message (string-append "FMSMOKE ACTIVE-IS-SOURCE "
+                               (if (= drw (car (gimp-image-get-active-layer img))) "yes" "no")))
+  ; Re-Run: the values the dialog chose, without the dialog.
+  (let ((again (plug-in-feature-maps RUN-WITH-LAST-VALS img drw "" 0 0 0 1 1 0 0 0)))
+    (gimp-message (string-append "FMSMOKE RERUN-LAYERS " (number->string (caddr again))))
+    (gimp-message (string-append "FMSMOKE RERUN-FIRST "
+                                 (car (gimp-item-get-name (aref (cadddr again) 0))))))
+  (gimp-image-delete img))
+"""
+
+# 3.0: named arguments; the dialog opens on the last values, the hook picks
+# the bank.
+SCRIPT_3 = """
+(let* ((img (car (gimp-file-load RUN-NONINTERACTIVE "%(s)s")))
+       (drw (vector-ref (car (gimp-image-get-selected-drawables img)) 0))
+       (r (plug-in-feature-maps #:run-mode RUN-INTERACTIVE #:image img
+                                #:drawables (vector drw)))
+       (ids (vector->list (caddr r))))
+  (gimp-message (string-append "FMSMOKE NUM-LAYERS " (number->string (length ids))))
+  (gimp-message (string-append "FMSMOKE GROUP-CHILDREN "
+                               (number->string (vector-length (car (gimp-item-get-children (cadr r)))))))
+  (gimp-message (string-append "FMSMOKE FIRST " (car (gimp-item-get-name (car ids)))))
+  (gimp-message (string-append "FMSMOKE VISIBLE " (number->string
+                 (apply + (map (lambda (id) (car (gimp-item-get-visible id))) ids)))))
+  (gimp-message (string-append "FMSMOKE ACTIVE-IS-SOURCE "
+                               (if (= drw (vector-ref (car (gimp-image-get-selected-layers img)) 0))
+                                   "yes" "no")))
+  (let ((again (plug-in-feature-maps #:run-mode RUN-WITH-LAST-VALS #:image img
+                                     #:drawables (vector drw))))
+    (gimp-message (string-append "FMSMOKE RERUN-LAYERS " (number->string (vector-length (caddr again)))))
+    (gimp-message (string-append "FMSMOKE RERUN-FIRST "
+                                 (car (gimp-item-get-name (vector-ref (caddr again) 0))))))
+  (gimp-image-delete img))
+"""
 
 
-def hermetic_root(root, plugin):
+def hermetic_root(root, plugin, host):
     """Profile, plug-in path and XDG folders of one GIMP run, all in root."""
     sysplug = os.path.join(root, "sysplug")
     plugdir = os.path.join(root, "plugdir", "featuremaps")
@@ -33,23 +94,25 @@ def hermetic_root(root, plugin):
     for d in (sysplug, plugdir, sfpath):
         os.makedirs(d)
     for p in ("script-fu", "file-png"):
-        os.symlink(os.path.join(SYS_PLUGINS, p), os.path.join(sysplug, p))
-    for f in ("script-fu.init", "script-fu-compat.init", "plug-in-compat.init"):
-        os.symlink(os.path.join(SYS_SCRIPTS, f), os.path.join(sfpath, f))
+        os.symlink(os.path.join(host["plugins"], p), os.path.join(sysplug, p))
+    for f in host["script_files"]:
+        os.symlink(os.path.join(host["scripts"], f), os.path.join(sfpath, f))
     # GIMP loads DIR/NAME/NAME only when the folder is named like the binary.
     os.symlink(os.path.abspath(plugin), os.path.join(plugdir, "featuremaps"))
     env = dict(os.environ)
     for var, sub in (("XDG_CACHE_HOME", "cache"), ("XDG_DATA_HOME", "data"),
-                     ("XDG_CONFIG_HOME", "config"), ("TMPDIR", "tmp")):
+                     ("XDG_CONFIG_HOME", "config"), ("TMPDIR", "tmp"), ("HOME", "home")):
         os.makedirs(os.path.join(root, sub))
         env[var] = os.path.join(root, sub)
     # Left for GIMP to create: an existing folder skips its first-run set-up.
-    env["GIMP2_DIRECTORY"] = os.path.join(root, "profile")
+    env[host["profile_var"]] = os.path.join(root, "profile")
     env.pop("FEATUREMAPS_PRESET_PATH", None)
     gimprc = os.path.join(root, "gimprc")
     with open(gimprc, "w") as f:
         f.write('(plug-in-path "%s:%s")\n' % (sysplug, os.path.dirname(plugdir)))
-        f.write('(script-fu-path "%s")\n' % sfpath)
+        # GIMP 3's script-fu needs its whole scripts folder.
+        if host["script_files"]:
+            f.write('(script-fu-path "%s")\n' % sfpath)
     return env, gimprc
 
 
@@ -57,13 +120,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--plugin", required=True, help="the built plug-in binary")
     ap.add_argument("--sample", required=True, help="a PNG to open")
-    ap.add_argument("--kernel", default="lines-4", help="bank the dialog starts on")
+    ap.add_argument("--gimp", choices=sorted(HOSTS), default="2")
     ap.add_argument("--out", default=None, help="folder for the PNGs (default: a temporary one)")
     ap.add_argument("--screenshots", default=None, help="also copy the PNGs here")
     ap.add_argument("--keep", action="store_true", help="keep the GIMP root")
     args = ap.parse_args()
 
-    for prog in ("gimp-2.10", "xvfb-run"):
+    host = HOSTS[args.gimp]
+    for prog in (host["gimp"], "xvfb-run"):
         if not shutil.which(prog):
             print("smoke-gimp: %s not found: skipped" % prog)
             return 77
@@ -74,36 +138,24 @@ def main():
     root = tempfile.mkdtemp(prefix="fm-smoke-")
     out = os.path.abspath(args.out or os.path.join(root, "out"))
     os.makedirs(out, exist_ok=True)
-    prefix = os.path.join(out, "featuremaps")
+    prefix = os.path.join(out, host["prefix"])
     for part in PARTS:
         if os.path.exists("%s-%s.png" % (prefix, part)):
             os.remove("%s-%s.png" % (prefix, part))
 
-    env, gimprc = hermetic_root(root, args.plugin)
+    env, gimprc = hermetic_root(root, args.plugin, host)
     env["FEATUREMAPS_DIALOG_SNAPSHOT"] = prefix
     env["FEATUREMAPS_DIALOG_AUTO_OK"] = "1"
-    env["FEATUREMAPS_DIALOG_KERNEL"] = args.kernel
+    if args.gimp == "3":
+        env["FEATUREMAPS_DIALOG_KERNEL"] = "lines-4"
     sample = os.path.abspath(args.sample)
-    script = """
-(let* ((img (car (file-png-load RUN-NONINTERACTIVE "%(s)s" "%(s)s")))
-       (drw (car (gimp-image-get-active-drawable img)))
-       (r (plug-in-feature-maps RUN-INTERACTIVE img drw "line-detectors" 0 1 0 1 1 0 2 0)))
-  (gimp-message (string-append "FMSMOKE NUM-LAYERS " (number->string (caddr r))))
-  (gimp-message (string-append "FMSMOKE GROUP " (number->string (cadr r))))
-  (gimp-message (string-append "FMSMOKE GROUP-CHILDREN "
-                               (number->string (car (gimp-item-get-children (cadr r))))))
-  (gimp-message (string-append "FMSMOKE FIRST "
-                               (car (gimp-item-get-name (aref (cadddr r) 0)))))
-  ; Re-Run: the values the dialog chose, without the dialog.
-  (let ((again (plug-in-feature-maps RUN-WITH-LAST-VALS img drw "" 0 0 0 1 1 0 0 0)))
-    (gimp-message (string-append "FMSMOKE RERUN-LAYERS " (number->string (caddr again))))
-    (gimp-message (string-append "FMSMOKE RERUN-FIRST "
-                                 (car (gimp-item-get-name (aref (cadddr again) 0))))))
-  (gimp-image-delete img))
-""" % {"s": sample}
-    cmd = ["timeout", "150", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24",
-           "gimp-2.10", "-d", "-f", "-s", "-c", "--stack-trace-mode=never",
-           "-g", gimprc, "-b", script, "-b", "(gimp-quit 1)"]
+    script = (SCRIPT_3 if args.gimp == "3" else SCRIPT_2) % {"s": sample}
+    cmd = ["timeout", "400", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24",
+           host["gimp"], "-d", "-f", "-s", "-c", "--stack-trace-mode=never", "-g", gimprc]
+    if args.gimp == "3":
+        cmd += ["--batch-interpreter=plug-in-script-fu-eval", "-b", script, "--quit"]
+    else:
+        cmd += ["-b", script, "-b", "(gimp-quit 1)"]
     p = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, errors="replace")
@@ -112,6 +164,8 @@ def main():
     for bad in ("Plug-in crashed", "execution error", "GIMP-Error"):
         if bad in log:
             failures.append("GIMP said: " + bad)
+    if p.returncode not in (0, 124):
+        failures.append("%s exited with status %d" % (host["gimp"], p.returncode))
     if p.returncode == 124:
         failures.append("timed out (the dialog never pressed OK?)")
     facts = {}
@@ -120,13 +174,19 @@ def main():
         if i >= 0:
             key, _, value = line[i + 8:].partition(" ")
             facts[key] = value.strip()
-    # lines-4 has four filters: four layers in one group, named "<bank> · <filter>".
+    # lines-4 has four filters: four layers in one group, named
+    # "<filter> · <bank>", hidden, the source still active.
     if facts.get("NUM-LAYERS") != "4":
-        failures.append("expected 4 layers, got %r" % facts.get("NUM-LAYERS"))
+        failures.append("expected 4 layers (the lines-4 bank), got %r" % facts.get("NUM-LAYERS"))
     if facts.get("GROUP-CHILDREN") != "4":
         failures.append("expected a group of 4, got %r" % facts.get("GROUP-CHILDREN"))
-    if " · " not in facts.get("FIRST", ""):
-        failures.append("layer name %r is not '<bank> · <filter>'" % facts.get("FIRST"))
+    if facts.get("FIRST") != "horizontal · Line detectors (4 orientations)":
+        failures.append("first layer %r is not 'horizontal · Line detectors (4 orientations)'"
+                        % facts.get("FIRST"))
+    if facts.get("VISIBLE") != "0":
+        failures.append("%r map layers visible, expected none" % facts.get("VISIBLE"))
+    if facts.get("ACTIVE-IS-SOURCE") != "yes":
+        failures.append("the source is not the active layer after OK")
     # GIMP makes the second run's layer names unique with " #1".
     rerun_first = re.sub(r" #\d+$", "", facts.get("RERUN-FIRST", ""))
     if (facts.get("RERUN-LAYERS"), rerun_first) != (facts.get("NUM-LAYERS"), facts.get("FIRST")):

@@ -4,6 +4,8 @@
  * rectangle), errors shown in the dialog with OK insensitive, saved banks
  * reappearing as presets, and the snapshot / auto-OK test hook. */
 #include "fm-dialog-private.h"
+#include "fm-map.h"
+#include "fm-paths.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -50,11 +52,31 @@ wait_preview (FmDialog *d)
   g_assert_false (fm_dialog_preview_busy (d->preview));
 }
 
+/* The whole image through fm_job, for comparisons with the preview. */
+static gboolean
+test_whole_source (gpointer data, int y0, int n_rows, float *pixels, GError **error)
+{
+  (void) error;
+  memcpy (pixels, (const float *) data + (gsize) y0 * 400, (gsize) n_rows * 400 * sizeof (float));
+  return TRUE;
+}
+
+static gboolean
+test_whole_sink (gpointer data, int layer, int y0, int n_rows, const float *pixels,
+                 GError **error)
+{
+  struct { float *full; int ow, oh; } *s = data;
+  (void) error;
+  memcpy (s->full + ((gsize) layer * s->oh + y0) * s->ow, pixels,
+          (gsize) n_rows * s->ow * sizeof (float));
+  return TRUE;
+}
+
 static FmDialog *
 open_dialog (const char *kernel, FmDialogSource *source, const char *user_dir,
              const FmOptions *options)
 {
-  FmDialog *d = fm_dialog_new (source, kernel, options, user_dir, NULL);
+  FmDialog *d = fm_dialog_new (source, kernel, options, user_dir);
   gtk_widget_show (d->window);
   wait_preview (d);
   return d;
@@ -280,7 +302,10 @@ test_options_reasons (void)
   g_autofree char *why = NULL;
   g_assert_false (fm_dialog_model_choice_allowed (m, FM_OPT_MAPPING, FM_MAPPING_RAW, &why));
   g_assert_nonnull (strstr (why, "new-image"));
-  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (d->options->reasons)), "raw"));
+  /* The reason is where the question arises: in the mapping control's
+   * tooltip, not in a permanent note under the options. */
+  g_autofree char *mapping_tip = gtk_widget_get_tooltip_text (d->options->controls[FM_OPT_MAPPING]);
+  g_assert_nonnull (strstr (mapping_tip, why));
 
   /* Choosing raw in the widget snaps back */
   fm_dialog_options_set (d->options, FM_OPT_MAPPING, FM_MAPPING_RAW);
@@ -502,6 +527,259 @@ test_learned_weights (void)
   fm_dialog_free (d);
 }
 
+/* ---- what a designer found (each bullet of that list, asserted) --------- */
+
+static double
+luma (const guchar rgb[3])
+{
+  return (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255.0;
+}
+
+/* Weights were pale text on pale cells and cut off (0.24998, bias
+ * -0.16868): every cell's text is dark on light cells and white on strong
+ * ones, whatever the theme, and every value fits its entry. */
+static void
+test_designer_weights_readable (void)
+{
+  g_autofree char *user = fresh_dir ("weights");
+  FmDialog *d = open_dialog ("0.24998,-0.16868,1; 0.0625,-1,0.333333; 2,0,-0.5",
+                             test_source (3, TRUE), user, NULL);
+  FmDialogEditor *e = d->editor;
+
+  fm_dialog_model_set_bias (d->model, 0, -0.16868f);
+  for (int y = 0; y < e->grid_h; y++)
+    for (int x = 0; x < e->grid_w; x++)
+      {
+        GtkWidget *cell = e->cells[y][x];
+        const char *text = gtk_entry_get_text (GTK_ENTRY (cell));
+        guchar fg[3], bg[3];
+        g_assert_cmpint (strlen (text), <=, gtk_entry_get_width_chars (GTK_ENTRY (cell)));
+        fm_widget_get_text_colour (cell, fg);
+        fm_widget_get_base_colour (cell, bg);
+        g_test_message ("cell %d,%d '%s' text %02x%02x%02x on %02x%02x%02x", y, x, text,
+                        fg[0], fg[1], fg[2], bg[0], bg[1], bg[2]);
+        g_assert_cmpfloat (fabs (luma (fg) - luma (bg)), >, 0.4);
+      }
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (e->cells[0][0])), ==, "0.24998");
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (e->bias_entry)), ==, "-0.16868");
+  g_assert_cmpint (strlen (gtk_entry_get_text (GTK_ENTRY (e->bias_entry))), <=,
+                   gtk_entry_get_width_chars (GTK_ENTRY (e->bias_entry)));
+  /* Longer values are shortened to fit, the full one in the tooltip. */
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  fm_dialog_format_number (-0.123456789, FM_DIALOG_CELL_CHARS, buf, sizeof buf);
+  g_assert_cmpint (strlen (buf), <=, FM_DIALOG_CELL_CHARS);
+  g_assert_cmpfloat (fabs (g_ascii_strtod (buf, NULL) + 0.123456789), <, 1e-4);
+  fm_dialog_free (d);
+}
+
+/* Bank names were cut off ("Gabor line detecte…"): titles wrap. */
+static void
+test_designer_bank_names_whole (void)
+{
+  g_autofree char *user = fresh_dir ("names");
+  FmDialog *d = open_dialog ("gabor", test_source (3, TRUE), user, NULL);
+  int wrap = 0;
+  PangoEllipsizeMode ellipsize = PANGO_ELLIPSIZE_END;
+
+  g_object_get (d->chooser->title_cell, "wrap-width", &wrap, "ellipsize", &ellipsize, NULL);
+  g_assert_cmpint (ellipsize, ==, PANGO_ELLIPSIZE_NONE);
+  g_assert_cmpint (wrap, >, 0);
+  /* The longest title, laid out at that width, loses nothing. */
+  PangoLayout *layout = gtk_widget_create_pango_layout (d->chooser->view,
+                                                        "Line detectors (4 orientations)");
+  pango_layout_set_width (layout, wrap * PANGO_SCALE);
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  g_assert_false (pango_layout_is_ellipsized (layout));
+  g_object_unref (layout);
+  fm_dialog_free (d);
+}
+
+/* Permanent italic notes about disabled input modes read like errors: the
+ * reason sits in the input control's tooltip and nowhere permanent. */
+static void
+test_designer_no_permanent_notes (void)
+{
+  g_autofree char *user = fresh_dir ("notes");
+  FmDialog *d = open_dialog ("sobel", test_source (3, TRUE), user, NULL);
+  g_autofree char *why = NULL;
+
+  gtk_widget_show_all (d->window);
+  g_assert_false (fm_dialog_model_choice_allowed (d->model, FM_OPT_INPUT_MODE, FM_INPUT_RGBA, &why));
+  g_autofree char *tip = gtk_widget_get_tooltip_text (d->options->controls[FM_OPT_INPUT_MODE]);
+  g_assert_nonnull (strstr (tip, why));
+  /* Nothing in the status row while all is well. */
+  g_assert_null (d->model->note);
+  g_assert_false (gtk_widget_get_visible (d->note_label));
+  /* Picking it anyway says why once, in the status row, and blocks OK. */
+  fm_dialog_options_set (d->options, FM_OPT_INPUT_MODE, FM_INPUT_RGBA);
+  g_assert_false (ok_sensitive (d));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (d->error_label)), "rgba"));
+  fm_dialog_free (d);
+}
+
+/* The preview normalised with its 240 × 240 rectangle's range: on an image
+ * that fits FM_PREVIEW_WHOLE_MAX it uses the whole image's, so the maps it
+ * shows are the result's own pixels. */
+static void
+test_designer_preview_whole_range (void)
+{
+  enum { BW = 400, BH = 300 };
+  g_autofree char *user = fresh_dir ("range");
+  float *px = g_new (float, BW * BH);
+  for (int y = 0; y < BH; y++)
+    for (int x = 0; x < BW; x++)
+      /* The strongest edge lies outside the centred rectangle. */
+      px[y * BW + x] = (x < 20 ? 1.0f : 0.1f) + 0.3f * (x % 17 == 0) + 0.001f * y;
+  FmOptions opts;
+  fm_options_init (&opts);
+  opts.mapping = FM_MAPPING_NORMALIZE;
+  FmDialog *d = open_dialog ("sobel", fm_dialog_source_new_memory (BW, BH, 1, px, TRUE), user, &opts);
+  FmDialogPreview *p = d->preview;
+
+  g_assert_true (p->whole_range);
+  g_assert_cmpint (p->crop_w, <, BW);
+  /* The result: the same job over the whole image. */
+  FmImageInfo info = { BW, BH, 1 };
+  g_autoptr (GError) error = NULL;
+  FmJob *job = fm_job_new (d->model->bank, &d->model->options, &info, &error);
+  g_assert_no_error (error);
+  int ow = fm_job_geometry (job)->out_w, oh = fm_job_geometry (job)->out_h;
+  int k_n = fm_job_n_layers (job);
+  float *full = g_new0 (float, (gsize) k_n * ow * oh);
+  struct { float *full; int ow, oh; } sink = { full, ow, oh };
+  gboolean ok = fm_job_run (job, test_whole_source, px, test_whole_sink, &sink, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  /* Inside the rectangle (away from its edges, where it pads), equal. */
+  for (int k = 0; k < k_n; k++)
+    for (int y = 2; y < p->out_h - 2; y++)
+      for (int x = 2; x < p->out_w - 2; x++)
+        g_assert_cmpfloat (fabs (p->maps[((gsize) k * p->out_h + y) * p->out_w + x] -
+                                 full[((gsize) k * oh + y + p->crop_y) * ow + x + p->crop_x]), <, 1e-5);
+  fm_job_free (job);
+  g_free (full);
+  g_free (px);
+  fm_dialog_free (d);
+}
+
+/* The dialog changed size when another bank was picked: its requested size
+ * stays the same through small, large, multi-channel, read-only and broken
+ * banks. */
+static void
+test_designer_size_stays (void)
+{
+  g_autofree char *user = fresh_dir ("size");
+  g_autofree char *rgb = g_build_filename (user, "rgb3.json", NULL);
+  g_assert_true (g_file_set_contents (rgb,
+    "{ \"name\": \"A colour bank with a rather long name for its list\", \"filters\": ["
+    " { \"name\": \"a filter whose name goes on and on\", \"weights\": [[[1,0,0],[0,0,0]],[[0,0,0],[0,0,-1]]] } ] }",
+    -1, NULL));
+  GString *big = g_string_new (NULL);
+  for (int y = 0; y < 17; y++)
+    for (int x = 0; x < 17; x++)
+      g_string_append_printf (big, "%s%s", x ? "," : (y ? ";" : ""), x == 8 && y == 8 ? "1" : "0.001");
+  FmDialog *d = open_dialog ("sobel", test_source (3, TRUE), user, NULL);
+  int w0, h0;
+
+  gtk_widget_show_all (d->window);
+  fm_widget_get_request (d->window, &w0, &h0);
+  const char *banks[] = { "lines-4", "gabor", "gaussian-5", rgb, big->str,
+                          "no-such-bank", "emboss" };
+  for (guint i = 0; i < G_N_ELEMENTS (banks); i++)
+    {
+      int w, h;
+      fm_dialog_model_load (d->model, banks[i], TRUE, NULL);
+      wait_preview (d);
+      fm_widget_get_request (d->window, &w, &h);
+      g_test_message ("%s: %d × %d (first %d × %d)", i == 4 ? "17 × 17" : banks[i], w, h, w0, h0);
+      g_assert_cmpint (w, ==, w0);
+      g_assert_cmpint (h, ==, h0);
+    }
+  g_string_free (big, TRUE);
+  fm_dialog_free (d);
+}
+
+/* The button labelled text anywhere inside w (GimpDialog's Help button is
+ * not a response button). */
+static void
+find_button (GtkWidget *w, gpointer data)
+{
+  GtkWidget **found = data;
+  if (*found)
+    return;
+  if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), "_Help") == 0)
+    *found = w;
+  else if (GTK_IS_CONTAINER (w))
+    gtk_container_forall (GTK_CONTAINER (w), find_button, data);
+}
+
+/* Help said the user manual was not installed: it opens our own page. */
+static void
+test_designer_help (void)
+{
+  g_autofree char *user = fresh_dir ("help");
+  g_autofree char *bin = fresh_dir ("help-bin");
+  g_autofree char *helpdir = g_build_filename (bin, "help", NULL);
+  g_autofree char *page = g_build_filename (helpdir, "plugin.md", NULL);
+  g_autofree char *doc = g_build_filename (FM_TEST_DOCS_DIR, "plugin.md", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *exe = g_build_filename (bin, "featuremaps", NULL);
+
+  g_assert_true (g_file_get_contents (doc, &text, NULL, NULL));
+  g_mkdir_with_parents (helpdir, 0755);
+  g_assert_true (g_file_set_contents (page, text, -1, NULL));
+  fm_paths_set_binary_dir (exe);     /* a per-user install: help/ beside the binary */
+  FmDialog *d = open_dialog ("sobel", test_source (3, TRUE), user, NULL);
+  GtkWidget *help = NULL;
+  find_button (d->window, &help);
+
+  g_assert_nonnull (help);
+  gtk_button_clicked (GTK_BUTTON (help));
+  while (gtk_events_pending ())
+    gtk_main_iteration ();
+  g_autofree char *want = g_filename_to_uri (page, NULL, NULL);
+  g_assert_cmpstr (fm_dialog_help_last_uri (), ==, want);
+  fm_dialog_free (d);
+}
+
+/* "Channel 1 (red)" showed for 1-channel banks: the channel control stays
+ * hidden even when the whole window is shown, and a single channel is
+ * called grey. */
+static void
+test_designer_one_channel (void)
+{
+  g_autofree char *user = fresh_dir ("channel");
+  FmDialog *d = open_dialog ("sobel", test_source (3, TRUE), user, NULL);
+
+  gtk_widget_show_all (d->window);
+  g_assert_cmpint (d->model->bank->channels, ==, 1);
+  g_assert_false (gtk_widget_get_visible (d->editor->channel_combo));
+  g_assert_false (gtk_widget_get_visible (d->editor->channel_label));
+  g_assert_cmpstr (fm_dialog_channel_name (1, 0), ==, "grey");
+  g_assert_cmpstr (fm_dialog_channel_name (3, 0), ==, "red");
+  fm_dialog_free (d);
+}
+
+/* Open in "Load kernel file…" with nothing selected printed two GLib
+ * criticals and "no kernel given": no file name (or a folder) is not a
+ * load.  gtk_test_init makes criticals fatal, so none may happen here. */
+static void
+test_designer_load_nothing (void)
+{
+  g_autofree char *user = fresh_dir ("load");
+  FmDialog *d = open_dialog ("sobel", test_source (3, TRUE), user, NULL);
+
+  g_assert_false (fm_dialog_chooser_file_ok (NULL));
+  g_assert_false (fm_dialog_chooser_file_ok (""));
+  g_assert_false (fm_dialog_chooser_file_ok (user));
+  g_assert_false (fm_dialog_chooser_load_file (d->chooser, NULL, FM_LAYOUT_AUTO));
+  g_assert_false (fm_dialog_chooser_load_file (d->chooser, user, FM_LAYOUT_AUTO));
+  g_assert_null (d->model->error);
+  g_assert_cmpstr (d->model->spec, ==, "sobel");
+  g_assert_true (ok_sensitive (d));
+  fm_dialog_free (d);
+}
+
 static void
 test_snapshot_hook (void)
 {
@@ -511,7 +789,7 @@ test_snapshot_hook (void)
   /* What FEATUREMAPS_DIALOG_SNAPSHOT=prefix and _AUTO_OK=1 set (setenv is
    * unsafe once the preview's threads run; the GIMP smoke test uses the
    * environment itself). */
-  FmDialog *d = fm_dialog_new (test_source (3, TRUE), "lines-4", NULL, user, NULL);
+  FmDialog *d = fm_dialog_new (test_source (3, TRUE), "lines-4", NULL, user);
   d->snapshot_prefix = g_strdup (prefix);
   d->auto_ok = TRUE;
   gtk_widget_show (d->window);
@@ -540,6 +818,8 @@ main (int argc, char **argv)
   g_autofree char *data = g_build_filename (tmp_root, "xdg-data", NULL);
   g_setenv ("XDG_DATA_HOME", data, TRUE);
   g_unsetenv ("FEATUREMAPS_PRESET_PATH");
+  g_unsetenv ("FEATUREMAPS_HELP_FILE");
+  g_setenv ("FEATUREMAPS_HELP_DRY_RUN", "1", TRUE);   /* no viewer started */
 
   gtk_test_init (&argc, &argv, NULL);
   if (!gdk_display_get_default ())
@@ -554,6 +834,14 @@ main (int argc, char **argv)
   g_test_add_func ("/dialog/three-channel-kernel", test_three_channel_kernel);
   g_test_add_func ("/dialog/large-kernel-read-only", test_large_kernel_read_only);
   g_test_add_func ("/dialog/learned-weights", test_learned_weights);
+  g_test_add_func ("/dialog/designer/weights-readable", test_designer_weights_readable);
+  g_test_add_func ("/dialog/designer/bank-names-whole", test_designer_bank_names_whole);
+  g_test_add_func ("/dialog/designer/no-permanent-notes", test_designer_no_permanent_notes);
+  g_test_add_func ("/dialog/designer/preview-whole-range", test_designer_preview_whole_range);
+  g_test_add_func ("/dialog/designer/size-stays", test_designer_size_stays);
+  g_test_add_func ("/dialog/designer/help", test_designer_help);
+  g_test_add_func ("/dialog/designer/one-channel", test_designer_one_channel);
+  g_test_add_func ("/dialog/designer/load-nothing", test_designer_load_nothing);
   g_test_add_func ("/dialog/snapshot-hook", test_snapshot_hook);
   int status = g_test_run ();
   if (status == 0 && !g_getenv ("FM_KEEP_TMP"))

@@ -28,7 +28,7 @@ ALLOWED = {
     "parsers": {"util"},
     "formats": {"bank", "options", "conv", "util", "parsers", "decl", "graph"},
     "pipeline": {"bank", "conv", "options", "util", "decl", "graph", "net"},
-    "net": {"graph", "decl", "conv", "options", "util", "formats"},
+    "net": {"graph", "decl", "conv", "options", "util", "formats", "parsers"},
 }
 ALLOWED["options"].add("decl")
 # The command line's image library (fm_cli_image_dep: libpng, libjpeg,

@@ -22,7 +22,7 @@
                  (img (car (gimp-xcf-load RUN-NONINTERACTIVE path path)))
                  (tree (map cadr (fm-item-tree img))))
             (fm-assert= (string-append (car spec) " layers")
-                        '("Sobel" "Sobel · x" "Sobel · y" "Background") tree)
+                        '("Sobel" "x · Sobel" "y · Sobel" "Background") tree)
             (fm-assert= (string-append (car spec) " size") (cadr spec)
                         (list (car (gimp-image-width img)) (car (gimp-image-height img))))
             (gimp-image-delete img)))

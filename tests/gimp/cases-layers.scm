@@ -31,7 +31,7 @@
         (fm-assert= "num-layers" 4 (list-ref r 2))
         (fm-assert= "group children" ids (vector->list (cadr (gimp-item-get-children group))))
         (fm-assert= "layer names"
-                    (map (lambda (f) (string-append bank " · " f)) '("horizontal" "45°" "vertical" "135°"))
+                    (map (lambda (f) (string-append f " · " bank)) '("horizontal" "45°" "vertical" "135°"))
                     (map (lambda (id) (car (gimp-item-get-name id))) ids))
         (fm-assert= "stack" (list "top" bank "source" "bottom")
                     (map (lambda (id) (car (gimp-item-get-name id)))
@@ -40,6 +40,11 @@
         (fm-assert= "same padding: size" '(12 10)
                     (list (car (gimp-drawable-width (car ids))) (car (gimp-drawable-height (car ids)))))
         (fm-assert "maps have alpha" (= 1 (car (gimp-drawable-has-alpha (car ids)))))
+        ; The photo stays in sight and stays the layer the user works on.
+        (fm-assert= "maps hidden" '(0 0 0 0)
+                    (map (lambda (id) (car (gimp-item-get-visible id))) ids))
+        (fm-assert= "group visible" 1 (car (gimp-item-get-visible group)))
+        (fm-assert= "source still the active layer" src (fm-active-layer img))
         (fm-assert "image dirty (one undo group was pushed)" (= 1 (car (gimp-image-is-dirty img)))))
       (gimp-image-delete img))))
 
@@ -104,7 +109,26 @@
         (gimp-image-delete new))
       (gimp-image-delete img))))
 
-(fm-case "run mode with-last-values repeats the last run's kernel and options"
+; GIMP 2.10 remembers every successful run; GIMP 3 (GimpProcedureConfig)
+; only interactive ones, so there Re-Run after script calls repeats the
+; defaults until the dialog has been used (the dialog smoke test checks
+; Re-Run after OK on both hosts).
+(fm-3-only
+ (fm-case "run mode with-last-values without a dialog run uses the defaults"
+  (lambda ()
+    (let* ((img (fm-make-image 10 9 GRAY F FALSE 7))
+           (src (fm-layer-of img)))
+      (fm-run img src "prewitt" (fm-opts 'padding 0 'stride 2))
+      (let* ((r (plug-in-feature-maps RUN-WITH-LAST-VALS img src "sobel" 0 1 0 1 1 0 2 0))
+             (ids (vector->list (list-ref r 3))))
+        (fm-assert "group named after the default bank"
+                   (fm-contains? (car (gimp-item-get-name (list-ref r 1))) "Line detectors"))
+        (fm-assert= "same padding, stride 1: size" '(10 9)
+                    (list (car (gimp-drawable-width (car ids))) (car (gimp-drawable-height (car ids))))))
+      (gimp-image-delete img)))))
+
+(fm-2.10-only
+ (fm-case "run mode with-last-values repeats the last run's kernel and options"
   (lambda ()
     (let* ((img (fm-make-image 10 9 GRAY F FALSE 7))
            (src (fm-layer-of img)))
@@ -116,7 +140,7 @@
                    (fm-contains? (car (gimp-item-get-name (list-ref r 1))) "Prewitt"))
         (fm-assert= "valid, stride 2: size" '(4 4)
                     (list (car (gimp-drawable-width (car ids))) (car (gimp-drawable-height (car ids))))))
-      (gimp-image-delete img))))
+      (gimp-image-delete img)))))
 
 (fm-case "presets from the profile's featuremaps folder and FEATUREMAPS_PRESET_PATH"
   (lambda ()
@@ -124,9 +148,9 @@
            (src (fm-layer-of img))
            (u (fm-run img src "user-bank" fm-default-opts))
            (s (fm-run img src "shared-bank" fm-default-opts)))
-      (fm-assert= "user bank" "User bank · centre"
+      (fm-assert= "user bank" "centre · User bank"
                   (car (gimp-item-get-name (vector-ref (list-ref u 3) 0))))
-      (fm-assert= "shared bank" '("Shared bank · left" "Shared bank · down")
+      (fm-assert= "shared bank" '("left · Shared bank" "down · Shared bank")
                   (map (lambda (id) (car (gimp-item-get-name id))) (vector->list (list-ref s 3))))
       (gimp-image-delete img))))
 

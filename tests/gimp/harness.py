@@ -15,9 +15,15 @@ requests for checks done here in numpy:
   EXPECT label h w v...      channel 0 of DATA label equals these exactly
   TIFF path h w v...         channel 0 of the TIFF's first page equals these exactly
   SAME label1 label2         two DATA records hold the same pixels
+  TIFFDATA label w h ox oy precision n_components path
+                             GIMP 3: a layer's stored pixels, exported as a TIFF
+                             (its gimp-drawable-get-pixel returns 8-bit colours)
 
-Needs /usr/bin/python3 (numpy and tifffile live there).  Exit 77 when
-gimp-console-2.10 or the plug-in is missing.
+--gimp 3 runs the same case files in gimp-console-3.0: lib3.scm maps what
+GIMP 3's PDB renamed or reshaped back onto the names the cases use.
+
+Needs /usr/bin/python3 (numpy and tifffile live there).  Exit 77 when the
+GIMP (gimp-console-2.10, or -3.0 with --gimp 3) or the plug-in is missing.
 """
 import argparse
 import concurrent.futures as futures
@@ -28,9 +34,18 @@ import subprocess
 import sys
 import time
 
-GIMP = "gimp-console-2.10"
-SYS_PLUGINS = "/usr/lib/gimp/2.0/plug-ins"
-SYS_SCRIPTS = "/usr/share/gimp/2.0/scripts"
+# Per host: the console binary, its own plug-ins and scripts, the profile
+# variable, and the case files it does not run (cases-batch.scm loads the
+# 2.10 batch example; GIMP 3's batches have their own test, tests/gimp3).
+HOSTS = {
+    "2": dict(gimp="gimp-console-2.10", plugins="/usr/lib/gimp/2.0/plug-ins",
+              scripts="/usr/share/gimp/2.0/scripts", profile_var="GIMP2_DIRECTORY",
+              script_files=("script-fu.init", "script-fu-compat.init", "plug-in-compat.init"),
+              skip=()),
+    "3": dict(gimp="gimp-console-3.0", plugins="/usr/lib/x86_64-linux-gnu/gimp/3.0/plug-ins",
+              scripts="/usr/share/gimp/3.0/scripts", profile_var="GIMP3_DIRECTORY",
+              script_files=(), skip=("cases-batch.scm",)),
+}
 OPTION_NAMES = ["input-mode", "padding", "border", "stride", "dilation",
                 "activation", "mapping"]
 OPTION_VALUES = {
@@ -60,10 +75,11 @@ class Worker:
         sfpath = os.path.join(root, "sfpath")
         for d in (sysplug, plugdir, sfpath):
             os.makedirs(d)
+        host = args.host
         for p in ("script-fu", "file-tiff", "file-png", "file-glob"):
-            os.symlink(os.path.join(SYS_PLUGINS, p), os.path.join(sysplug, p))
-        for f in ("script-fu.init", "script-fu-compat.init", "plug-in-compat.init"):
-            os.symlink(os.path.join(SYS_SCRIPTS, f), os.path.join(sfpath, f))
+            os.symlink(os.path.join(host["plugins"], p), os.path.join(sysplug, p))
+        for f in host["script_files"]:
+            os.symlink(os.path.join(host["scripts"], f), os.path.join(sfpath, f))
         # GIMP loads DIR/NAME/NAME: the folder must be named like the binary.
         os.symlink(os.path.abspath(args.plugin), os.path.join(plugdir, "featuremaps"))
         self.env = dict(os.environ)
@@ -74,22 +90,32 @@ class Worker:
             self.env[var] = path
         # Created by GIMP itself on the first run (first-run set-up).
         self.profile = os.path.join(root, "profile")
-        self.env["GIMP2_DIRECTORY"] = self.profile
+        self.env[host["profile_var"]] = self.profile
+        self.env["HOME"] = os.path.join(root, "home")   # GIMP 3 looks there too
+        os.makedirs(self.env["HOME"])
         self.shared = os.path.join(root, "shared-presets")
         os.makedirs(self.shared)
         self.env["FEATUREMAPS_PRESET_PATH"] = self.shared
         self.gimprc = os.path.join(root, "gimprc")
         with open(self.gimprc, "w") as f:
             f.write('(plug-in-path "%s:%s")\n' % (sysplug, os.path.dirname(plugdir)))
-            f.write('(script-fu-path "%s")\n' % sfpath)
-        self.lib = os.path.join(args.tests, "lib.scm")
+            # GIMP 3's script-fu crashes without its whole scripts folder.
+            if host["script_files"]:
+                f.write('(script-fu-path "%s")\n' % sfpath)
+        self.libs = [os.path.join(args.tests, "lib.scm")]
+        if args.gimp == "3":
+            self.libs.append(os.path.join(args.tests, "lib3.scm"))
 
     def gimp(self, batches, timeout):
-        cmd = ["timeout", str(timeout), GIMP, "-i", "-d", "-f",
+        cmd = ["timeout", str(timeout), self.args.host["gimp"], "-i", "-d", "-f",
                "--stack-trace-mode=never", "-g", self.gimprc]
+        if self.args.gimp == "3":
+            cmd.append("--batch-interpreter=plug-in-script-fu-eval")
         for b in batches:
             cmd += ["-b", b]
-        cmd += ["-b", "(gimp-quit 0)"]
+        # GIMP 3 quits by itself after the batches (--quit, also after an
+        # error, with exit status 70); 2.10 needs its own (gimp-quit 0).
+        cmd += ["--quit"] if self.args.gimp == "3" else ["-b", "(gimp-quit 0)"]
         p = subprocess.run(cmd, env=self.env, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            cwd=self.root)
@@ -99,7 +125,7 @@ class Worker:
     def warm_up(self):
         """First run: GIMP makes the profile and the babl cache; then the
         user's own bank folder (gimp_directory()/featuremaps) gets a bank."""
-        self.gimp([], 120)
+        self.gimp([], 300)
         user = os.path.join(self.profile, "featuremaps")
         os.makedirs(user, exist_ok=True)
         data = self.args.data
@@ -116,8 +142,8 @@ class Worker:
             for var, val in (("fm-out", out), ("fm-data", self.args.data),
                              ("fm-tests", self.args.tests), ("fm-src", self.args.src)):
                 f.write('(define %s "%s")\n' % (var, val))
-        batch = '(begin (load "%s") (load "%s") (load "%s"))' % (self.lib, env_scm,
-                                                              os.path.abspath(case_file))
+        loads = self.libs + [env_scm, os.path.abspath(case_file)]
+        batch = "(begin %s)" % " ".join('(load "%s")' % f for f in loads)
         t0 = time.time()
         rc, log = self.gimp([batch], self.args.timeout)
         with open(os.path.join(out, "gimp.log"), "w") as f:
@@ -246,9 +272,18 @@ def check_cli(rest, data, args, out):
     w, h, nc, seed, prec, sx, sy, sw, sh = map(int, f[1:10])
     opts = list(map(int, f[10:18]))
     kernel = " ".join(f[18:])
-    img = pattern(w, h, nc, seed)[sy:sy + sh, sx:sx + sw] / 255.0
     has_alpha = nc in (2, 4)
-    img = through_storage(img, prec, has_alpha).astype(np.float32)
+    if label + "-src" in data:
+        # The source as GIMP stored it: perceptual values, as the plug-in
+        # reads them (linear precisions are sRGB-encoded here).
+        src = data[label + "-src"]["values"][sy:sy + sh, sx:sx + sw].copy()
+        if storage(prec)[1]:
+            colours = src.shape[2] - (1 if has_alpha else 0)
+            src[..., :colours] = linear_to_srgb(src[..., :colours])
+        img = src.astype(np.float32)
+    else:
+        img = pattern(w, h, nc, seed)[sy:sy + sh, sx:sx + sw] / 255.0
+        img = through_storage(img, prec, has_alpha).astype(np.float32)
     tag = re.sub(r"[^A-Za-z0-9_.-]", "_", label)
     src = os.path.join(out, tag + "-in.npy")
     dst = os.path.join(out, tag + "-maps.npy")
@@ -300,6 +335,26 @@ def check_expect(rest, data):
     return []
 
 
+def decode_tiff(rest):
+    """TIFFDATA: the layer's stored values from GIMP 3's TIFF export."""
+    import tifffile
+    f = rest.split()
+    label, path = f[0], f[7]
+    w, h, ox, oy, prec, nc = map(int, f[1:7])
+    dtype, _ = storage(prec)
+    vals = tifffile.imread(path)
+    if vals.ndim == 2:
+        vals = vals[..., None]
+    if vals.shape != (h, w, nc):
+        raise ValueError("%s: TIFF holds %s, layer is %dx%dx%d" % (label, vals.shape, h, w, nc))
+    if vals.dtype != dtype:
+        raise ValueError("%s: TIFF samples are %s, the image stores %s" % (label, vals.dtype, np.dtype(dtype)))
+    vals = vals.astype(np.float64)
+    if np.issubdtype(dtype, np.integer):
+        vals /= np.iinfo(dtype).max
+    return label, dict(w=w, h=h, ox=ox, oy=oy, prec=prec, nc=nc, values=vals, dtype=dtype)
+
+
 def check_tiff(rest):
     import tifffile
     f = rest.split()
@@ -323,6 +378,9 @@ def python_checks(case, args, out):
         try:
             if kind == "DATA":
                 label, d = decode(rest)
+                data[label] = d
+            elif kind == "TIFFDATA":
+                label, d = decode_tiff(rest)
                 data[label] = d
             elif kind == "CLI":
                 errors += check_cli(rest, data, args, out)
@@ -363,14 +421,17 @@ def main():
     ap.add_argument("--work", required=True, help="scratch folder (emptied)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=int, default=180)
+    ap.add_argument("--gimp", choices=sorted(HOSTS), default="2",
+                    help="which GIMP: 2 (gimp-console-2.10) or 3 (gimp-console-3.0)")
     ap.add_argument("cases", nargs="*")
     args = ap.parse_args()
     args.tests = here
     args.data = os.path.join(args.src, "tests", "data")
     args.work = os.path.abspath(args.work)
+    args.host = HOSTS[args.gimp]
 
-    if shutil.which(GIMP) is None:
-        print("SKIP: %s not installed" % GIMP)
+    if shutil.which(args.host["gimp"]) is None:
+        print("SKIP: %s not installed" % args.host["gimp"])
         return 77
     if not os.access(args.plugin, os.X_OK):
         print("SKIP: plug-in %s not built" % args.plugin)
@@ -378,7 +439,7 @@ def main():
 
     files = args.cases or sorted(
         os.path.join(here, f) for f in os.listdir(here)
-        if f.startswith("cases-") and f.endswith(".scm"))
+        if f.startswith("cases-") and f.endswith(".scm") and f not in args.host["skip"])
     t0 = time.time()
     jobs = max(1, min(args.jobs, len(files)))
     shares = [files[i::jobs] for i in range(jobs)]
@@ -392,6 +453,8 @@ def main():
         problems = []
         if rc == 124:
             problems.append("gimp-console timed out after %d s" % args.timeout)
+        elif rc != 0:
+            problems.append("gimp-console exited with status %d" % rc)
         if "batch command executed successfully" not in log:
             problems.append("the batch did not finish successfully")
         if "Plug-in crashed" in log:

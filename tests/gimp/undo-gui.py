@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """One Ctrl+Z removes everything plug-in-feature-maps added.
 
-GIMP 2.10's PDB cannot undo, so this runs the real GIMP GUI on a private
-Xvfb display: Script-Fu opens an image in a display, runs the plug-in with a
-multi-filter bank, prints the layer tree, then polls it; this script presses
-Ctrl+Z in the image window with xdotool (XTEST), and the poll must see the
-layer tree return to exactly what it was before the run, after one undo.
+GIMP's PDB cannot undo (2.10 nor 3.0), so this runs the real GIMP GUI on a
+private Xvfb display: Script-Fu opens an image in a display, runs the
+plug-in with a multi-filter bank, prints the layer tree, then polls it; this
+script presses Ctrl+Z in the image window with xdotool (XTEST), and the poll
+must see the layer tree return to exactly what it was before the run, after
+one undo.
 
-  undo-gui.py PLUGIN SAMPLE_PNG      (exit 77 when gimp-2.10, Xvfb or xdotool is missing)
+  undo-gui.py [--gimp 3] PLUGIN SAMPLE_PNG
+  (exit 77 when the GIMP, Xvfb or xdotool is missing)
 """
 import importlib.util
 import os
@@ -48,25 +50,59 @@ SCRIPT = r'''
                                (if (= (car (gimp-item-is-valid source)) 1) "source-ok" "source-gone"))))
 '''
 
+# The same on GIMP 3's PDB (named arguments, arrays without counts).
+SCRIPT_3 = r'''
+(let* ((image (car (gimp-file-load RUN-NONINTERACTIVE "%(sample)s")))
+       (source (vector-ref (car (gimp-image-get-selected-drawables image)) 0))
+       (display (car (gimp-display-new image)))
+       (tree (lambda () (vector->list (car (gimp-image-get-layers image)))))
+       (before (tree))
+       (result (plug-in-feature-maps #:run-mode RUN-NONINTERACTIVE #:image image
+                                     #:drawables (vector source) #:kernel "lines-4"
+                                     #:padding "same" #:border "clamp" #:mapping "normalize"))
+       (after (tree))
+       (n 0))
+  (gimp-image-clean-all image)
+  (gimp-message (string-append "FMUNDO READY " (number->string (length before)) " "
+                               (number->string (length after)) " "
+                               (number->string (vector-length (caddr result)))))
+  (while (and (< n 200000) (not (equal? (tree) before)))
+    (set! n (+ n 1)))
+  (gimp-message (string-append "FMUNDO AFTER "
+                               (if (equal? (tree) before) "restored" "unchanged") " "
+                               (number->string (length (tree))) " "
+                               (if (car (gimp-item-id-is-valid source)) "source-ok" "source-gone"))))
+'''
+
 
 def main():
-    if len(sys.argv) < 3:
+    argv = sys.argv[1:]
+    gimp_version = "2"
+    if argv[:1] == ["--gimp"] and len(argv) > 1:
+        gimp_version, argv = argv[1], argv[2:]
+    if len(argv) < 2 or gimp_version not in smoke.HOSTS:
         sys.exit(__doc__)
-    plugin, sample = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    for tool in ("gimp-2.10", "Xvfb", "xdotool"):
+    host = smoke.HOSTS[gimp_version]
+    plugin, sample = os.path.abspath(argv[0]), os.path.abspath(argv[1])
+    for tool in (host["gimp"], "Xvfb", "xdotool"):
         if not shutil.which(tool):
             print("skip: %s is missing" % tool)
             sys.exit(77)
     root = tempfile.mkdtemp(prefix="fm-undo-")
-    env, gimprc = smoke.hermetic_root(root, plugin)
+    env, gimprc = smoke.hermetic_root(root, plugin, host)
     display = ":%d" % (90 + os.getpid() % 100)
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     env["DISPLAY"] = display
     time.sleep(1.0)
-    gimp = subprocess.Popen(
-        ["timeout", "180", "gimp-2.10", "-d", "-f", "-s", "-c", "--stack-trace-mode=never",
-         "-g", gimprc, "-b", SCRIPT % {"sample": sample}, "-b", "(gimp-quit 1)"],
+    cmd = ["timeout", "300", host["gimp"], "-d", "-f", "-s", "-c", "--stack-trace-mode=never",
+           "-g", gimprc]
+    if gimp_version == "3":
+        cmd += ["--batch-interpreter=plug-in-script-fu-eval",
+                "-b", SCRIPT_3 % {"sample": sample}, "-b", "(gimp-quit 1)"]
+    else:
+        cmd += ["-b", SCRIPT % {"sample": sample}, "-b", "(gimp-quit 1)"]
+    gimp = subprocess.Popen(cmd,
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, cwd=root)
     log = []
@@ -82,7 +118,7 @@ def main():
     t.start()
     failures = []
     try:
-        if not ready.wait(150):
+        if not ready.wait(270):
             failures.append("the plug-in run never finished (no FMUNDO READY)")
         else:
             ready_line = [l for l in log if "FMUNDO READY" in l][0]
@@ -90,20 +126,28 @@ def main():
             if after != before + 1 or maps != 4:
                 failures.append("expected one new group of 4 maps, got %d → %d layers, %d maps"
                                 % (before, after, maps))
-            # The image window: the only toplevel whose title names the file.
+            # The image window: the only toplevel whose title names the file
+            # (GIMP 3 names an image Script-Fu loaded "[Untitled]-1.0 (…)":
+            # the only title that starts with a bracket).
             xd = dict(env)
-            for attempt in range(20):
-                out = subprocess.run(["xdotool", "search", "--name", os.path.basename(sample)],
+            title = os.path.basename(sample) if gimp_version == "2" else r"^\["
+            for attempt in range(40):
+                out = subprocess.run(["xdotool", "search", "--name", title],
                                      env=xd, capture_output=True, text=True).stdout.split()
                 if out:
                     break
                 time.sleep(0.5)
             if not out:
-                failures.append("no image window found")
+                ids = subprocess.run(["xdotool", "search", "--name", "."], env=xd,
+                                     capture_output=True, text=True).stdout.split()
+                names = [subprocess.run(["xdotool", "getwindowname", i], env=xd,
+                                        capture_output=True, text=True).stdout.strip()
+                         for i in ids]
+                failures.append("no image window found (windows: %s)" % [n for n in names if n])
             else:
                 subprocess.run(["xdotool", "windowfocus", "--sync", out[-1]], env=xd)
                 subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+z"], env=xd)
-        gimp.wait(120)
+        gimp.wait(200)
         t.join(5)
     finally:
         if gimp.poll() is None:

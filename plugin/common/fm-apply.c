@@ -1,0 +1,141 @@
+/* fm-apply: the order of a run is the order of its failures.  Every check
+ * that can blame an argument (options, kernel, precision, selection, bank
+ * against image) runs before the first item is created, so a calling error
+ * never leaves anything behind, not even an undo step. */
+#include "fm-apply.h"
+
+#include <string.h>
+#include "fm-bank.h"
+#include "fm-job.h"
+#include "fm-layers-read.h"
+#include "fm-layers-write.h"
+#include "fm-plugin-errors.h"
+
+G_DEFINE_QUARK (fm-plugin-error-quark, fm_plugin_error)
+
+static void
+calling_error (GError **error, GError *cause, const char *prefix)
+{
+  if (prefix && !g_str_has_prefix (cause->message, prefix))
+    g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING, "%s: %s",
+                 prefix, cause->message);
+  else
+    g_set_error_literal (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
+                         cause->message);
+  g_error_free (cause);
+}
+
+typedef struct { double shown; gboolean go_on; } Progress;
+
+/* GIMP ends a plug-in whose progress the user cancels (both 2.10 and 3.0,
+ * docs/plugin.md); a progress call that fails all the same stops the run at
+ * the next band, and nothing has been inserted by then. */
+static gboolean
+progress_update (gpointer user_data, double fraction)
+{
+  Progress *p = user_data;
+  if (fraction - p->shown >= 0.01 || fraction >= 1.0)
+    {
+      p->go_on = fm_host_progress_update (fraction);
+      p->shown = fraction;
+    }
+  return p->go_on;
+}
+
+static gboolean
+check_raw_destination (FmItemId image, const FmOptions *o, GError **error)
+{
+  if (o->mapping != FM_MAPPING_RAW || o->destination != FM_DESTINATION_LAYERS
+      || fm_host_image_is_float (image))
+    return TRUE;
+  g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
+               "mapping 0 raw: needs a float-precision image, and this image "
+               "stores integers (values outside 0..1 would be clipped); use "
+               "destination 1 (a new float image), convert the image to "
+               "floating point, or choose mapping 1 clamp, 2 normalize, "
+               "3 normalize-joint or 4 abs-normalize");
+  return FALSE;
+}
+
+gboolean
+fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
+          gboolean display, FmApplyResult *result, GError **error)
+{
+  GError *e = NULL;
+  *result = (FmApplyResult) { .image = -1, .group = -1 };
+
+  if (!fm_options_validate (&values->options, &e))
+    {
+      calling_error (error, e, NULL);
+      return FALSE;
+    }
+  if (!fm_host_item_is_drawable (drawable) || fm_host_item_get_image (drawable) != image)
+    {
+      g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
+                   "drawable %d: not a drawable of image %d", drawable, image);
+      return FALSE;
+    }
+  if (!check_raw_destination (image, &values->options, error))
+    return FALSE;
+
+  g_autofree char *user_dir = fm_values_user_dir ();
+  g_autoptr (FmBank) bank = fm_bank_load (values->kernel, user_dir, &e);
+  if (!bank)
+    {
+      calling_error (error, e, "kernel");
+      return FALSE;
+    }
+
+  FmDrawableSource src;
+  if (!fm_drawable_source_init (&src, drawable, error))
+    return FALSE;
+
+  FmImageInfo info;
+  fm_drawable_source_info (&src, &info);
+  FmJob *job = fm_job_new (bank, &values->options, &info, &e);
+  if (!job)
+    {
+      /* The core calls what it sees "the image"; with a selection that is
+       * the selection's rectangle, which the user may not guess. */
+      if (src.width != fm_host_drawable_width (drawable)
+          || src.height != fm_host_drawable_height (drawable))
+        g_prefix_error (&e, "selection %d × %d at %d,%d: ", src.width, src.height,
+                        src.x, src.y);
+      fm_drawable_source_clear (&src);
+      calling_error (error, e, NULL);
+      return FALSE;
+    }
+
+  FmLayerTarget target;
+  gboolean ok = fm_layer_target_create (&target, image, &src, job, bank->name,
+                                        values->options.destination, error);
+  if (ok)
+    {
+      g_autofree char *message = g_strdup_printf ("Feature maps: %s", bank->name);
+      Progress progress = { 0, TRUE };
+      fm_host_progress_init (message);
+      ok = fm_job_run (job, fm_drawable_source_read, &src,
+                       fm_layer_target_write, &target,
+                       progress_update, &progress, &e);
+      if (!ok)
+        g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_EXECUTION,
+                     "%s", e->message), g_clear_error (&e);
+    }
+  fm_drawable_source_clear (&src);
+  fm_job_free (job);
+
+  if (ok)
+    ok = fm_layer_target_commit (&target, error);
+  if (ok)
+    {
+      result->image = target.image;
+      result->group = target.group;
+      result->n_layers = target.n_layers;
+      result->layers = g_memdup2 (target.layers, sizeof (FmItemId) * target.n_layers);
+      if (display && target.destination == FM_DESTINATION_IMAGE)
+        fm_host_display_new (target.image);
+    }
+  fm_host_progress_end ();
+  fm_layer_target_clear (&target);
+  return ok;
+}
