@@ -24,6 +24,16 @@ fm_cli_image_clear (FmCliImage *image)
   g_clear_pointer (&image->pixels, g_free);
 }
 
+gsize
+fm_cli_max_pixels (void)
+{
+  const char *given = g_getenv ("FEATUREMAPS_MAX_MPIXELS");
+  guint64 m = 0;
+  if (!given || !g_ascii_string_to_unsigned (given, 10, 1, FM_CLI_MAX_PIXELS >> 20, &m, NULL))
+    m = FM_CLI_DEFAULT_MPIXELS;
+  return (gsize) m << 20;
+}
+
 gboolean
 fm_cli_image_check_size (const char *path, gsize h, gsize w, gsize c,
                          GError **error)
@@ -51,16 +61,25 @@ fm_cli_image_check_size (const char *path, gsize h, gsize w, gsize c,
                    G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT ")", path, h, w, c);
       return FALSE;
     }
+  const gsize budget = fm_cli_max_pixels ();
   if (h > FM_CONV_MAX_SIDE || w > FM_CONV_MAX_SIDE || c > FM_CONV_MAX_CHANNELS
-      || h * w > FM_CLI_MAX_PIXELS || h * w * c > FM_CLI_MAX_VALUES)
+      || h * w * c > FM_CLI_MAX_VALUES)
     {
       g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_TOO_LARGE,
                    "%s: image %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " × %"
                    G_GSIZE_FORMAT " is too large (at most %d pixels a side, "
-                   "%d channels, %" G_GSIZE_FORMAT " Mpixels, %" G_GSIZE_FORMAT
-                   " M values)", path, h, w, c, FM_CONV_MAX_SIDE,
-                   FM_CONV_MAX_CHANNELS, FM_CLI_MAX_PIXELS >> 20,
-                   FM_CLI_MAX_VALUES >> 20);
+                   "%d channels, %" G_GSIZE_FORMAT " M values)", path, h, w, c,
+                   FM_CONV_MAX_SIDE, FM_CONV_MAX_CHANNELS, FM_CLI_MAX_VALUES >> 20);
+      return FALSE;
+    }
+  if (h * w > budget)
+    {
+      /* the one limit a user may raise: say how */
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_TOO_LARGE,
+                   "%s: image %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " has %" G_GSIZE_FORMAT
+                   " Mpixels, more than the %" G_GSIZE_FORMAT " allowed (set "
+                   "FEATUREMAPS_MAX_MPIXELS, up to %" G_GSIZE_FORMAT ", to allow more)", path, h,
+                   w, (h * w + (1 << 20) - 1) >> 20, budget >> 20, FM_CLI_MAX_PIXELS >> 20);
       return FALSE;
     }
   return TRUE;

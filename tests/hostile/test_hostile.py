@@ -206,6 +206,7 @@ def images(d):
     crafted.write(d, "claims-100k.ppm", b"P6\n100000 100000\n255\n" + b"\x80" * 300)
     crafted.write(d, "claims-100k.pgm", b"P5 100000 100000 65535\n" + b"\x80" * 300)
     crafted.write(d, "garbage.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00" + b"garbage!" * 4 + b"\x3b")
+    crafted.png_honest(d, "honest-2mp.png", 2048, 1024)
     crafted.png_truncated(d, "truncated.png")
     crafted.write(d, "header-only.png", b"\x89PNG\r\n\x1a\n")
     bad = ("damaged", "truncated", "corrupt", "not an image", "cannot read", "could not read", "failed")
@@ -221,6 +222,9 @@ def images(d):
          ["claims-100k.ppm", large + bad], 1024),
         ("PGM claims 100000 × 100000", "apply -k sobel -i D/claims-100k.pgm -o D/o.npy",
          ["claims-100k.pgm", large + bad], 1024),
+        # the budget, lowered to 1 Mpixel so that the test stays small
+        ("PNG honestly over the pixel budget", "apply -k sobel -i D/honest-2mp.png -o D/o.npy",
+         ["honest-2mp.png", "FEATUREMAPS_MAX_MPIXELS"], 1024, {"FEATUREMAPS_MAX_MPIXELS": "1"}),
         ("garbage with a GIF header", "apply -k sobel -i D/garbage.gif -o D/o.npy",
          ["garbage.gif", bad], 1024),
         ("truncated PNG", "apply -k sobel -i D/truncated.png -o D/maps", ["truncated.png", bad], 1024),
@@ -274,11 +278,12 @@ def main():
             for case in cases:
                 label, argv, expect = case[:3]
                 rss_mb = (case[3] if len(case) > 3 else hostile.DEFAULT_RSS_MB) * scale
+                env = case[4] if len(case) > 4 else None
                 failed = len(report.failed)
                 for v in expand(argv, d):
                     what = "%s / %s (%s)" % (name, label, v[0])
                     before = hostile.snapshot(d)
-                    status, out, err, rss, secs = hostile.run(exe, v, d, rss_mb, cap_as)
+                    status, out, err, rss, secs = hostile.run(exe, v, d, rss_mb, cap_as, env)
                     after = hostile.snapshot(d)
                     hostile.check_refusal(report, what, status, out, err, rss, rss_mb, expect,
                                           before, after)
