@@ -1,5 +1,5 @@
 /* fm-learn-proc: plug-in-feature-maps-learn on GIMP 2.10 (the work is
- * common/fm-learn-run.c). */
+ * learn/fm-learn-run.c). */
 #pragma once
 
 #include <libgimp/gimp.h>

@@ -1,5 +1,5 @@
 /* fm-learn-proc3: plug-in-feature-maps-learn on GIMP 3 (the work is
- * common/fm-learn-run.c). */
+ * learn/fm-learn-run.c). */
 #pragma once
 
 #include <libgimp/gimp.h>
