@@ -32,7 +32,7 @@ fm_sheet_render (const float *oihw, int K, int C, int kh, int kw,
                  FmSheetLayout *layout_used, GError **error)
 {
   g_return_val_if_fail (oihw && width && height, NULL);
-  FmSheetOptions o = options ? *options : (FmSheetOptions) { 0 };
+  FmSheetOptions o = options ? *options : (FmSheetOptions) { .gap = -1 };
   if (o.gap < 0)
     o.gap = 1;
   if (o.max_side <= 0)

@@ -16,6 +16,7 @@
 
 #include <glib.h>
 #include "fm-maps.h"
+#include "fm-net-graph.h"
 
 G_BEGIN_DECLS
 
@@ -25,16 +26,26 @@ typedef struct {
   FmSheetLayout layout;   /* AUTO: RGB when C = 3, else grid */
   int cell;               /* pixels per weight; 0: the largest of 1 … 16 that
                              keeps the sheet within max_side */
-  int gap;                /* pixels between tiles; < 0: 1 */
+  int gap;                /* pixels between tiles (0: none); < 0: 1 */
   int max_side;           /* 0: 4096 */
 } FmSheetOptions;
 
 /* The sheet (g_free), height rows × width × 3 floats in 0..1, rows top
  * first.  Refused (FM_MAPS_ERROR_TOO_LARGE) when even one pixel per weight
- * exceeds max_side; FM_MAPS_ERROR_INVALID for RGB with C ≠ 3 or a size
+ * exceeds max_side.  options NULL: AUTO, cell 0, gap 1, max_side 4096; FM_MAPS_ERROR_INVALID for RGB with C ≠ 3 or a size
  * < 1. */
 float *fm_sheet_render (const float *oihw, int K, int C, int kh, int kw,
                         const FmSheetOptions *options, int *width, int *height,
                         FmSheetLayout *layout_used, GError **error);
+
+/* The filters behind a network layer (a name as fm_net_resolve_layer reads
+ * it): the layer's node when it is a Conv, else the Conv its first inputs
+ * lead back to (through activations, pooling, BatchNormalization — whose
+ * folding is not applied: the sheet shows the weights the file holds).
+ * The weight tensor must be a 4-D float initializer (OIHW).  *conv: the
+ * Conv node's name (owned by the graph).  FM_MAPS_ERROR_INVALID naming
+ * the layer when there is no such Conv or its weights are computed. */
+const FmTensor *fm_sheet_layer_weights (const FmNetGraph *graph, const char *layer,
+                                        const char **conv, GError **error);
 
 G_END_DECLS
