@@ -39,7 +39,7 @@ fm_cli_rank (int argc, char **argv, GError **error)
       "Sort by each channel's mean (the default) or max inside the mask", "mean|max" },
     { NULL },
   };
-  if (!fm_cli_deep_parse ("rank", "MODEL#LAYER - rank a layer's channels by their activation",
+  if (!fm_cli_deep_parse ("rank", "- rank a layer's channels by their activation",
                           own, argc, argv, &args, error))
     goto done;
   FmRankBy by = FM_RANK_BY_MEAN;

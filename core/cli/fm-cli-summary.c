@@ -61,7 +61,7 @@ fm_cli_summary (int argc, char **argv, GError **error)
     { NULL },
   };
   if (!fm_cli_deep_parse ("summary",
-                          "MODEL#LAYER - a layer's first three principal components as RGB",
+                          "- a layer's first three principal components as RGB",
                           own, argc, argv, &args, error))
     goto done;
   if (!args.output)
