@@ -47,8 +47,14 @@ gather_sink (gpointer data, int layer, int y0, int n_rows, const float *pixels,
       g->n_rows = n_rows;
     }
   /* The job hands over a band's maps in order, 0 … K − 1, before the next
-   * band: anything else is a change of that contract, not a user's error. */
-  g_return_val_if_fail (g->maps && y0 == g->y0 && n_rows == g->n_rows, FALSE);
+   * band: anything else is a change of that contract, not a user's error,
+   * but it must still stop the run with a message. */
+  if (!g->maps || y0 != g->y0 || n_rows != g->n_rows)
+    {
+      g_set_error (error, FM_MAPS_ERROR, FM_MAPS_ERROR_INVALID,
+                   "map %d of rows %d … %d arrived out of band order", j, y0, y0 + n_rows);
+      return FALSE;
+    }
   memcpy (g->maps + (gsize) j * plane, pixels, plane * sizeof (float));
   if (j == K - 1)
     return g->band (g->band_data, y0, n_rows, g->maps, plane, g->out->out_w, error);
