@@ -150,10 +150,15 @@ fm_cli_deep_clear (FmCliDeep *deep)
 }
 
 gboolean
-fm_cli_deep_run (FmCliDeep *deep, FmMapsBand band, gpointer data, GError **error)
+fm_cli_deep_run (FmCliDeep *deep, int pass, int passes, const char *what,
+                 FmMapsBand band, gpointer data, GError **error)
 {
-  return fm_maps_run (deep->job, 0, fm_cli_apply_read_rows, &deep->image, band, data,
-                      NULL, NULL, error);
+  FmCliProgress *progress = fm_cli_progress_new (passes);
+  fm_cli_progress_start (progress, pass, what);
+  gboolean ok = fm_maps_run (deep->job, 0, fm_cli_apply_read_rows, &deep->image, band,
+                             data, fm_cli_progress_update, progress, error);
+  fm_cli_progress_free (progress);
+  return ok;
 }
 
 /* ---- PNG files that appear whole ---- */

@@ -44,9 +44,10 @@ gboolean fm_cli_deep_open (FmCliDeep *deep, const char *command,
                            const FmCliDeepArgs *args, GError **error);
 void fm_cli_deep_clear (FmCliDeep *deep);
 
-/* Streams the layer's maps, all K of a band together, to band. */
-gboolean fm_cli_deep_run (FmCliDeep *deep, FmMapsBand band, gpointer data,
-                          GError **error);
+/* Streams the layer's maps, all K of a band together, to band; on a
+ * terminal, "[pass/passes] what" and a bar on stderr. */
+gboolean fm_cli_deep_run (FmCliDeep *deep, int pass, int passes, const char *what,
+                          FmMapsBand band, gpointer data, GError **error);
 
 /* A PNG (8-bit) built under a hidden temporary name in the destination's
  * folder, renamed at finish; abandon removes it.  Refuses a name that does

@@ -59,7 +59,7 @@ fm_cli_rank (int argc, char **argv, GError **error)
       goto done;
     }
   gpointer data[2] = { &deep, stats };
-  if (!fm_cli_deep_run (&deep, rank_band, data, error))
+  if (!fm_cli_deep_run (&deep, 1, 1, "rank", rank_band, data, error))
     goto done;
   if (!(rank = fm_channel_stats_rank (stats, by, &local)))
     {

@@ -79,12 +79,12 @@ fm_cli_summary (int argc, char **argv, GError **error)
     goto done;
   if (!(s.pca = fm_pca_new (deep.out->n_layers, &local)))
     goto fail_local;
-  if (!fm_cli_deep_run (&deep, covariance_band, &s, error))
+  if (!fm_cli_deep_run (&deep, 1, 2, "covariance", covariance_band, &s, error))
     goto done;
   if (!fm_pca_solve (s.pca, &local))
     goto fail_local;
 
-  if (!fm_cli_deep_run (&deep, project_band, &s, error))
+  if (!fm_cli_deep_run (&deep, 2, 2, "projection", project_band, &s, error))
     goto done;
   if (!fm_cli_png_out_finish (&s.png, error))
     goto done;
