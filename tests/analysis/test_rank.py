@@ -91,6 +91,7 @@ with tempfile.TemporaryDirectory() as tmp:
         "--by median": ["#relu3", "--by", "median"],
         "no such layer": ["#conv9"],
         "two layers": ["#relu2,relu3"],
+        "no layer": [""],
         "missing image": ["#relu3", "-i", os.path.join(tmp, "nothing.png")],
     }
     for what, extra in bad.items():

@@ -1,6 +1,7 @@
 /* fm-cli-deep: the shared part of `rank` and `summary` (fm-cli-deep.h). */
 #include "fm-cli-deep.h"
 #include "fm-cli-apply.h"
+#include "fm-net-plan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -121,10 +122,12 @@ fm_cli_deep_open (FmCliDeep *deep, const char *command, const FmCliDeepArgs *arg
                   GError **error)
 {
   memset (deep, 0, sizeof *deep);
+  g_autofree char *model = NULL;
+  g_auto (GStrv) layers = NULL;
+  if (fm_net_spec_parse (args->rest[0], &model, &layers) && (!layers[0] || layers[1]))
+    return usage (error, command, "name one layer: MODEL#LAYER (featuremaps info MODEL lists them)");
   if (!fm_cli_kernel_load (&deep->kernel, args->rest[0], NULL, args->input_values, error))
     return FALSE;
-  if (deep->kernel.graph && deep->kernel.job.n_layers != 1)
-    return usage (error, command, "name one layer (MODEL#LAYER)");
   if (!fm_cli_image_load (args->input, &deep->image, error))
     return FALSE;
   FmOptions opts;
