@@ -3,6 +3,7 @@
 #include "fm-net-plan.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static gboolean
 usage (GError **error, const char *msg)
@@ -58,9 +59,13 @@ print_steps (const FmBank *bank)
 gboolean
 fm_cli_info (int argc, char **argv, GError **error)
 {
+  if (argc == 4 && !strcmp (argv[2], "--sheet"))
+    return fm_cli_sheet (argv[1], argv[3], error);
+  if (argc == 3 && g_str_has_prefix (argv[2], "--sheet="))
+    return fm_cli_sheet (argv[1], argv[2] + strlen ("--sheet="), error);
   if (argc != 2 || argv[1][0] == '-')
     return usage (error, argc < 2 ? "info: missing KERNEL (a preset name, a bank file or an inline matrix)"
-                                  : "info: takes exactly one KERNEL");
+                                  : "info: takes exactly one KERNEL (and --sheet OUT.png)");
   g_autofree char *model = NULL;
   g_auto (GStrv) layers = NULL;
   if (fm_net_spec_parse (argv[1], &model, &layers))

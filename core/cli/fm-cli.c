@@ -15,6 +15,9 @@ static const struct {
   { "apply", fm_cli_apply, "apply -k KERNEL -o OUTDIR INPUT… [OPTION…]    … on many images (files, folders)" },
   { "presets", fm_cli_presets, "presets                                   list the preset banks" },
   { "info", fm_cli_info, "info KERNEL                               describe a bank: shape, filters, sums" },
+  { "info", fm_cli_info, "info MODEL#LAYER --sheet OUT.png          a picture of the layer's filters" },
+  { "rank", fm_cli_rank, "rank MODEL#LAYER -i INPUT [--mask MASK] [--by mean|max]   the channels, most active first" },
+  { "summary", fm_cli_summary, "summary MODEL#LAYER -i INPUT -o OUT.png [--mask MASK]   first three principal components as RGB" },
   { "learn", fm_cli_learn, "learn --before B --after A --size KHxKW -o BANK.json   learn a bank (also --patches IMAGE…)" },
   { "bench", fm_cli_bench, "bench                                     time the standard workloads" },
 };
@@ -59,7 +62,7 @@ main (int argc, char **argv)
   if (argc < 2)
     {
       g_set_error_literal (&error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
-                           "missing command (apply, presets, info or bench); "
+                           "missing command (apply, presets, info, rank, summary, learn or bench); "
                            "see featuremaps --help");
       return fail (error);
     }
@@ -84,7 +87,7 @@ main (int argc, char **argv)
       }
 
   g_set_error (&error, FM_CLI_ERROR, FM_CLI_ERROR_USAGE,
-               "unknown command '%s' (apply, presets, info or bench); see "
+               "unknown command '%s' (apply, presets, info, rank, summary, learn or bench); see "
                "featuremaps --help", argv[1]);
   return fail (error);
 }

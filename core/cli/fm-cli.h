@@ -43,6 +43,11 @@ gboolean fm_cli_net_info (const char *path, GError **error);
 gboolean fm_cli_presets (int argc, char **argv, GError **error);
 gboolean fm_cli_bench (int argc, char **argv, GError **error);
 gboolean fm_cli_learn (int argc, char **argv, GError **error); /* fm-cli-learn.c */
+/* Reading a deep layer (docs/deep-layers.md). */
+gboolean fm_cli_rank (int argc, char **argv, GError **error);    /* fm-cli-rank.c */
+gboolean fm_cli_summary (int argc, char **argv, GError **error); /* fm-cli-summary.c */
+/* `info MODEL#LAYER --sheet OUT.png` (fm-cli-sheet.c). */
+gboolean fm_cli_sheet (const char *spec, const char *path, GError **error);
 
 /* The apply options' help (generated from the option table). */
 char *fm_cli_apply_help (void);

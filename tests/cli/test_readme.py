@@ -4,7 +4,7 @@
     test_readme.py FEATUREMAPS README.md
 
 Every line of a ```sh block in the README's "The command line" section that
-starts with `featuremaps apply`, `learn` or `info` and names no placeholder
+starts with `featuremaps apply`, `learn`, `info`, `rank` or `summary` and names no placeholder
 (KERNEL, INPUT …) runs, the lines of one block in order in one fresh folder
 holding the files the examples name (photo.jpg, photo.png, conv1.npy,
 photos/, and the repository's models/ and samples/), with `featuremaps`
@@ -22,7 +22,8 @@ from PIL import Image
 import fmtest
 
 PLACEHOLDER = re.compile(r"\b(KERNEL|INPUT|OUTPUT|OUTDIR|OPTION|MODEL|LAYER|BANK)\b")
-RUN = ("featuremaps apply", "featuremaps learn", "featuremaps info")
+RUN = ("featuremaps apply", "featuremaps learn", "featuremaps info", "featuremaps rank",
+       "featuremaps summary")
 
 
 def examples(readme):
@@ -124,6 +125,9 @@ def main():
             elif argv[1] == "learn":
                 o = argv[argv.index("-o") + 1]
                 f.check(os.path.isfile(os.path.join(work, o)), "%s wrote %s" % (line, o))
+            elif "--sheet" in argv or argv[1] == "summary":
+                o = argv[argv.index("--sheet" if "--sheet" in argv else "-o") + 1]
+                f.check(Image.open(os.path.join(work, o)).mode == "RGB", "%s wrote %s" % (line, o))
             else:
                 f.check(len(out.splitlines()) >= 3, "%s printed %d lines" % (line, len(out.splitlines())))
     f.finish()

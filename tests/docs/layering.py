@@ -18,6 +18,8 @@ PUBLIC = {
     "fm-input.h": "pipeline", "fm-job.h": "pipeline", "fm-map.h": "pipeline",
     "fm-input-decl.h": "decl", "fm-net-graph.h": "graph", "featuremaps.h": "all",
     "fm-net-load.h": "formats", "fm-learn.h": "learn", "fm-net-plan.h": "net",
+    "fm-maps.h": "analysis", "fm-rank.h": "analysis", "fm-pca.h": "analysis",
+    "fm-sheet.h": "analysis", "fm-colour.h": "analysis",
 }
 # What each family may include ("decl" and "graph" are plain data types).
 ALLOWED = {
@@ -29,6 +31,8 @@ ALLOWED = {
     "formats": {"bank", "options", "conv", "util", "parsers", "decl", "graph"},
     "pipeline": {"bank", "conv", "options", "util", "decl", "graph", "net"},
     "net": {"graph", "decl", "conv", "options", "util", "formats", "parsers"},
+    # Reading a deep layer: runs jobs (pipeline) and reads graphs' weights.
+    "analysis": {"pipeline", "bank", "conv", "options", "util", "decl", "graph", "net"},
 }
 ALLOWED["options"].add("decl")
 # The command line's image library (fm_cli_image_dep: libpng, libjpeg,
