@@ -26,7 +26,7 @@ SUITE=trixie
 # What the build, the plug-in's tests and the core (LAPACK, HDF5) need in there.
 PACKAGES="gimp libgimp-3.0-dev meson ninja-build gcc libc6-dev pkg-config
  libglib2.0-dev libjson-glib-dev libfftw3-dev libgegl-dev libbabl-dev
- liblapacke-dev libhdf5-dev xvfb xauth xdotool python3 python3-numpy
+ liblapacke-dev libopenblas-dev libhdf5-dev xvfb xauth xdotool python3 python3-numpy
  python3-tifffile python3-gi gir1.2-gimp-3.0"
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 
