@@ -28,7 +28,7 @@ ALLOWED = {
     "parsers": {"util"},
     "formats": {"bank", "options", "conv", "util", "parsers", "decl", "graph"},
     "pipeline": {"bank", "conv", "options", "util", "decl", "graph", "net"},
-    "net": {"graph", "decl", "conv", "options", "util", "formats"},
+    "net": {"graph", "decl", "conv", "options", "util", "formats", "parsers"},
 }
 ALLOWED["options"].add("decl")
 # The command line's image library (fm_cli_image_dep: libpng, libjpeg,
@@ -90,7 +90,8 @@ for path in sources(CORE):
 for top in FRONT_ENDS:
     for path in sources(os.path.join(ROOT, top)):
         text = open(path, encoding="utf-8").read()
-        local = {os.path.basename(p) for p in sources(os.path.dirname(path))}
+        # a front end's own headers, in any of its folders
+        local = {os.path.basename(p) for p in sources(os.path.join(ROOT, top))}
         for kind, name in INCLUDE.findall(text):
             if kind == '"' and name in private and name not in local \
                     and name not in SHARED_WITH_FRONT_ENDS:

@@ -97,6 +97,24 @@ def main():
         passed += 1
         print("ok   per-user install into a profile GIMP made")
 
+    # The README's shorter per-user install, as written, into a fresh profile.
+    readme_install = [b for b in re.findall(r"```sh\n(.*?)```",
+                                            open(os.path.join(src, "README.md"), encoding="utf-8").read(), re.S)
+                      if "GIMP3_DIRECTORY" in b]
+    if len(readme_install) != 1:
+        failures.append("README.md has %d GIMP 3 install blocks, expected 1" % len(readme_install))
+    else:
+        env2 = dict(env)
+        env2["GIMP3_DIRECTORY"] = os.path.join(root, "profile-readme")
+        rc, log = run("set -e\n" + readme_install[0].replace("build/", build + "/"), src, env2)
+        got = os.path.join(env2["GIMP3_DIRECTORY"], "plug-ins", "featuremaps")
+        if rc != 0 or not os.access(os.path.join(got, "featuremaps"), os.X_OK) \
+                or not os.path.isfile(os.path.join(got, "presets", "sobel.json")):
+            failures.append("README.md's GIMP 3 install failed (%d): %s" % (rc, log))
+        else:
+            passed += 1
+            print("ok   README.md's GIMP 3 install, as written")
+
     # A folder laid out like the source tree, as the doc's commands expect.
     work = os.path.join(root, "work")
     os.makedirs(os.path.join(work, "photos"))
@@ -114,6 +132,14 @@ def main():
     blocks = doc_blocks(doc, "Batches on GIMP 3")
     if len(blocks) != 2:
         failures.append("expected 2 batch commands in docs/plugin.md, found %d" % len(blocks))
+    # The README shows the same two commands: what runs here is its text too.
+    readme = open(os.path.join(src, "README.md"), encoding="utf-8").read()
+    readme_blocks = [b for b in re.findall(r"```sh\n(.*?)```", readme, re.S) if GIMP in b]
+    if readme_blocks != blocks:
+        failures.append("README.md's GIMP 3 batch commands differ from docs/plugin.md's: %r" % readme_blocks)
+    else:
+        passed += 1
+        print("ok   README.md's GIMP 3 batch commands are the ones run here")
     for name, block in zip(("script-fu", "python"), blocks):
         maps = os.path.join(work, "maps")
         shutil.rmtree(maps, ignore_errors=True)

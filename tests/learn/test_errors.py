@@ -59,7 +59,7 @@ def main():
         ("NaN in a .npy", ["learn", "--before", nan_npy, "--after", a, "--size", "3x3", "-o", bank],
          "finite"),
         ("NaN in a float TIFF", ["learn", "--before", b, "--after", nan_tif, "--size", "3x3", "-o", bank],
-         "is NaN"),
+         "must be finite"),
         ("kernel larger than the image", ["learn", "--before", small, "--after", small, "--size", "9x9", "-o", bank],
          "larger than the"),
         ("too few windows", ["learn", "--before", tiny, "--after", tiny, "--size", "5x5", "--mode", "full", "-o", bank],
