@@ -23,11 +23,12 @@ fi
 ROOT="${FM_GIMP3_ROOT:-}"
 ROOT="${ROOT:-/var/cache/featuremaps/gimp3-root}"
 SUITE=trixie
-# What the build, the plug-in's tests and the core (LAPACK, HDF5) need in there.
+# What the build, the plug-in's tests and the core (LAPACK, BLAS, HDF5, the
+# command line's image libraries) need in there.
 PACKAGES="gimp libgimp-3.0-dev meson ninja-build gcc libc6-dev pkg-config
  libglib2.0-dev libjson-glib-dev libfftw3-dev libgegl-dev libbabl-dev
- liblapacke-dev libopenblas-dev libhdf5-dev xvfb xauth xdotool python3 python3-numpy
- python3-tifffile python3-gi gir1.2-gimp-3.0"
+ liblapacke-dev libopenblas-dev libhdf5-dev libpng-dev libjpeg-dev libtiff-dev
+ xvfb xauth xdotool python3 python3-numpy python3-tifffile python3-gi gir1.2-gimp-3.0"
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 
 die () { echo "gimp3-root: $*" >&2; exit 1; }

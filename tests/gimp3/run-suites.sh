@@ -5,7 +5,8 @@
 # widget test, the dialog inside gimp-3.0 under Xvfb).
 set -eu
 cd "$(dirname "$0")/../.."
-[ -f build-gimp3/build.ninja ] || meson setup build-gimp3 >/dev/null
+[ -f build-gimp3/build.ninja ] || meson setup build-gimp3 > build-gimp3.setup.log 2>&1 ||
+  { tail -n 30 build-gimp3.setup.log >&2; exit 1; }
 # Only what these suites run: the core's own tests ran in build/ already.
 meson compile -C build-gimp3 plugin/gimp3/featuremaps core/cli/featuremaps \
   tests/dialog/test-dialog-gtk3
