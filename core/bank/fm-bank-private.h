@@ -17,8 +17,10 @@ G_BEGIN_DECLS
 /* 64 MB of float weights: far above any single conv layer (VGG's largest is
  * 2.4 M weights) yet small enough to allocate without a second thought. */
 #define FM_BANK_MAX_WEIGHTS  ((gsize) 1 << 24)
-/* Text files larger than this are not hand-written banks. */
-#define FM_BANK_MAX_FILE_SIZE ((gsize) 256 << 20)
+/* Text files larger than this are not hand-written banks: 64 MB holds
+ * the most numbers a JSON document may (FM_JSON_MAX_VALUES) at 30 bytes
+ * each.  Bigger weights come as .npy / .npz (docs/robustness.md). */
+#define FM_BANK_MAX_FILE_SIZE ((gsize) 64 << 20)
 
 /* Checks kh, kw, channels, n_filters against the limits (and their product
  * against FM_BANK_MAX_WEIGHTS).  where prefixes the message ("" or "x.npy: "). */

@@ -305,6 +305,8 @@ fm_cli_apply (int argc, char **argv, GError **error)
   if (!fm_cli_kernel_check_input_options (args.input_values, error))
     goto done;
 
+  /* every file this run reads is noted (fm-file.h): no output may be one */
+  fm_file_log_begin ();
   if (one_input (&args))
     {
       /* The output's path is checked before the kernel is read, as always. */
@@ -324,6 +326,7 @@ fm_cli_apply (int argc, char **argv, GError **error)
     }
 
 done:
+  fm_file_log_end ();
   fm_cli_kernel_clear (&kernel);
   args_clear (&args);
   return ok;

@@ -69,11 +69,15 @@ fm_cli_info (int argc, char **argv, GError **error)
   if (!bank)
     return FALSE;
 
-  printf ("name:     %s\n", bank->name ? bank->name : "(unnamed)");
-  if (bank->description && *bank->description)
-    printf ("about:    %s\n", bank->description);
-  if (bank->origin)
-    printf ("from:     %s\n", bank->origin);
+  /* names and texts come from the file: escaped (fm_text_escape) */
+  g_autofree char *name = fm_text_escape (bank->name ? bank->name : "(unnamed)", -1, 200);
+  g_autofree char *about = fm_text_escape (bank->description, -1, 2000);
+  g_autofree char *origin = bank->origin ? fm_file_display (bank->origin) : NULL;
+  printf ("name:     %s\n", name);
+  if (*about)
+    printf ("about:    %s\n", about);
+  if (origin)
+    printf ("from:     %s\n", origin);
   printf ("shape:    %d filter%s of %d × %d × %d (rows × columns × channels)\n",
           bank->n_filters, bank->n_filters == 1 ? "" : "s", bank->kh, bank->kw,
           bank->channels);
@@ -84,9 +88,12 @@ fm_cli_info (int argc, char **argv, GError **error)
 
   printf ("filters:\n");
   int width = 4;
+  g_auto (GStrv) names = g_new0 (char *, bank->n_filters + 1);
   for (int k = 0; k < bank->n_filters; k++)
-    if (bank->filters[k].name)
-      width = MAX (width, (int) g_utf8_strlen (bank->filters[k].name, -1));
+    {
+      names[k] = fm_text_escape (bank->filters[k].name, -1, 80);
+      width = MAX (width, (int) g_utf8_strlen (names[k], -1));
+    }
   gsize n = (gsize) bank->kh * bank->kw * bank->channels;
   for (int k = 0; k < bank->n_filters; k++)
     {
@@ -94,7 +101,7 @@ fm_cli_info (int argc, char **argv, GError **error)
       double sum = 0;
       for (gsize i = 0; i < n; i++)
         sum += f->weights[i];
-      const char *name = f->name ? f->name : "";
+      const char *name = names[k];
       /* printf pads bytes, not characters: pad UTF-8 names by hand. */
       int pad = width - (int) g_utf8_strlen (name, -1);
       printf ("  %3d  %s%*s  sum %-10g bias %-10g divisor %-8g offset %g\n",

@@ -4,6 +4,10 @@
 #include "fm-cli-output.h"
 #include "fm-cli-image.h"
 #include "fm-cli-mapfile.h"
+#include "fm-cli-signals.h"
+
+#include <limits.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +30,7 @@ struct _FmCliOutput {
   gboolean npy;
   gboolean exists;      /* the folder is already there */
   char *temp;           /* temporary file or folder; NULL once committed */
+  int temp_slot;        /* its fm_cli_temp_add slot: removed on a signal */
   int n_layers, layer_channels;
   gboolean per_channel; /* .npy gets the colour axis even for 1 channel */
   gboolean raw;         /* TIFF float when raw, PNG 16-bit otherwise */
@@ -72,20 +77,54 @@ fm_cli_output_new (const char *given, GError **error)
         return NULL;
       }
 
-  gboolean exists = g_file_test (path, G_FILE_TEST_EXISTS);
-  gboolean is_dir = g_file_test (path, G_FILE_TEST_IS_DIR);
-  if (exists && npy == is_dir)
+  /* what the path is, and what its folder is, in the words of the real cause */
+  struct stat st;
+  int e = 0;
+  FmFileKind kind = fm_file_kind (path, &st, &e);
+  g_autofree char *shown = fm_file_display (path);
+  /* ENOTDIR: a part of the path is a file; the folder check below says which */
+  if (kind == FM_FILE_UNREACHABLE && e == ENOTDIR)
+    kind = FM_FILE_MISSING;
+  if (kind == FM_FILE_NAME_TOO_LONG || kind == FM_FILE_LOOP || kind == FM_FILE_UNREACHABLE)
+    {
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: %s", shown,
+                   kind == FM_FILE_NAME_TOO_LONG ? "the name is too long for the file system"
+                   : kind == FM_FILE_LOOP ? "too many levels of symbolic links (a symlink loop?)"
+                   : g_strerror (e));
+      return NULL;
+    }
+  gboolean exists = kind != FM_FILE_MISSING;
+  gboolean is_dir = kind == FM_FILE_DIRECTORY;
+  if (exists && (npy ? kind != FM_FILE_REGULAR : !is_dir))
     {
       g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
-                   npy ? "%s: is a folder; a .npy output must be a file"
-                       : "%s: exists and is not a folder", path);
+                   npy ? (is_dir ? "%s: is a folder; a .npy output must be a file"
+                                 : "%s: exists and is not a regular file (a FIFO or a device?)")
+                       : "%s: exists and is not a folder", shown);
+      return NULL;
+    }
+  g_autofree char *base = g_path_get_basename (path);
+  if (!exists && strlen (base) + 8 > NAME_MAX)
+    {
+      /* the temporary name is ".<name>.XXXXXX" */
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
+                   "%s: the name is too long for the file system (%" G_GSIZE_FORMAT
+                   " bytes; at most %d a name with room for the temporary name)", shown,
+                   strlen (base), NAME_MAX - 8);
       return NULL;
     }
   g_autofree char *parent = g_path_get_dirname (path);
-  if (!g_file_test (parent, G_FILE_TEST_IS_DIR))
+  FmFileKind pkind = fm_file_kind (parent, NULL, &e);
+  if (pkind != FM_FILE_DIRECTORY)
     {
-      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
-                   "%s: the folder %s does not exist", path, parent);
+      g_autofree char *pshown = fm_file_display (parent);
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: the folder %s %s", shown, pshown,
+                   pkind == FM_FILE_MISSING ? "does not exist"
+                   : pkind == FM_FILE_NAME_TOO_LONG ? "has a name too long for the file system"
+                   : pkind == FM_FILE_LOOP ? "is a symlink loop"
+                   : pkind == FM_FILE_UNREACHABLE && e == ENOTDIR
+                       ? "cannot be reached: a part of its path is a file, not a folder"
+                   : pkind == FM_FILE_UNREACHABLE ? g_strerror (e) : "is not a folder");
       return NULL;
     }
 
@@ -93,6 +132,7 @@ fm_cli_output_new (const char *given, GError **error)
   out->path = g_steal_pointer (&path);
   out->npy = npy;
   out->exists = exists;
+  out->temp_slot = -1;
   return out;
 }
 
@@ -102,15 +142,24 @@ fm_cli_output_is_npy (const FmCliOutput *out)
   return out->npy;
 }
 
+#define STEM_MAX 200
+
 /* The name must not reach outside the folder nor hide the file. */
 static char *
 file_stem (const char *filter, int k)
 {
   if (!filter || !*filter)
     return g_strdup_printf ("filter-%d", k + 1);
-  char *stem = g_strdup (filter);
+  /* a name the file system takes: at most STEM_MAX bytes (cut at a
+   * character), room left for "-NN" and the suffix */
+  char *stem = g_utf8_make_valid (filter, -1);
+  if (strlen (stem) > STEM_MAX)
+    {
+      char *cut = g_utf8_find_prev_char (stem, stem + STEM_MAX + 1);
+      *cut = '\0';
+    }
   for (char *p = stem; *p; p++)
-    if (*p == '/' || *p == '\\' || *p == ':' || (guchar) *p < 0x20)
+    if (*p == '/' || *p == '\\' || *p == ':' || (guchar) *p < 0x20 || *p == 0x7f)
       *p = '-';
   if (stem[0] == '.')
     stem[0] = '_';
@@ -132,6 +181,7 @@ make_temp (FmCliOutput *out, GError **error)
         {
           close (fd);
           out->temp = g_steal_pointer (&tmpl);
+          out->temp_slot = fm_cli_temp_add (out->temp, FALSE);
           return TRUE;
         }
     }
@@ -140,12 +190,32 @@ make_temp (FmCliOutput *out, GError **error)
       if (g_mkdtemp_full (tmpl, 0777))
         {
           out->temp = g_steal_pointer (&tmpl);
+          out->temp_slot = fm_cli_temp_add (out->temp, TRUE);
           return TRUE;
         }
       e = errno;
     }
+  g_autofree char *shown = fm_file_display (out->path);
+  g_autofree char *dshown = fm_file_display (dir);
   g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
-               "%s: cannot write in %s: %s", out->path, dir, g_strerror (e));
+               "%s: cannot write in %s: %s", shown, dshown, g_strerror (e));
+  return FALSE;
+}
+
+/* An output may not be any file this run read (fm-file's read log: the
+ * same device and inode, whatever name, symlink or hard link leads to
+ * it): writing it would lose the input. */
+static gboolean
+check_not_input (const char *path, GError **error)
+{
+  g_autofree char *input = fm_file_log_find (path);
+  if (!input)
+    return TRUE;
+  g_autofree char *shown = fm_file_display (path);
+  g_autofree char *ishown = fm_file_display (input);
+  g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
+               "%s: is the input %s (the same file): writing the maps there would destroy it; "
+               "choose another OUTPUT", shown, ishown);
   return FALSE;
 }
 
@@ -220,6 +290,13 @@ open_maps (FmCliOutput *out, Part *part, const FmBank *bank, GError **error)
       part->files[k] = file;
     }
   g_hash_table_destroy (seen);
+  for (int k = 0; k < part->n_layers; k++)
+    {
+      g_autofree char *name = map_file_name (out, part, k);
+      g_autofree char *final = g_build_filename (out->path, name, NULL);
+      if (!check_not_input (final, error))
+        return FALSE;
+    }
 
   /* Raw values go to TIFF unchanged; a mapped 0..1 value is a display
    * value, written as it is (no transfer curve on the way; checked by
@@ -296,6 +373,14 @@ fm_cli_output_begin (FmCliOutput *out, const FmBank *bank, const FmJob *job,
         }
     }
   g_hash_table_destroy (stems);
+  if (ok && out->npy)
+    ok = check_not_input (out->path, error);
+  for (int o = 0; ok && out->part_npy && o < out->n_parts; o++)
+    {
+      g_autofree char *name = g_strconcat (out->parts[o].stem, ".npy", NULL);
+      g_autofree char *final = g_build_filename (out->path, name, NULL);
+      ok = check_not_input (final, error);
+    }
   if (!ok || !make_temp (out, error))
     return FALSE;
   for (int o = 0; o < out->n_parts; o++)
@@ -332,9 +417,19 @@ move (const char *from, const char *to, const char *what, GError **error)
   if (g_rename (from, to) == 0)
     return TRUE;
   int e = errno;
+  g_autofree char *shown = fm_file_display (what);
   g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: cannot rename: %s",
-               what, g_strerror (e));
+               shown, g_strerror (e));
   return FALSE;
+}
+
+/* The temporary has become the output. */
+static void
+committed (FmCliOutput *out)
+{
+  fm_cli_temp_forget (out->temp_slot);
+  out->temp_slot = -1;
+  g_clear_pointer (&out->temp, g_free);
 }
 
 static gboolean
@@ -345,7 +440,8 @@ write_npy (FmCliOutput *out, const Part *part, const char *file, GError **error)
   GError *local = NULL;
   if (fm_npy_write_file (file, part->data, ndim, shape, &local))
     return TRUE;
-  g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: %s", out->path, local->message);
+  g_autofree char *shown = fm_file_display (out->path);
+  g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: %s", shown, local->message);
   g_error_free (local);
   return FALSE;
 }
@@ -377,6 +473,44 @@ folder_entries (const FmCliOutput *out, gboolean dirs)
   return list;
 }
 
+/* Puts the finished files of a folder output in place. */
+static gboolean
+commit_folder (FmCliOutput *out, GError **error)
+{
+  if (!out->exists)
+    return move (out->temp, out->path, out->path, error);
+
+  /* The folder is there already: replace our files inside it. */
+  g_autoptr (GPtrArray) dirs = folder_entries (out, TRUE);
+  for (guint i = 0; i < dirs->len; i++)
+    {
+      g_autofree char *to = g_build_filename (out->path, dirs->pdata[i], NULL);
+      if (!g_file_test (to, G_FILE_TEST_IS_DIR) && g_mkdir (to, 0777) != 0)
+        {
+          int e = errno;
+          g_autofree char *shown = fm_file_display (to);
+          g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: cannot make: %s",
+                       shown, g_strerror (e));
+          return FALSE;
+        }
+    }
+  g_autoptr (GPtrArray) files = folder_entries (out, FALSE);
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *from = g_build_filename (out->temp, files->pdata[i], NULL);
+      g_autofree char *to = g_build_filename (out->path, files->pdata[i], NULL);
+      if (!move (from, to, to, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < dirs->len; i++)
+    {
+      g_autofree char *sub = g_build_filename (out->temp, dirs->pdata[i], NULL);
+      g_rmdir (sub);
+    }
+  g_rmdir (out->temp);
+  return TRUE;
+}
+
 gboolean
 fm_cli_output_commit (FmCliOutput *out, GError **error)
 {
@@ -384,11 +518,15 @@ fm_cli_output_commit (FmCliOutput *out, GError **error)
 
   if (out->npy)
     {
-      if (!write_npy (out, &out->parts[0], out->temp, error)
-          || !move (out->temp, out->path, out->path, error))
+      if (!write_npy (out, &out->parts[0], out->temp, error))
         return FALSE;
-      g_clear_pointer (&out->temp, g_free);
-      return TRUE;
+      /* a signal during the rename waits for it: complete or absent */
+      fm_cli_commit_begin ();
+      gboolean ok = move (out->temp, out->path, out->path, error);
+      if (ok)
+        committed (out);
+      fm_cli_commit_end ();
+      return ok;
     }
 
   for (int o = 0; o < out->n_parts; o++)
@@ -412,43 +550,13 @@ fm_cli_output_commit (FmCliOutput *out, GError **error)
         }
     }
 
-  if (!out->exists)
-    {
-      if (!move (out->temp, out->path, out->path, error))
-        return FALSE;
-      g_clear_pointer (&out->temp, g_free);
-      return TRUE;
-    }
-
-  /* The folder is there already: replace our files inside it. */
-  g_autoptr (GPtrArray) dirs = folder_entries (out, TRUE);
-  for (guint i = 0; i < dirs->len; i++)
-    {
-      g_autofree char *to = g_build_filename (out->path, dirs->pdata[i], NULL);
-      if (!g_file_test (to, G_FILE_TEST_IS_DIR) && g_mkdir (to, 0777) != 0)
-        {
-          int e = errno;
-          g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: cannot make: %s",
-                       to, g_strerror (e));
-          return FALSE;
-        }
-    }
-  g_autoptr (GPtrArray) files = folder_entries (out, FALSE);
-  for (guint i = 0; i < files->len; i++)
-    {
-      g_autofree char *from = g_build_filename (out->temp, files->pdata[i], NULL);
-      g_autofree char *to = g_build_filename (out->path, files->pdata[i], NULL);
-      if (!move (from, to, to, error))
-        return FALSE;
-    }
-  for (guint i = 0; i < dirs->len; i++)
-    {
-      g_autofree char *sub = g_build_filename (out->temp, dirs->pdata[i], NULL);
-      g_rmdir (sub);
-    }
-  g_rmdir (out->temp);
-  g_clear_pointer (&out->temp, g_free);
-  return TRUE;
+  /* a signal from here on waits until every file is in place */
+  fm_cli_commit_begin ();
+  gboolean ok = commit_folder (out, error);
+  if (ok)
+    committed (out);
+  fm_cli_commit_end ();
+  return ok;
 }
 
 /* Removes an uncommitted temporary (file, or folder with what we put in). */
@@ -460,6 +568,8 @@ remove_temp (FmCliOutput *out)
   if (out->npy)
     {
       g_unlink (out->temp);
+      fm_cli_temp_forget (out->temp_slot);
+      out->temp_slot = -1;
       return;
     }
   g_autoptr (GPtrArray) files = folder_entries (out, FALSE);
@@ -475,6 +585,9 @@ remove_temp (FmCliOutput *out)
       g_rmdir (sub);
     }
   g_rmdir (out->temp);
+  /* forgotten last: a signal meanwhile removes what is left */
+  fm_cli_temp_forget (out->temp_slot);
+  out->temp_slot = -1;
 }
 
 void

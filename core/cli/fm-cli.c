@@ -1,5 +1,6 @@
 /* fm-cli: main — picks the subcommand, prints the one error line. */
 #include "fm-cli.h"
+#include "fm-cli-signals.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -32,13 +33,14 @@ print_help (void)
   fputs (help, stdout);
 }
 
-/* One line, whatever the message holds.  Many inputs with some failed: the
- * message is the run's summary, the status 1. */
+/* One line of reasonable length, whatever the message holds: the
+ * readers escape the user's bytes they quote; this is the net under them
+ * (control characters, bytes that are not UTF-8, a 5000-byte path).  Many
+ * inputs with some failed: the message is the run's summary, the status 1. */
 static int
 fail (GError *error)
 {
-  g_autofree char *line = g_strdup (error->message);
-  g_strdelimit (line, "\r\n", ' ');
+  g_autofree char *line = fm_text_one_line (error->message);
   fprintf (stderr, "featuremaps: %s\n", line);
   int status = g_error_matches (error, FM_CLI_ERROR, FM_CLI_ERROR_PARTIAL)
                ? FM_CLI_EXIT_SOME_FAILED : FM_CLI_EXIT_FAIL;
@@ -50,6 +52,8 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* interrupted runs leave no temporary output (fm-cli-signals.h) */
+  fm_cli_signals_install ();
   GError *error = NULL;
 
   if (argc < 2)

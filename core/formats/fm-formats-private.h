@@ -18,6 +18,10 @@ G_BEGIN_DECLS
 gboolean fm_formats_read_text (const char *path, const char *what, char **data,
                                gsize *length, GError **error);
 
+/* Sets error (FM_BANK_ERROR, the code that fits) from a file error
+ * (FM_FILE_ERROR or G_FILE_ERROR), keeping its message; frees local. */
+void fm_formats_file_error (GError **error, GError *local);
+
 /* "a, b, c or d" of every format's label (messages that list them all). */
 char *fm_formats_labels (void);
 

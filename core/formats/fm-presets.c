@@ -136,10 +136,11 @@ char *
 fm_presets_find (const char *name, const char *user_dir, GError **error)
 {
   g_return_val_if_fail (name, NULL);
+  g_autofree char *label = fm_text_escape (name, -1, 80);
   if (!*name || strchr (name, '/') || strchr (name, G_DIR_SEPARATOR) || name[0] == '.')
     {
       g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_NOT_FOUND,
-                   "'%s' is not a preset name, and no such kernel file exists", name);
+                   "'%s' is not a preset name, and no such kernel file exists", label);
       return NULL;
     }
   g_autoptr (GArray) folders = folders_new (user_dir);
@@ -170,11 +171,11 @@ fm_presets_find (const char *name, const char *user_dir, GError **error)
   g_autofree char *close = suggestions (name, folders);
   if (close)
     g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_NOT_FOUND,
-                 "no preset '%s' (did you mean %s?); searched %s", name, close, searched->str);
+                 "no preset '%s' (did you mean %s?); searched %s", label, close, searched->str);
   else
     g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_NOT_FOUND,
                  "no preset, kernel file or inline matrix '%s'; presets searched in %s "
-                 "(`featuremaps presets` lists them)", name, searched->str);
+                 "(`featuremaps presets` lists them)", label, searched->str);
   g_string_free (searched, TRUE);
   return NULL;
 }

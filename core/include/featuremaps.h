@@ -9,3 +9,5 @@
 #include "fm-formats.h"
 #include "fm-npy.h"
 #include "fm-job.h"
+#include "fm-file.h"
+#include "fm-text.h"

@@ -19,7 +19,28 @@ typedef struct {
 char *
 fm_net_escape (const char *name)
 {
-  return fm_text_escape (name);
+  /* names are quoted in '…': a quote or backslash inside is escaped first,
+   * then fm_text_escape makes the rest printable and bounds the length */
+  if (!name)
+    return g_strdup ("(null)");
+  GString *quoted = g_string_new (NULL);
+  for (const char *p = name; *p; p++)
+    {
+      if (*p == '"' || *p == '\'' || *p == '\\')
+        g_string_append_c (quoted, '\\');
+      g_string_append_c (quoted, *p);
+    }
+  /* at most 200 characters, the cut at the end ("…"): a layer name's
+   * head is what tells it apart */
+  gsize keep = MIN (quoted->len, 4 * 200);
+  char *shown = fm_text_escape (quoted->str, (gssize) keep, 0);
+  g_string_free (quoted, TRUE);
+  if (g_utf8_strlen (shown, -1) <= 200)
+    return shown;
+  *g_utf8_offset_to_pointer (shown, 200) = '\0';
+  char *cut = g_strconcat (shown, "…", NULL);
+  g_free (shown);
+  return cut;
 }
 
 /* --- tensors --------------------------------------------------------------- */

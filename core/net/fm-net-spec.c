@@ -27,7 +27,7 @@ is_stack_json (const char *path)
   gsize length = 0;
   if (!fm_file_read_capped (path, PEEK_MAX, "stack description", &data, &length, NULL))
     return FALSE;
-  const FmJsonCtx cx = { "", FM_NET_ERROR, 0, 0 };
+  const FmJsonCtx cx = { .where = "", .domain = FM_NET_ERROR };
   g_autoptr (JsonParser) parser = fm_json_parse (&cx, data, length, "stack description", NULL);
   if (!parser)
     return FALSE;

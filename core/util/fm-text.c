@@ -84,62 +84,115 @@ fm_text_append_double (GString *out, double value)
   g_string_append (out, buf);
 }
 
-#define ESCAPE_MAX_CHARS 200
+/* Characters that print as nothing or reorder what follows: a file name
+ * holding U+202E (right-to-left override) must not disguise a message. */
+static gboolean
+is_invisible (gunichar u)
+{
+  if (!g_unichar_isprint (u) && !g_unichar_isspace (u))
+    return TRUE;
+  switch (g_unichar_type (u))
+    {
+    case G_UNICODE_FORMAT:           /* bidi controls, zero-width joiners, BOM */
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+      return TRUE;
+    default:
+      return u == 0x85 || (u >= 0x80 && u < 0xa0);
+    }
+}
+
+/* One character of text at p (n bytes left) appended escaped; returns
+ * the bytes consumed. */
+static gsize
+escape_one (GString *out, const char *p, gsize n, gboolean message)
+{
+  guchar c = (guchar) *p;
+  if (c < 0x80)
+    {
+      if (c >= 0x20 && c != 0x7f)
+        g_string_append_c (out, (char) c);
+      else if (message && (c == '\n' || c == '\r' || c == '\t'))
+        g_string_append_c (out, ' ');
+      else if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\r')
+        g_string_append (out, "\\r");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else
+        g_string_append_printf (out, "\\x%02x", c);
+      return 1;
+    }
+  gunichar u = g_utf8_get_char_validated (p, (gssize) MIN (n, 6));
+  if (u == (gunichar) -1 || u == (gunichar) -2)
+    {
+      g_string_append_printf (out, "\\x%02x", c);
+      return 1;
+    }
+  gsize len = (gsize) (g_utf8_next_char (p) - p);
+  if (is_invisible (u))
+    g_string_append_printf (out, "\\u{%04x}", u);
+  else
+    g_string_append_len (out, p, (gssize) len);
+  return len;
+}
+
+static char *
+escape (const char *text, gssize len, gsize max_chars, gboolean message)
+{
+  if (!text)
+    return g_strdup ("");
+  gsize n = len < 0 ? strlen (text) : (gsize) len;
+  /* characters counted on the escaped output; when too many, keep the
+   * head and the tail (a path's file name is at its end) */
+  GString *out = g_string_sized_new (MIN (n, 4096) + 8);
+  GArray *starts = g_array_new (FALSE, FALSE, sizeof (gsize)); /* out offset per character */
+  for (gsize i = 0; i < n;)
+    {
+      gsize at = out->len;
+      g_array_append_val (starts, at);
+      i += escape_one (out, text + i, n - i, message);
+      /* a huge text: no need to escape far beyond what will be kept */
+      if (max_chars && starts->len > 4 * max_chars + 64 && n - i > 4 * max_chars)
+        {
+          gsize tail_from = n - 2 * max_chars;
+          while (tail_from < n && ((guchar) text[tail_from] & 0xc0) == 0x80)
+            tail_from++;
+          at = out->len;
+          g_array_append_val (starts, at);
+          g_string_append (out, "\x01"); /* a marker: nothing in out is a raw 0x01 */
+          i = tail_from;
+        }
+    }
+  gsize chars = starts->len;
+  if (max_chars && chars > max_chars)
+    {
+      gsize head = max_chars * 2 / 3, tail = max_chars - head - 3;
+      gsize head_end = g_array_index (starts, gsize, head);
+      gsize tail_start = g_array_index (starts, gsize, chars - tail);
+      GString *cut = g_string_new_len (out->str, (gssize) head_end);
+      g_string_append (cut, " … ");
+      g_string_append (cut, out->str + tail_start);
+      g_string_free (out, TRUE);
+      out = cut;
+    }
+  /* the skip marker, when it survived the cut (the text was not long
+   * enough to drop it) */
+  for (char *m = strchr (out->str, '\x01'); m; m = strchr (out->str, '\x01'))
+    g_string_erase (out, m - out->str, 1);
+  g_array_free (starts, TRUE);
+  return g_string_free (out, FALSE);
+}
 
 char *
-fm_text_escape (const char *name)
+fm_text_escape (const char *text, gssize len, gsize max_chars)
 {
-  if (!name)
-    return g_strdup ("(null)");
-  GString *out = g_string_new (NULL);
-  const char *p = name;
-  int chars = 0;
-  while (*p)
-    {
-      if (chars >= ESCAPE_MAX_CHARS)
-        {
-          g_string_append (out, "…");
-          break;
-        }
-      guchar c = (guchar) *p;
-      if (c < 0x80)
-        {
-          switch (c)
-            {
-            case '\n': g_string_append (out, "\\n"); break;
-            case '\r': g_string_append (out, "\\r"); break;
-            case '\t': g_string_append (out, "\\t"); break;
-            case '"': g_string_append (out, "\\\""); break;
-            case '\'': g_string_append (out, "\\'"); break;
-            case '\\': g_string_append (out, "\\\\"); break;
-            default:
-              if (c < 0x20 || c == 0x7f)
-                g_string_append_printf (out, "\\x%02x", c);
-              else
-                g_string_append_c (out, (char) c);
-            }
-          p++;
-        }
-      else
-        {
-          /* a whole valid, printable UTF-8 character as it is; anything else
-           * byte by byte as \xNN */
-          const char *end = NULL;
-          gsize avail = strnlen (p, 4);
-          gunichar u = g_utf8_get_char_validated (p, (gssize) avail);
-          if (u != (gunichar) -1 && u != (gunichar) -2 && g_unichar_isprint (u))
-            {
-              end = g_utf8_next_char (p);
-              g_string_append_len (out, p, end - p);
-              p = end;
-            }
-          else
-            {
-              g_string_append_printf (out, "\\x%02x", c);
-              p++;
-            }
-        }
-      chars++;
-    }
-  return g_string_free (out, FALSE);
+  return escape (text, len, max_chars, FALSE);
+}
+
+char *
+fm_text_one_line (const char *message)
+{
+  return escape (message, -1, FM_TEXT_MAX_LINE, TRUE);
 }

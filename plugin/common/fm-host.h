@@ -57,6 +57,9 @@ gboolean fm_host_drawable_has_alpha (FmItemId drawable);
 /* The selection's bounding box on the drawable; FALSE when it misses it. */
 gboolean fm_host_drawable_mask_intersect (FmItemId drawable, int *x, int *y,
                                           int *width, int *height);
+/* The image's selection channel (image-sized), or 0 when nothing is
+ * selected. */
+FmItemId fm_host_image_selection (FmItemId image);
 const Babl *fm_host_drawable_format (FmItemId drawable);
 GeglBuffer *fm_host_drawable_buffer (FmItemId drawable);   /* unref it */
 

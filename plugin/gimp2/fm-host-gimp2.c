@@ -74,6 +74,12 @@ fm_host_drawable_mask_intersect (FmItemId drawable, int *x, int *y, int *width, 
   return gimp_drawable_mask_intersect (drawable, x, y, width, height);
 }
 
+FmItemId
+fm_host_image_selection (FmItemId image)
+{
+  return gimp_selection_is_empty (image) ? 0 : gimp_image_get_selection (image);
+}
+
 const Babl *fm_host_drawable_format (FmItemId drawable) { return gimp_drawable_get_format (drawable); }
 GeglBuffer *fm_host_drawable_buffer (FmItemId drawable) { return gimp_drawable_get_buffer (drawable); }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "fm-apply.h"
 #include "fm-file-check.h"
+#include "fm-learn-proc.h"
 #include "fm-gegl.h"
 #include "fm-bank.h"
 #include "fm-dialog.h"
@@ -38,6 +39,7 @@ query (void)
   gimp_plugin_menu_register (FM_PLUGIN_PROC, "<Image>/" FM_PLUGIN_MENU);
   fm_pdb_params_free (args);
   fm_file_check_query ();
+  fm_learn_proc_query ();
 }
 
 /* Values for this run: FALSE with status set when there is nothing to run. */
@@ -90,6 +92,11 @@ run (const gchar *name, gint n_params, const GimpParam *params,
   if (!strcmp (name, FM_FILE_CHECK_PROC))
     {
       fm_file_check_run (n_params, params, n_return, return_vals);
+      return;
+    }
+  if (!strcmp (name, FM_LEARN_PROC))
+    {
+      fm_learn_proc_run (n_params, params, n_return, return_vals);
       return;
     }
   g_clear_pointer (&layer_ids, g_free);

@@ -99,6 +99,14 @@ fm_host_drawable_mask_intersect (FmItemId drawable, int *x, int *y, int *width, 
   return gimp_drawable_mask_intersect (drawable_of (drawable), x, y, width, height);
 }
 
+FmItemId
+fm_host_image_selection (FmItemId image)
+{
+  GimpImage *img = image_of (image);
+  return gimp_selection_is_empty (img) ? 0
+         : gimp_item_get_id (GIMP_ITEM (gimp_image_get_selection (img)));
+}
+
 const Babl *fm_host_drawable_format (FmItemId drawable) { return gimp_drawable_get_format (drawable_of (drawable)); }
 GeglBuffer *fm_host_drawable_buffer (FmItemId drawable) { return gimp_drawable_get_buffer (drawable_of (drawable)); }
 

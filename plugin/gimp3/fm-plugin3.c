@@ -9,6 +9,7 @@
 
 #include "fm-apply.h"
 #include "fm-dialog.h"
+#include "fm-learn-proc3.h"
 #include "fm-paths.h"
 #include "fm-plugin-errors.h"
 #include "fm-plugin-info.h"
@@ -27,7 +28,8 @@ static GList *
 query_procedures (GimpPlugIn *plug_in)
 {
   (void) plug_in;
-  return g_list_append (NULL, g_strdup (FM_PLUGIN_PROC));
+  return g_list_append (g_list_append (NULL, g_strdup (FM_PLUGIN_PROC)),
+                        g_strdup (FM_LEARN_PROC));
 }
 
 static GimpValueArray *
@@ -108,6 +110,8 @@ run (GimpProcedure *procedure, GimpRunMode mode, GimpImage *image,
 static GimpProcedure *
 create_procedure (GimpPlugIn *plug_in, const gchar *name)
 {
+  if (g_strcmp0 (name, FM_LEARN_PROC) == 0)
+    return fm_learn_proc3_new (plug_in);
   if (g_strcmp0 (name, FM_PLUGIN_PROC) != 0)
     return NULL;
 

@@ -107,6 +107,7 @@ test_load_dispatch (void)
   /* an existing file wins over the inline reading of its name, and is
    * recognised by content when it has no known extension */
   g_autofree char *odd = bank_write (dir, "1,2", "{ \"filters\": [ {\"weights\": [[7]]} ] }", -1);
+  g_assert_nonnull (odd);
   g_autofree char *cwd = g_get_current_dir ();
   g_chdir (dir);
   g_autoptr (FmBank) d = fm_bank_load ("1,2", dir, &error);

@@ -170,7 +170,8 @@ CASES = [
     # outputs
     (["apply", "-k", "sobel", "-i", "D/in.npy", "-o", "D/maps.png"], "maps.png: OUTPUT must be a .npy file or a folder"),
     (["apply", "-k", "sobel", "-i", "D/in.npy", "-o", "D/nodir/maps.npy"], "the folder D/nodir does not exist"),
-    (["apply", "-k", "sobel", "-i", "D/in.npy", "-o", "D/in.npy/x"], "does not exist"),
+    (["apply", "-k", "sobel", "-i", "D/in.npy", "-o", "D/in.npy/x"], "the folder D/in.npy is not a folder"),
+    (["apply", "-k", "sobel", "-i", "D/in.npy", "-o", "D/in.npy/x/y.npy"], "a part of its path is a file"),
     (["apply", "-k", "sobel", "-i", "D/in.npy", "-o", "D/afolder.npy"], "afolder.npy: is a folder"),
     (["apply", "-k", "sobel", "-i", "D/in.npy", "-o", "D/k.npz"], "k.npz: OUTPUT must be a .npy file or a folder"),
 ]

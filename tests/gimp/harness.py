@@ -21,6 +21,16 @@ requests for checks done here in numpy:
                              each map pixel an sx × sy block, at ox, oy
   REF label file channel tol channel 0 of DATA label equals channel `channel` of
                              the .npy `file` (below --src) within tol × its max |v|
+  BANK path kh kw tol w... bias
+                             the saved bank file holds one filter whose
+                             kh x kw weights (row by row) and bias are these
+                             within tol
+  CLOSE label1 label2 margin tol
+                             the colour channels of two DATA records agree
+                             within tol, margin pixels in from every edge
+  PSNR label1 label2 margin db tol
+                             the same region's PSNR, 10 log10 (1 / mean
+                             squared difference), is db within tol dB
   TIFFDATA label w h ox oy precision n_components path
                              GIMP 3: a layer's stored pixels, exported as a TIFF
                              (its gimp-drawable-get-pixel returns 8-bit colours)
@@ -449,6 +459,53 @@ def check_tiff(rest):
     return []
 
 
+def check_bank(rest):
+    """A bank plug-in-feature-maps-learn saved: its one filter's weights."""
+    import json
+    f = rest.split()
+    path, kh, kw, tol = f[0], int(f[1]), int(f[2]), float(f[3])
+    want = np.array([float(v) for v in f[4:4 + kh * kw]])
+    bias = float(f[4 + kh * kw])
+    if not os.path.isfile(path):
+        return ["BANK %s: no such file" % path]
+    doc = json.load(open(path))
+    filters = doc.get("filters", [])
+    if len(filters) != 1:
+        return ["%s: %d filters, expected 1" % (path, len(filters))]
+    got = np.asarray(filters[0]["weights"], np.float64).ravel()
+    errors = []
+    if got.shape != want.shape or np.max(np.abs(got - want)) > tol:
+        errors.append("%s: weights\n%s\nexpected\n%s" % (path, got, want))
+    if abs(filters[0].get("bias", 0.0) - bias) > tol:
+        errors.append("%s: bias %g, expected %g" % (path, filters[0].get("bias", 0.0), bias))
+    return errors
+
+
+def check_close(rest, data):
+    a, b, margin, tol = rest.split()
+    m, tol = int(margin), float(tol)
+    va, vb = data[a]["values"], data[b]["values"]
+    ca = 3 if data[a]["nc"] >= 3 else 1
+    cb = 3 if data[b]["nc"] >= 3 else 1
+    if ca != cb or va.shape[:2] != vb.shape[:2]:
+        return ["%s %s and %s %s do not match" % (a, va.shape, b, vb.shape)]
+    h, w = va.shape[:2]
+    diff = np.max(np.abs(va[m:h - m, m:w - m, :ca] - vb[m:h - m, m:w - m, :cb]))
+    return [] if diff <= tol else ["max |%s - %s| = %g > %g" % (a, b, diff, tol)]
+
+
+def check_psnr(rest, data):
+    a, b, margin, want, tol = rest.split()
+    m, want, tol = int(margin), float(want), float(tol)
+    va, vb = data[a]["values"], data[b]["values"]
+    c = 3 if min(data[a]["nc"], data[b]["nc"]) >= 3 else 1
+    h, w = va.shape[:2]
+    mse = np.mean((va[m:h - m, m:w - m, :c] - vb[m:h - m, m:w - m, :c]) ** 2)
+    got = 10 * np.log10(1 / mse) if mse > 0 else float("inf")
+    return [] if abs(got - want) <= tol else \
+        ["PSNR of %s against %s: %.3f dB, expected %.3f dB" % (a, b, got, want)]
+
+
 def python_checks(case, args, out):
     if np is None:
         return ["numpy missing: run the harness with /usr/bin/python3"]
@@ -475,6 +532,12 @@ def python_checks(case, args, out):
                 a, b = rest.split()
                 if not np.array_equal(data[a]["values"], data[b]["values"]):
                     errors.append("%s and %s differ" % (a, b))
+            elif kind == "BANK":
+                errors += check_bank(rest)
+            elif kind == "CLOSE":
+                errors += check_close(rest, data)
+            elif kind == "PSNR":
+                errors += check_psnr(rest, data)
             elif kind == "NOTE":
                 pass
             else:

@@ -118,3 +118,12 @@
     (gimp-image-delete img)
     (fm-say "TIFFDATA " label " " (fm-num w) " " (fm-num h) " " (fm-num (car off)) " "
             (fm-num (cadr off)) " " (fm-num prec) " " (fm-num nc) " " path)))
+
+; plug-in-feature-maps-learn as on 2.10: mode as the table's index
+; (0 luminance, 1 per-channel, 2 full), the five return values as a list.
+(define fm3-feature-maps-learn plug-in-feature-maps-learn)
+(define (plug-in-feature-maps-learn run-mode img before after kh kw mode ridge robust name)
+  (fm3-feature-maps-learn #:run-mode run-mode #:image img #:drawable before
+                          #:after-drawable after #:kernel-size-h kh #:kernel-size-w kw
+                          #:mode (list-ref '("luminance" "per-channel" "full") mode)
+                          #:ridge ridge #:robust robust #:name name))

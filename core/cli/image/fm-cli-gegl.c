@@ -2,6 +2,7 @@
  * files the command line's own decoders leave, and its loaders. */
 #include "fm-cli.h"
 #include "fm-cli-image.h"
+#include "fm-file.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -183,6 +184,96 @@ jpeg_headers_complete (const char *path)
   return ok;
 }
 
+/* GEGL's GIF loader takes the size from the header and gives back zeros
+ * for data it cannot decode (a 46-byte garbage file becomes a 1 × 1
+ * image).  So walk the block structure first: the logical screen and its
+ * colour table, then extensions and images, each a complete chain of
+ * sub-blocks, at least one image, up to the trailer (a file cut before it
+ * is truncated).  The LZW data itself is GEGL's to decode.  NULL when the
+ * structure is whole, else what is wrong. */
+static const char *
+gif_structure_problem (const char *path)
+{
+  GMappedFile *map = g_mapped_file_new (path, FALSE, NULL);
+  if (!map)
+    return "cannot be read";
+  const guint8 *p = (const guint8 *) g_mapped_file_get_contents (map);
+  gsize n = g_mapped_file_get_length (map), pos = 13;
+  const char *problem = NULL;
+  gboolean image = FALSE;
+  if (n < 13)
+    problem = "truncated header";
+  else if (p[10] & 0x80)
+    pos += 3u << ((p[10] & 7) + 1);
+  while (!problem)
+    {
+      if (pos >= n)
+        {
+          problem = "truncated (no trailer)";
+          break;
+        }
+      guint8 kind = p[pos++];
+      if (kind == 0x3b)
+        break;
+      if (kind == 0x2c)
+        {
+          if (pos + 10 > n)
+            {
+              problem = "truncated image descriptor";
+              break;
+            }
+          guint w = p[pos + 4] | (p[pos + 5] << 8), h = p[pos + 6] | (p[pos + 7] << 8);
+          guint8 flags = p[pos + 8];
+          pos += 9;
+          if (w == 0 || h == 0)
+            {
+              problem = "an image of size 0";
+              break;
+            }
+          if (flags & 0x80)
+            pos += 3u << ((flags & 7) + 1);
+          if (pos >= n || p[pos] < 2 || p[pos] > 11)
+            {
+              problem = pos >= n ? "truncated image" : "bad LZW code size";
+              break;
+            }
+          pos++;
+          image = TRUE;
+        }
+      else if (kind == 0x21)
+        {
+          if (pos >= n)
+            {
+              problem = "truncated extension";
+              break;
+            }
+          pos++; /* the label */
+        }
+      else
+        {
+          problem = "not a GIF block";
+          break;
+        }
+      /* the sub-blocks, up to the empty one */
+      for (;;)
+        {
+          if (pos >= n)
+            {
+              problem = "truncated data";
+              break;
+            }
+          guint8 len = p[pos++];
+          if (len == 0)
+            break;
+          pos += len;
+        }
+    }
+  if (!problem && !image)
+    problem = "no image in it";
+  g_mapped_file_unref (map);
+  return problem;
+}
+
 gboolean
 fm_cli_gegl_load (const char *path, const char *op, FmCliImage *image,
                   GError **error)
@@ -194,6 +285,15 @@ fm_cli_gegl_load (const char *path, const char *op, FmCliImage *image,
     {
       g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_TRUNCATED,
                    "%s: damaged or truncated JPEG (incomplete headers)", path);
+      return FALSE;
+    }
+
+  const char *gif = strcmp (op, "gegl:gif-load") ? NULL : gif_structure_problem (path);
+  if (gif)
+    {
+      g_autofree char *shown = fm_file_display (path);
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_DAMAGED,
+                   "%s: damaged or truncated GIF (%s)", shown, gif);
       return FALSE;
     }
 

@@ -2,6 +2,7 @@
  * decoder its first bytes name. */
 #include "fm-cli.h"
 #include "fm-cli-image.h"
+#include "fm-file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,6 +22,16 @@ void
 fm_cli_image_clear (FmCliImage *image)
 {
   g_clear_pointer (&image->pixels, g_free);
+}
+
+gsize
+fm_cli_max_pixels (void)
+{
+  const char *given = g_getenv ("FEATUREMAPS_MAX_MPIXELS");
+  guint64 m = 0;
+  if (!given || !g_ascii_string_to_unsigned (given, 10, 1, FM_CLI_MAX_PIXELS >> 20, &m, NULL))
+    m = FM_CLI_DEFAULT_MPIXELS;
+  return (gsize) m << 20;
 }
 
 gboolean
@@ -50,16 +61,25 @@ fm_cli_image_check_size (const char *path, gsize h, gsize w, gsize c,
                    G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT ")", path, h, w, c);
       return FALSE;
     }
+  const gsize budget = fm_cli_max_pixels ();
   if (h > FM_CONV_MAX_SIDE || w > FM_CONV_MAX_SIDE || c > FM_CONV_MAX_CHANNELS
-      || h * w > FM_CLI_MAX_PIXELS || h * w * c > FM_CLI_MAX_VALUES)
+      || h * w * c > FM_CLI_MAX_VALUES)
     {
       g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_TOO_LARGE,
                    "%s: image %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " × %"
                    G_GSIZE_FORMAT " is too large (at most %d pixels a side, "
-                   "%d channels, %" G_GSIZE_FORMAT " Mpixels, %" G_GSIZE_FORMAT
-                   " M values)", path, h, w, c, FM_CONV_MAX_SIDE,
-                   FM_CONV_MAX_CHANNELS, FM_CLI_MAX_PIXELS >> 20,
-                   FM_CLI_MAX_VALUES >> 20);
+                   "%d channels, %" G_GSIZE_FORMAT " M values)", path, h, w, c,
+                   FM_CONV_MAX_SIDE, FM_CONV_MAX_CHANNELS, FM_CLI_MAX_VALUES >> 20);
+      return FALSE;
+    }
+  if (h * w > budget)
+    {
+      /* the one limit a user may raise: say how */
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_TOO_LARGE,
+                   "%s: image %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " has %" G_GSIZE_FORMAT
+                   " Mpixels, more than the %" G_GSIZE_FORMAT " allowed (set "
+                   "FEATUREMAPS_MAX_MPIXELS, up to %" G_GSIZE_FORMAT ", to allow more)", path, h,
+                   w, (h * w + (1 << 20) - 1) >> 20, budget >> 20, FM_CLI_MAX_PIXELS >> 20);
       return FALSE;
     }
   return TRUE;
@@ -271,30 +291,38 @@ load_image_file (const char *path, FmCliImage *image, GError **error)
   return FALSE;
 }
 
-/* What every reader needs first: a readable file that is not a folder. */
+/* What every reader needs first: a readable regular file.  Opened once
+ * through fm-file (a stat first, O_NONBLOCK, fstat): a FIFO, a device, a
+ * socket or a symlink loop is named as such instead of blocking or being
+ * read without end, and the file joins the run's read log, so that no
+ * output may overwrite it (fm-cli-output.c). */
 static gboolean
 check_file (const char *path, GError **error)
 {
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+  if (fm_file_kind (path, NULL, NULL) == FM_FILE_DIRECTORY)
     {
-      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_MISSING,
-                   "%s: no such file", path);
-      return FALSE;
-    }
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
+      g_autofree char *shown = fm_file_display (path);
       g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
-                   "%s: is a folder, not an image", path);
+                   "%s: is a folder, not an image", shown);
       return FALSE;
     }
-  if (g_access (path, R_OK) != 0)
+  GError *local = NULL;
+  int fd = fm_file_open (path, "regular image file", NULL, &local);
+  if (fd >= 0)
     {
-      int e = errno;
-      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT,
-                   "%s: cannot read: %s", path, g_strerror (e));
+      close (fd);
+      return TRUE;
+    }
+  if (g_error_matches (local, FM_FILE_ERROR, FM_FILE_ERROR_NOT_FOUND))
+    {
+      g_autofree char *shown = fm_file_display (path);
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_MISSING, "%s: no such file", shown);
+      g_error_free (local);
       return FALSE;
     }
-  return TRUE;
+  g_set_error_literal (error, FM_CLI_ERROR, FM_CLI_ERROR_INPUT, local->message);
+  g_error_free (local);
+  return FALSE;
 }
 
 gboolean

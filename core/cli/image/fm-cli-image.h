@@ -23,12 +23,19 @@ typedef struct {
 
 /* The pixel budget: no reader allocates pixels (nor lets its library
  * allocate for the whole image) before this check passes.  At most
- * FM_CONV_MAX_SIDE a side, FM_CONV_MAX_CHANNELS channels, FM_CLI_MAX_PIXELS
+ * FM_CONV_MAX_SIDE a side, FM_CONV_MAX_CHANNELS channels, fm_cli_max_pixels ()
  * pixels, FM_CLI_MAX_VALUES values (pixels × channels, 4 bytes each), and
  * for a file FM_CLI_MAX_SAMPLES_PER_BYTE samples per byte of it. */
-#define FM_CLI_MAX_PIXELS ((gsize) 1 << 30)
+#define FM_CLI_MAX_PIXELS ((gsize) 1 << 30)   /* what FEATUREMAPS_MAX_MPIXELS may raise it to */
+#define FM_CLI_DEFAULT_MPIXELS 256            /* 256 Mpixels: 3 GB as RGB floats */
 #define FM_CLI_MAX_VALUES ((gsize) 1 << 31)
 #define FM_CLI_MAX_SAMPLES_PER_BYTE 8448.0
+
+/* Pixels an image may have: FEATUREMAPS_MAX_MPIXELS (in millions of
+ * pixels, 2^20 each) when set to a number from 1 to 1024, else
+ * FM_CLI_DEFAULT_MPIXELS.  A 389 KB PNG can honestly hold 20000 × 20000
+ * pixels, 4.8 GB of floats: such an image is refused unless asked for. */
+gsize fm_cli_max_pixels (void);
 
 /* Checks height × width × channels against the budget: an error naming
  * path and the limit when it does not fit (an empty image included). */

@@ -44,19 +44,20 @@ parse_row (const char *row, int filter, int row_index, GArray *values, GError **
       while (*p && *p != ',' && *p != ' ' && *p != '\t' && *p != '\r')
         p++;
       g_autofree char *token = g_strndup (start, p - start);
+      g_autofree char *shown = fm_text_escape (token, -1, 40);
       char *end = NULL;
       double v = g_ascii_strtod (token, &end);
       /* strtod takes "nan", "inf" and hex; a kernel value is a plain decimal */
       if (end == token || *end || !strpbrk (token, "0123456789") || strpbrk (token, "xXnN"))
         {
           inline_error (error, FM_BANK_ERROR_PARSE, "filter %d row %d: '%s' is not a number",
-                        filter, row_index, token);
+                        filter, row_index, shown);
           return -1;
         }
       if (!isfinite (v) || fabs (v) > FLT_MAX)
         {
           inline_error (error, FM_BANK_ERROR_INVALID, "filter %d row %d: '%s' is too large for a 32-bit float",
-                        filter, row_index, token);
+                        filter, row_index, shown);
           return -1;
         }
       float f = (float) v;
@@ -173,7 +174,7 @@ static FmBank *
 load_inline_file (const char *path, const FmKernelSpec *spec, GError **error)
 {
   (void) spec;
-  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *display = fm_file_display (path);
   g_autofree char *text = NULL;
   gsize length = 0;
   if (!fm_formats_read_text (path, "kernel file", &text, &length, error))

@@ -616,10 +616,12 @@ fm_bank_from_json_data (const char *data, gssize length, const char *origin,
   g_return_val_if_fail (data, NULL);
   gsize len = length < 0 ? strlen (data) : (gsize) length;
   g_autofree char *base = origin ? g_path_get_basename (origin) : NULL;
-  g_autofree char *display = base ? g_filename_display_name (base) : NULL;
+  g_autofree char *display = base ? fm_file_display (base) : NULL;
   g_autofree char *where = display ? g_strdup_printf ("%s: ", display) : g_strdup ("");
   Parser p = { .where = where,
-               .cx = { where, FM_BANK_ERROR, FM_BANK_ERROR_PARSE, FM_BANK_ERROR_INVALID } };
+               .cx = { .where = where, .domain = FM_BANK_ERROR,
+                       .parse_code = FM_BANK_ERROR_PARSE, .invalid_code = FM_BANK_ERROR_INVALID,
+                       .too_large_code = FM_BANK_ERROR_TOO_LARGE } };
 
   if (len > FM_BANK_MAX_FILE_SIZE)
     {

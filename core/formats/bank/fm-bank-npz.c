@@ -146,10 +146,12 @@ group (GPtrArray *arrays, Members *m, const char *where, GError **error)
         }
       if (slot && *slot)
         {
+          g_autofree char *one = fm_text_escape ((*slot)->name, -1, 60);
+          g_autofree char *two = fm_text_escape (a->name, -1, 60);
+          g_autofree char *layer = fm_text_escape (layer_label (l), -1, 60);
           g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
                        "%s'%s' and '%s' are both the %s of layer '%s'", where,
-                       (*slot)->name, a->name, role == ROLE_BIAS ? "bias" : "weight",
-                       layer_label (l));
+                       one, two, role == ROLE_BIAS ? "bias" : "weight", layer);
           return FALSE;
         }
       if (slot)
@@ -161,10 +163,37 @@ group (GPtrArray *arrays, Members *m, const char *where, GError **error)
 static char *
 name_list (GPtrArray *arrays)
 {
+  /* "'a', 'b' … and 992 more": an archive of a thousand members still
+   * makes a message of one line, its names escaped */
   GString *s = g_string_new (NULL);
-  for (guint i = 0; i < arrays->len; i++)
-    g_string_append_printf (s, "%s'%s'", i ? ", " : "", ((FmArray *) arrays->pdata[i])->name);
+  guint shown = MIN (arrays->len, 8);
+  for (guint i = 0; i < shown; i++)
+    {
+      g_autofree char *name = fm_text_escape (((FmArray *) arrays->pdata[i])->name, -1, 40);
+      g_string_append_printf (s, "%s'%s'", i ? ", " : "", name);
+    }
+  if (arrays->len > shown)
+    g_string_append_printf (s, " … and %u more", arrays->len - shown);
   return g_string_free (s, FALSE);
+}
+
+/* A list of layer names the same way. */
+static void
+append_layer (GString *names, guint *count, const char *name)
+{
+  if (*count < 8)
+    {
+      g_autofree char *shown = fm_text_escape (name, -1, 40);
+      g_string_append_printf (names, "%s%s", names->len ? ", " : "", shown);
+    }
+  (*count)++;
+}
+
+static void
+end_layers (GString *names, guint count)
+{
+  if (count > 8)
+    g_string_append_printf (names, " … and %u more", count - 8);
 }
 
 /* "unknown member 'bais' (did you mean 'bias'?)" for a layer's own
@@ -196,11 +225,12 @@ apply_decl (FmBank *bank, const Members *m, const char *where, GError **error)
       const FmArray *a = src[k];
       if (!a)
         continue;
+      g_autofree char *name = fm_text_escape (a->name, -1, 60);
       if (a->ndim > 1 || a->size > G_N_ELEMENTS (bank->mean))
         {
           g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
                        "%s'%s' holds %" G_GSIZE_FORMAT " values: the input declaration "
-                       "takes 1 or one per channel (at most %d)", where, a->name, a->size,
+                       "takes 1 or one per channel (at most %d)", where, name, a->size,
                        (int) G_N_ELEMENTS (bank->mean));
           return FALSE;
         }
@@ -211,7 +241,7 @@ apply_decl (FmBank *bank, const Members *m, const char *where, GError **error)
                        "%s'%s' holds %" G_GSIZE_FORMAT " values, one per channel of the "
                        "model's input, but this layer reads %d channels: only a first "
                        "layer runs on the image as a bank (describe the stack to see "
-                       "deeper layers, docs/kernels.md)", where, a->name, a->size,
+                       "deeper layers, docs/kernels.md)", where, name, a->size,
                        bank->channels);
           return FALSE;
         }
@@ -219,7 +249,7 @@ apply_decl (FmBank *bank, const Members *m, const char *where, GError **error)
         if (!isfinite (a->data[c]) || (k == 1 && a->data[c] == 0))
           {
             g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
-                         "%s'%s' value %g: must be finite%s", where, a->name,
+                         "%s'%s' value %g: must be finite%s", where, name,
                          a->data[c], k ? " and not 0" : "");
             return FALSE;
           }
@@ -251,37 +281,42 @@ fm_bank_npz_pick (GPtrArray *arrays, const char *file, const char *member,
       if (!chosen || (!chosen->weight && !chosen->norm))
         {
           GString *names = g_string_new (NULL);
+          guint count = 0;
           g_autoptr (GPtrArray) cands = g_ptr_array_new ();
           for (guint i = 0; i < m.order->len; i++)
             {
               const Layer *l = m.order->pdata[i];
               if (has_filters (l) && *l->name)
                 {
-                  g_string_append_printf (names, "%s%s", names->len ? ", " : "", l->name);
+                  append_layer (names, &count, l->name);
                   g_ptr_array_add (cands, l->name);
                 }
             }
+          end_layers (names, count);
           g_ptr_array_add (cands, NULL);
           const char *close = fm_text_closest (member, (const char *const *) cands->pdata);
+          g_autofree char *shown = fm_text_escape (member, -1, 80);
+          g_autofree char *close_shown = close ? fm_text_escape (close, -1, 80) : NULL;
           g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_NOT_FOUND,
-                       "%sno layer '%s'%s%s%s (layers with filters: %s)", where, member,
-                       close ? "; did you mean '" : "", close ? close : "", close ? "'?" : "",
+                       "%sno layer '%s'%s%s%s (layers with filters: %s)", where, shown,
+                       close ? "; did you mean '" : "", close ? close_shown : "", close ? "'?" : "",
                        names->len ? names->str : "none");
           g_string_free (names, TRUE);
           goto out;
         }
+      g_autofree char *shown = fm_text_escape (member, -1, 80);
       if (chosen->norm)
         {
           g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
                        "%slayer '%s' is a batch norm (running statistics, scale and "
-                       "shift), not a layer with filters", where, member);
+                       "shift), not a layer with filters", where, shown);
           goto out;
         }
       if (chosen->weight->ndim < 3)
         {
           g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
                        "%slayer '%s' has %d-D weights (%s), not a convolution's 3-D or 4-D",
-                       where, member, chosen->weight->ndim,
+                       where, shown, chosen->weight->ndim,
                        chosen->weight->ndim == 2 ? "a fully connected layer?"
                                                  : "a normalisation's scale?");
           goto out;
@@ -305,11 +340,14 @@ fm_bank_npz_pick (GPtrArray *arrays, const char *file, const char *member,
       if (with->len > 1)
         {
           GString *names = g_string_new (NULL);
+          guint count = 0;
           for (guint i = 0; i < with->len; i++)
-            g_string_append_printf (names, "%s%s", i ? ", " : "", layer_label (with->pdata[i]));
+            append_layer (names, &count, layer_label (with->pdata[i]));
+          end_layers (names, count);
+          g_autofree char *first = fm_text_escape (layer_label (with->pdata[0]), -1, 80);
           g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
                        "%s%u layers with filters (%s): pick one, as %s#%s",
-                       where, with->len, names->str, file, layer_label (with->pdata[0]));
+                       where, with->len, names->str, file, first);
           g_string_free (names, TRUE);
           goto out;
         }
@@ -340,10 +378,11 @@ fm_bank_npz_pick (GPtrArray *arrays, const char *file, const char *member,
           if (rest->len == 0)
             continue;
           g_autofree char *names = name_list (rest);
+          g_autofree char *chosen_name = fm_text_escape (layer_label (chosen), -1, 80);
           g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
                        "%s%s belong%s to another layer%s: save one layer per .npz or "
                        "pick one, as %s#%s", where, names, rest->len > 1 ? "" : "s",
-                       l->norm ? " (a batch norm)" : "", file, layer_label (chosen));
+                       l->norm ? " (a batch norm)" : "", file, chosen_name);
           goto out;
         }
     }

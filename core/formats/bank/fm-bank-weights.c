@@ -106,8 +106,63 @@ npz_layout (const FmArray *kernel, const FmArray *bias)
   return FM_LAYOUT_AUTO;
 }
 
+/* Where the arrays' data comes from once their shapes passed: the
+ * headers are read first, the data only for a kernel that fits. */
+typedef struct {
+  FmNpz *npz;              /* .npz: load the picked arrays from it */
+  const char *npy_path;    /* .npy: read the whole file */
+  FmArray *npy;            /* … into this */
+} Source;
+
+static gboolean
+load_data (Source *src, const FmArray **w, const FmArray **b, GError **error)
+{
+  GError *local = NULL;
+  if (src->npz)
+    {
+      if (fm_npz_load (src->npz, (FmArray *) *w, &local)
+          && (!*b || fm_npz_load (src->npz, (FmArray *) *b, &local)))
+        return TRUE;
+    }
+  else
+    {
+      src->npy = fm_npy_read_file (src->npy_path, &local);
+      if (src->npy && src->npy->ndim == (*w)->ndim
+          && memcmp (src->npy->shape, (*w)->shape, (gsize) (*w)->ndim * sizeof (gsize)) == 0)
+        {
+          *w = src->npy;
+          return TRUE;
+        }
+      if (src->npy)
+        g_set_error (&local, FM_NPY_ERROR, FM_NPY_ERROR_PARSE, "%s changed while it was read",
+                     (*w)->name);
+    }
+  g_set_error_literal (error, FM_BANK_ERROR,
+                       g_error_matches (local, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE)
+                       ? FM_BANK_ERROR_TOO_LARGE : FM_BANK_ERROR_PARSE, local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
+/* The input declaration's mean or std, inflated only when it is small
+ * enough to be one (fm_bank_npz_apply_decl refuses the others by their
+ * header's shape, before it looks at values). */
+static gboolean
+load_decl (FmNpz *npz, FmArray *a, const FmBank *bank, const char *where, GError **error)
+{
+  if (!a || a->data || a->ndim > 1 || a->size > G_N_ELEMENTS (bank->mean))
+    return TRUE;
+  GError *local = NULL;
+  if (fm_npz_load (npz, a, &local))
+    return TRUE;
+  (void) where; /* the npz reader's message names the file already */
+  g_set_error_literal (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE, local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
 static FmBank *
-bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout,
+bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout, Source *src,
                   const char *path, const char *where, GError **error)
 {
   g_autofree char *shape = shape_text (w);
@@ -165,6 +220,8 @@ bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout,
                    where, b->size, shape, layout_name (layout), K);
       return NULL;
     }
+  if (!load_data (src, &w, &b, error))
+    return NULL;
 
   g_autofree char *stem = fm_text_path_stem (path);
   FmBank *bank = fm_bank_new (stem, (int) kh, (int) kw, (int) C, (int) K);
@@ -194,17 +251,6 @@ bank_from_arrays (const FmArray *w, const FmArray *b, FmWeightsLayout layout,
   return bank;
 }
 
-static gboolean
-starts_with_magic (const char *path, const char *magic, gsize n)
-{
-  char head[8] = { 0 };
-  FILE *fp = fopen (path, "rb");
-  if (!fp)
-    return FALSE;
-  gsize got = fread (head, 1, n, fp);
-  fclose (fp);
-  return got == n && memcmp (head, magic, n) == 0;
-}
 
 FmBank *
 fm_bank_from_weights_file (const char *path, FmWeightsLayout layout, GError **error)
@@ -217,30 +263,48 @@ fm_bank_from_weights_member (const char *path, const char *member,
                              FmWeightsLayout layout, GError **error)
 {
   g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *display = g_filename_display_name (base);
-  g_autofree char *where = member ? g_strdup_printf ("%s#%s: ", display, member)
+  g_autofree char *display = fm_file_display (base);
+  g_autofree char *shown_member = member ? fm_text_escape (member, -1, 80) : NULL;
+  g_autofree char *where = member ? g_strdup_printf ("%s#%s: ", display, shown_member)
                                   : g_strdup_printf ("%s: ", display);
   GError *local = NULL;
 
   /* the content decides, not the extension: a renamed file still loads */
-  if (starts_with_magic (path, "PK", 2))
+  guint8 head[2] = { 0 };
+  gsize got = 0;
+  if (!fm_file_read_head (path, "weights file", head, 2, &got, &local))
+    goto npy_failed;
+  if (got == 0)
     {
-      g_autoptr (GPtrArray) arrays = fm_npz_read_file (path, &local);
-      if (!arrays)
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_PARSE, "%sthe file is empty (0 bytes)", where);
+      return NULL;
+    }
+  Source src = { 0 };
+  if (got == 2 && head[0] == 'P' && head[1] == 'K')
+    {
+      /* headers only; the kernel and bias are inflated once they fit */
+      g_autoptr (FmNpz) npz = fm_npz_open_file (path, &local);
+      if (!npz)
+        goto npy_failed;
+      GPtrArray *arrays = fm_npz_arrays (npz);
+      if (!fm_npz_check_not_empty (npz, &local))
         goto npy_failed;
       FmArray *kernel, *bias, *mean, *std;
       if (!fm_bank_npz_pick (arrays, display, member, where, &kernel, &bias, &mean, &std, error))
         return NULL;
       if (layout == FM_LAYOUT_AUTO)
         layout = npz_layout (kernel, bias);
-      FmBank *bank = bank_from_arrays (kernel, bias, layout, path, where, error);
+      src.npz = npz;
+      FmBank *bank = bank_from_arrays (kernel, bias, layout, &src, path, where, error);
       if (bank && member)
         {
           g_free (bank->name);
           g_autofree char *stem = fm_text_path_stem (path);
           bank->name = g_strdup_printf ("%s#%s", stem, member);
         }
-      if (bank && !fm_bank_npz_apply_decl (bank, mean, std, where, error))
+      if (bank && (!load_decl (npz, mean, bank, where, error)
+                   || !load_decl (npz, std, bank, where, error)
+                   || !fm_bank_npz_apply_decl (bank, mean, std, where, error)))
         {
           fm_bank_free (bank);
           return NULL;
@@ -255,16 +319,23 @@ fm_bank_from_weights_member (const char *path, const char *member,
                        "%sa .npy holds one array: #LAYER picks a layer of an .npz", where);
           return NULL;
         }
-      g_autoptr (FmArray) w = fm_npy_read_file (path, &local);
+      g_autoptr (FmArray) w = fm_npy_read_file_header (path, &local);
       if (!w)
         goto npy_failed;
-      return bank_from_arrays (w, NULL, layout, path, where, error);
+      src.npy_path = path;
+      FmBank *bank = bank_from_arrays (w, NULL, layout, &src, path, where, error);
+      fm_array_free (src.npy);
+      return bank;
     }
 
 npy_failed:
+  if (local->domain == FM_FILE_ERROR || local->domain == G_FILE_ERROR)
+    {
+      fm_formats_file_error (error, local);
+      return NULL;
+    }
   g_set_error_literal (error, FM_BANK_ERROR,
-                       g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? FM_BANK_ERROR_NOT_FOUND
-                       : g_error_matches (local, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE) ? FM_BANK_ERROR_TOO_LARGE
+                       g_error_matches (local, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE) ? FM_BANK_ERROR_TOO_LARGE
                        : FM_BANK_ERROR_PARSE,
                        local->message);
   g_error_free (local);

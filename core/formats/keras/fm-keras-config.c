@@ -70,7 +70,8 @@ fm_keras_parse_json (const char *text, gsize len, const FmKerasWhere *w,
       return NULL;
     }
   g_autofree char *where = g_strdup_printf ("%s: %s: ", w->file ? w->file : "model", what);
-  FmJsonCtx cx = { where, FM_NET_ERROR, FM_NET_ERROR_PARSE, FM_NET_ERROR_INVALID };
+  FmJsonCtx cx = { .where = where, .domain = FM_NET_ERROR, .parse_code = FM_NET_ERROR_PARSE,
+                   .invalid_code = FM_NET_ERROR_INVALID };
   g_autoptr (JsonParser) parser = fm_json_parse_deep (&cx, text, len, "JSON text",
                                                       FM_KERAS_MAX_JSON_DEPTH, error);
   if (!parser)

@@ -1,5 +1,6 @@
 /* fm-json-strict.c: see fm-json-strict.h. */
 #include "fm-json-strict.h"
+#include "fm-json-check.h"
 #include "fm-text.h"
 
 #include <float.h>
@@ -18,80 +19,11 @@ fm_json_fail (const FmJsonCtx *cx, GError **error, gboolean invalid, const char 
   return FALSE;
 }
 
-/* Nesting depth counted over the raw text, strings skipped. */
-static gboolean
-too_deep (const char *data, gsize length, int max_depth)
-{
-  int depth = 0;
-  gboolean in_string = FALSE;
-  for (gsize i = 0; i < length; i++)
-    {
-      char ch = data[i];
-      if (in_string)
-        {
-          if (ch == '\\')
-            i++;
-          else if (ch == '"')
-            in_string = FALSE;
-        }
-      else if (ch == '"')
-        in_string = TRUE;
-      else if (ch == '[' || ch == '{')
-        {
-          if (++depth > max_depth)
-            return TRUE;
-        }
-      else if (ch == ']' || ch == '}')
-        depth--;
-    }
-  return FALSE;
-}
-
-/* json-glib keeps the last of two equal keys silently; a file saying two
- * things about one key is refused instead.  It emits object-member after
- * each member it sets, so a name seen before in the same object is one it
- * has just overwritten. */
-typedef struct {
-  GHashTable *seen;     /* JsonObject* → set of member names */
-  char *duplicate;
-} Dups;
-
-static void
-on_member (JsonParser *parser, JsonObject *object, const char *name, gpointer data)
-{
-  (void) parser;
-  Dups *d = data;
-  if (d->duplicate)
-    return;
-  GHashTable *names = g_hash_table_lookup (d->seen, object);
-  if (!names)
-    {
-      names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      g_hash_table_insert (d->seen, object, names);
-    }
-  if (g_hash_table_contains (names, name))
-    d->duplicate = g_strdup (name);
-  else
-    g_hash_table_add (names, g_strdup (name));
-}
-
-static char *
-one_line (const char *text)
-{
-  GString *line = g_string_new (NULL);
-  for (const char *c = text; *c; c++)
-    if ((guchar) *c < 0x20)
-      g_string_append (line, *c == '\n' ? "\\n" : *c == '\t' ? "\\t" : " ");
-    else
-      g_string_append_c (line, *c);
-  return g_string_free (line, FALSE);
-}
-
 JsonParser *
 fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length, const char *what,
                GError **error)
 {
-  return fm_json_parse_deep (cx, data, length, what, FM_JSON_MAX_DEPTH, error);
+  return fm_json_parse_deep (cx, data, length, what, 0, error);
 }
 
 JsonParser *
@@ -103,34 +35,38 @@ fm_json_parse_deep (const FmJsonCtx *cx, const char *data, gsize length,
       fm_json_fail (cx, error, FALSE, "not a %s (not UTF-8 text)", what);
       return NULL;
     }
-  if (too_deep (data, length, max_depth))
+  /* The grammar, the depth and the count first (fm-json-check.h): what
+   * json-glib is given next is plain JSON within the limits. */
+  FmJsonLimits limits = { max_depth > 0 ? max_depth
+                          : cx->max_depth > 0 ? cx->max_depth : FM_JSON_MAX_DEPTH,
+                          cx->max_values > 0 ? cx->max_values : FM_JSON_MAX_VALUES };
+  gsize body = 0;
+  g_autofree char *problem = NULL;
+  switch (fm_json_check (data, length, &limits, &body, &problem))
     {
-      fm_json_fail (cx, error, FALSE, "nested more than %d levels deep", max_depth);
+    case FM_JSON_CHECK_OK:
+      break;
+    case FM_JSON_CHECK_TOO_DEEP:
+    case FM_JSON_CHECK_DUPLICATE:
+      fm_json_fail (cx, error, FALSE, "%s", problem);
+      return NULL;
+    case FM_JSON_CHECK_TOO_MANY:
+      g_set_error (error, cx->domain, cx->too_large_code ? cx->too_large_code : cx->invalid_code,
+                   "%stoo large for a %s: %s", cx->where ? cx->where : "", what, problem);
+      return NULL;
+    default:
+      fm_json_fail (cx, error, FALSE, "not valid JSON: %s", problem);
       return NULL;
     }
   JsonParser *parser = json_parser_new_immutable ();
-  Dups dups = { g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                       (GDestroyNotify) g_hash_table_unref), NULL };
-  g_signal_connect (parser, "object-member", G_CALLBACK (on_member), &dups);
   GError *local = NULL;
-  gboolean ok = json_parser_load_from_data (parser, data, (gssize) length, &local);
-  g_signal_handlers_disconnect_by_data (parser, &dups);
-  g_hash_table_unref (dups.seen);
-  if (!ok)
+  if (!json_parser_load_from_data (parser, data + body, (gssize) (length - body), &local))
     {
-      /* json-glib quotes the offending text, newlines and all: one line */
-      g_autofree char *line = one_line (local->message);
+      /* not expected after the check (json-glib's own limits, such as a
+       * number out of its range); its message quotes the text: one line */
+      g_autofree char *line = fm_text_one_line (local->message);
       fm_json_fail (cx, error, FALSE, "not valid JSON: %s", line);
       g_error_free (local);
-      g_free (dups.duplicate);
-      g_object_unref (parser);
-      return NULL;
-    }
-  if (dups.duplicate)
-    {
-      g_autofree char *key = fm_text_escape (dups.duplicate);
-      fm_json_fail (cx, error, FALSE, "key '%s' is given twice in one object", key);
-      g_free (dups.duplicate);
       g_object_unref (parser);
       return NULL;
     }
@@ -235,7 +171,7 @@ fm_json_get_choice (const FmJsonCtx *cx, JsonNode *node, const char *what,
         return TRUE;
       }
   g_autofree char *list = g_strjoinv (", ", (char **) choices);
-  g_autofree char *label = fm_text_escape (s);
+  g_autofree char *label = fm_text_escape (s, -1, 200);
   const char *close = fm_text_closest (s, choices);
   if (close)
     return fm_json_fail (cx, error, TRUE, "%s '%s': must be one of %s (did you mean '%s'?)",
@@ -254,7 +190,7 @@ fm_json_check_keys (const FmJsonCtx *cx, JsonObject *obj, const char *const *kno
       if (g_strv_contains (known, key))
         continue;
       const char *close = fm_text_closest (key, known);
-      g_autofree char *label = fm_text_escape (key);
+      g_autofree char *label = fm_text_escape (key, -1, 200);
       if (close)
         return fm_json_fail (cx, error, FALSE, "unknown key '%s' in %s: did you mean '%s'?",
                              label, context, close);

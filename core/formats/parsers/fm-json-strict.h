@@ -2,10 +2,10 @@
  * or that come from strangers — bank files, stack descriptions, the
  * header of a safetensors file.  json-glib parses; this adds what it
  * leaves to the caller:
- *  - a nesting limit checked before parsing (json-glib recurses per level:
- *    a file of a million '[' must not exhaust the stack), UTF-8 and no NUL;
- *  - a key given twice in one object is an error (json-glib keeps the
- *    last one silently); messages stay one line whatever the text holds;
+ *  - the strict grammar checked before json-glib parses (fm-json-check.h):
+ *    nesting and value count limited (json-glib recurses per level: a file
+ *    of a million '[' must not exhaust the stack; a 200 MB array must not
+ *    become 2 GB of nodes), duplicate keys refused, UTF-8 and no NUL;
  *  - typed getters whose messages say where and what was found
  *    ("filter 2: bias is a string, expected a number");
  *  - unknown keys and misspelled choices refused with the closest known
@@ -20,14 +20,23 @@
 
 G_BEGIN_DECLS
 
-/* json-glib recursion is bounded by this nesting depth. */
+/* json-glib recursion is bounded by this nesting depth (a caller may ask
+ * for another: FmJsonCtx.max_depth, or fm_json_parse_deep). */
 #define FM_JSON_MAX_DEPTH 32
+/* Values (numbers, strings, arrays, objects …) in one document, unless the
+ * caller says otherwise: json-glib spends about 100 bytes a value, so this
+ * keeps a parse under a few hundred MB.  A bank of more weights belongs in
+ * a .npy / .npz (docs/robustness.md). */
+#define FM_JSON_MAX_VALUES ((gsize) 1 << 21)
 
 typedef struct {
   const char *where;    /* prefix of every message ("bank.json: " or "") */
   GQuark domain;        /* the caller's error domain */
   int parse_code;       /* its code for malformed input: syntax, wrong types, unknown keys */
   int invalid_code;     /* its code for a well-formed value that breaks a rule */
+  int too_large_code;   /* its code for a document over the value limit (0: invalid_code) */
+  int max_depth;        /* 0: FM_JSON_MAX_DEPTH */
+  gsize max_values;     /* 0: FM_JSON_MAX_VALUES */
 } FmJsonCtx;
 
 /* Sets error to "<where><message>" with the parse or invalid code;
@@ -35,15 +44,16 @@ typedef struct {
 gboolean fm_json_fail (const FmJsonCtx *cx, GError **error, gboolean invalid,
                        const char *format, ...) G_GNUC_PRINTF (4, 5);
 
-/* UTF-8 without NUL, nested at most FM_JSON_MAX_DEPTH deep, valid JSON;
+/* UTF-8 without NUL, strict JSON (RFC 8259, no duplicate keys; a byte order
+ * mark is skipped) within the depth and value limits;
  * what names the document in messages ("not a JSON bank file (not UTF-8
  * text)").  The root may be missing (an empty document): the caller
  * decides what that means.  NULL on failure. */
 JsonParser *fm_json_parse (const FmJsonCtx *cx, const char *data, gsize length,
                            const char *what, GError **error);
-/* The same with another nesting limit, for machine-written documents
- * that nest deeper by design (a Keras model config: about ten levels per
- * model, and models nest). */
+/* The same with another nesting limit (> 0; over cx->max_depth), for
+ * machine-written documents that nest deeper by design (a Keras model
+ * config: about ten levels per model, and models nest). */
 JsonParser *fm_json_parse_deep (const FmJsonCtx *cx, const char *data, gsize length,
                                 const char *what, int max_depth, GError **error);
 

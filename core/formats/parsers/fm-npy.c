@@ -11,8 +11,11 @@
 #include "fm-npy.h"
 #include "fm-file.h"
 #include "fm-zip.h"
+#include "fm-text.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdint.h>
 #include <errno.h>
@@ -192,7 +195,8 @@ parse_header (const char *text, gsize len, Header *h, const char *name,
         }
       else
         {
-          g_autofree char *msg = g_strdup_printf ("unknown header key '%s'", key);
+          g_autofree char *shown = fm_text_escape (key, -1, 40);
+          g_autofree char *msg = g_strdup_printf ("unknown header key '%s'", shown);
           return parse_error (error, name, msg);
         }
       if (!eat (&c, ','))
@@ -218,12 +222,13 @@ typedef struct {
 } Dtype;
 
 static gboolean
-parse_dtype (const char *descr, Dtype *dt, const char *name, GError **error)
+parse_dtype (const char *raw, Dtype *dt, const char *name, GError **error)
 {
-  gsize n = strlen (descr);
+  g_autofree char *descr = fm_text_escape (raw, -1, 24);
+  gsize n = strlen (raw);
   if (n < 2 || n > 4)
     goto unsupported;
-  char order = descr[0];
+  char order = raw[0];
   if (order == '<' || order == '|')
     dt->big = FALSE;
   else if (order == '>')
@@ -232,7 +237,7 @@ parse_dtype (const char *descr, Dtype *dt, const char *name, GError **error)
     dt->big = G_BYTE_ORDER == G_BIG_ENDIAN;
   else
     goto unsupported;
-  char type = descr[1];
+  char type = raw[1];
   if (type == 'O')
     {
       g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
@@ -240,8 +245,8 @@ parse_dtype (const char *descr, Dtype *dt, const char *name, GError **error)
       return FALSE;
     }
   char *end = NULL;
-  guint64 size = g_ascii_strtoull (descr + 2, &end, 10);
-  if (end == descr + 2 || *end)
+  guint64 size = g_ascii_strtoull (raw + 2, &end, 10);
+  if (end == raw + 2 || *end)
     goto unsupported;
   if (type == 'f' && (size == 2 || size == 4 || size == 8))
     dt->kind = KIND_FLOAT;
@@ -331,19 +336,28 @@ describe_shape (const gsize *shape, int ndim)
   return g_string_free (s, FALSE);
 }
 
-FmArray *
-fm_npy_read_data (const guint8 *data, gsize length, const char *name,
-                  GError **error)
+/* What a header says: the array (data NULL), where the data starts and
+ * how many bytes it takes. */
+typedef struct {
+  FmArray *array;
+  char descr[16];   /* as the header gives it: "<f4" */
+  Dtype dt;
+  gboolean fortran;
+  gsize offset, bytes;
+} Head;
+
+/* Parses and checks the header at the start of data (length: what is
+ * there, perhaps only the first bytes of a longer file). */
+static gboolean
+read_head (const guint8 *data, gsize length, const char *name, Head *head, GError **error)
 {
-  if (!name)
-    name = "array";
   static const guint8 magic[6] = { 0x93, 'N', 'U', 'M', 'P', 'Y' };
+  head->array = NULL;
+  if (length == 0)
+    return parse_error (error, name, "the file is empty (0 bytes)");
   if (length < 10 || memcmp (data, magic, 6) != 0)
-    {
-      parse_error (error, name, length < 10 && length >= 6 && memcmp (data, magic, 6) == 0
-                   ? "truncated header" : "missing the \\x93NUMPY magic");
-      return NULL;
-    }
+    return parse_error (error, name, length < 10 && length >= 6 && memcmp (data, magic, 6) == 0
+                        ? "truncated header" : "missing the \\x93NUMPY magic");
   int major = data[6];
   gsize header_len, header_start;
   if (major == 1)
@@ -354,10 +368,7 @@ fm_npy_read_data (const guint8 *data, gsize length, const char *name,
   else if (major == 2 || major == 3)
     {
       if (length < 12)
-        {
-          parse_error (error, name, "truncated header");
-          return NULL;
-        }
+        return parse_error (error, name, "truncated header");
       header_len = load_uint (data + 8, 4, FALSE);
       header_start = 12;
     }
@@ -366,95 +377,138 @@ fm_npy_read_data (const guint8 *data, gsize length, const char *name,
       g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_UNSUPPORTED,
                    "%s: .npy format version %d.%d is not supported (1, 2 and 3 are)",
                    name, major, data[7]);
-      return NULL;
+      return FALSE;
     }
   if (header_len > FM_NPY_MAX_HEADER)
     {
       g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
                    "%s: header of %" G_GSIZE_FORMAT " bytes is absurdly long", name, header_len);
-      return NULL;
+      return FALSE;
     }
   if (header_len > length - header_start)
     {
       g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
                    "%s: truncated: the header needs %" G_GSIZE_FORMAT " bytes, the file has %" G_GSIZE_FORMAT,
                    name, header_start + header_len, length);
-      return NULL;
+      return FALSE;
     }
 
   Header h;
   if (!parse_header ((const char *) data + header_start, header_len, &h, name, error))
     {
       g_free (h.descr);
-      return NULL;
+      return FALSE;
     }
-  Dtype dt;
-  gboolean ok = parse_dtype (h.descr, &dt, name, error);
   g_autofree char *descr = h.descr;
-  if (!ok)
-    return NULL;
+  if (!parse_dtype (h.descr, &head->dt, name, error))
+    return FALSE;
 
-  g_autofree char *shape_text = describe_shape (h.shape, h.ndim);
   gsize count = 1, bytes;
   gboolean overflow = FALSE;
   for (int i = 0; i < h.ndim; i++)
     if (!g_size_checked_mul (&count, count, h.shape[i]))
       overflow = TRUE;
-  if (overflow || !g_size_checked_mul (&bytes, count, (gsize) dt.size))
+  if (overflow || !g_size_checked_mul (&bytes, count, (gsize) head->dt.size)
+      || !g_size_checked_mul (&bytes, count, MAX ((gsize) head->dt.size, sizeof (float))))
     {
+      g_autofree char *shape_text = describe_shape (h.shape, h.ndim);
       g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
                    "%s: shape %s overflows: the header claims more data than any file can hold",
                    name, shape_text);
-      return NULL;
+      return FALSE;
     }
-  gsize have = length - header_start - header_len;
-  if (bytes != have)
-    {
-      g_autofree char *human = g_format_size (bytes);
-      g_set_error (error, FM_NPY_ERROR, bytes > have ? FM_NPY_ERROR_TOO_LARGE : FM_NPY_ERROR_PARSE,
-                   "%s: shape %s of '%s' needs %" G_GSIZE_FORMAT " bytes of data (%s), the file holds %" G_GSIZE_FORMAT
-                   " (%s)", name, shape_text, descr, bytes, human, have,
-                   bytes > have ? "truncated, or a corrupt header" : "trailing bytes");
-      return NULL;
-    }
-
   FmArray *a = g_new0 (FmArray, 1);
+  g_autofree char *shown = fm_text_escape (descr, -1, 12);
+  g_strlcpy (head->descr, shown, sizeof head->descr);
   a->name = g_strdup (name);
   a->ndim = h.ndim;
   memcpy (a->shape, h.shape, sizeof h.shape);
   a->size = count;
   g_strlcpy (a->dtype, descr + 1, sizeof a->dtype);
-  a->data = g_new (float, MAX (count, 1));
+  head->array = a;
+  head->fortran = h.fortran;
+  head->offset = header_start + header_len;
+  head->bytes = count * (gsize) head->dt.size;
+  return TRUE;
+}
 
-  const guint8 *src = data + header_start + header_len;
-  if (!h.fortran || h.ndim < 2)
+/* head's data from src (head->bytes of them) into head->array->data. */
+static gboolean
+convert_data (Head *head, const guint8 *src, const char *name, GError **error)
+{
+  FmArray *a = head->array;
+  const Dtype *dt = &head->dt;
+  gsize count = a->size;
+  a->data = g_try_new (float, MAX (count, 1));
+  if (!a->data)
+    {
+      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
+                   "%s: not enough memory for %" G_GSIZE_FORMAT " values", name, count);
+      return FALSE;
+    }
+  if (!head->fortran || a->ndim < 2)
     {
       for (gsize i = 0; i < count; i++)
-        a->data[i] = convert_one (src + i * dt.size, &dt);
-      return a;
+        a->data[i] = convert_one (src + i * dt->size, dt);
+      return TRUE;
     }
 
   /* Fortran order: walk the destination in C order and keep the matching
    * Fortran offset, so any number of dimensions costs one pass. */
   gsize fstride[FM_NPY_MAX_DIMS], idx[FM_NPY_MAX_DIMS] = { 0 };
   fstride[0] = 1;
-  for (int d = 1; d < h.ndim; d++)
-    fstride[d] = fstride[d - 1] * h.shape[d - 1];
+  for (int d = 1; d < a->ndim; d++)
+    fstride[d] = fstride[d - 1] * a->shape[d - 1];
   gsize off = 0;
   for (gsize i = 0; i < count; i++)
     {
-      a->data[i] = convert_one (src + off * dt.size, &dt);
-      for (int d = h.ndim - 1; d >= 0; d--)
+      a->data[i] = convert_one (src + off * dt->size, dt);
+      for (int d = a->ndim - 1; d >= 0; d--)
         {
           idx[d]++;
           off += fstride[d];
-          if (idx[d] < h.shape[d])
+          if (idx[d] < a->shape[d])
             break;
           off -= fstride[d] * idx[d];
           idx[d] = 0;
         }
     }
-  return a;
+  return TRUE;
+}
+
+/* The data size the header implies must be what the file holds. */
+static gboolean
+check_length (const Head *head, gsize length, const char *name, GError **error)
+{
+  gsize have = length - head->offset, bytes = head->bytes;
+  if (bytes == have)
+    return TRUE;
+  const FmArray *a = head->array;
+  g_autofree char *shape_text = describe_shape (a->shape, a->ndim);
+  g_autofree char *human = g_format_size (bytes);
+  g_set_error (error, FM_NPY_ERROR, bytes > have ? FM_NPY_ERROR_TOO_LARGE : FM_NPY_ERROR_PARSE,
+               "%s: shape %s of '%s' needs %" G_GSIZE_FORMAT " bytes of data (%s), the file holds %" G_GSIZE_FORMAT
+               " (%s)", name, shape_text, head->descr, bytes, human, have,
+               bytes > have ? "truncated, or a corrupt header" : "trailing bytes");
+  return FALSE;
+}
+
+FmArray *
+fm_npy_read_data (const guint8 *data, gsize length, const char *name,
+                  GError **error)
+{
+  if (!name)
+    name = "array";
+  Head head;
+  if (!read_head (data, length, name, &head, error))
+    return NULL;
+  if (!check_length (&head, length, name, error)
+      || !convert_data (&head, data + head.offset, name, error))
+    {
+      fm_array_free (head.array);
+      return NULL;
+    }
+  return head.array;
 }
 
 /* Shared with the .npz reader: refuse huge files before reading them. */
@@ -475,6 +529,13 @@ fm_npy_load_contents (const char *path, gsize max_size, guint8 **contents,
   return FALSE;
 }
 
+static char *
+display_base (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  return fm_file_display (base);
+}
+
 FmArray *
 fm_npy_read_file (const char *path, GError **error)
 {
@@ -482,89 +543,246 @@ fm_npy_read_file (const char *path, GError **error)
   gsize length = 0;
   if (!fm_npy_load_contents (path, FM_NPY_MAX_FILE_SIZE, &contents, &length, error))
     return NULL;
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *display = g_filename_display_name (base);
+  g_autofree char *display = display_base (path);
   return fm_npy_read_data (contents, length, display, error);
+}
+
+FmArray *
+fm_npy_read_file_header (const char *path, GError **error)
+{
+  struct stat st;
+  int fd = fm_file_open (path, "NumPy file", &st, error);
+  if (fd < 0)
+    return NULL;
+  g_autofree char *display = display_base (path);
+  /* the longest header there can be: magic, version, length, text */
+  gsize n = MIN (12 + FM_NPY_MAX_HEADER, (gsize) st.st_size);
+  g_autofree guint8 *buf = g_malloc (MAX (n, 1));
+  gboolean ok = fm_file_pread (fd, buf, n, 0, display, error);
+  close (fd);
+  Head head;
+  if (!ok || !read_head (buf, n, display, &head, error))
+    return NULL;
+  /* the data the header implies must be what the file holds */
+  if (!check_length (&head, (gsize) st.st_size, display, error))
+    {
+      fm_array_free (head.array);
+      return NULL;
+    }
+  return head.array;
 }
 
 /* ---- .npz: a zip archive of .npy members (fm-zip.h) -------------------- */
 
-static GPtrArray *
-npz_read_data (const guint8 *data, gsize length, const char *name, GError **error)
-{
-  GError *local = NULL;
-  g_autoptr (GPtrArray) arrays = g_ptr_array_new_with_free_func ((GDestroyNotify) fm_array_free);
-  g_autoptr (FmZip) zip = fm_zip_open_data (data, length, name, ".npz (zip) file", &local);
-  if (!zip)
-    goto zip_failed;
+struct _FmNpz {
+  guint8 *owned;          /* the file's bytes, when opened from a file */
+  FmZip *zip;
+  char *name;
+  GPtrArray *arrays;      /* FmArray, data NULL until loaded */
+  GArray *members;        /* guint: the zip member of each array */
+  GArray *heads;          /* Head (array pointers borrowed from arrays) */
+};
 
-  gsize total = 0;
+void
+fm_npz_free (FmNpz *npz)
+{
+  if (!npz)
+    return;
+  g_clear_pointer (&npz->arrays, g_ptr_array_unref);
+  g_clear_pointer (&npz->members, g_array_unref);
+  g_clear_pointer (&npz->heads, g_array_unref);
+  fm_zip_free (npz->zip);
+  g_free (npz->name);
+  g_free (npz->owned);
+  g_free (npz);
+}
+
+static void
+zip_to_npy_error (GError **error, GError *local)
+{
+  /* FmZipError numbers its codes as FmNpyError does */
+  g_set_error_literal (error, FM_NPY_ERROR, local->code, local->message);
+  g_error_free (local);
+}
+
+FmNpz *
+fm_npz_open_data (const guint8 *data, gsize length, const char *name, GError **error)
+{
+  if (!name)
+    name = "archive";
+  if (length == 0)
+    {
+      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
+                   "%s: the file is empty (0 bytes), not an .npz archive", name);
+      return NULL;
+    }
+  GError *local = NULL;
+  FmZip *zip = fm_zip_open_data (data, length, name, ".npz (zip) file", &local);
+  if (!zip)
+    {
+      zip_to_npy_error (error, local);
+      return NULL;
+    }
+  FmNpz *npz = g_new0 (FmNpz, 1);
+  npz->zip = zip;
+  npz->name = g_strdup (name);
+  npz->arrays = g_ptr_array_new_with_free_func ((GDestroyNotify) fm_array_free);
+  npz->members = g_array_new (FALSE, FALSE, sizeof (guint));
+  npz->heads = g_array_new (FALSE, FALSE, sizeof (Head));
+
+  /* Every header first, inflating no more than a header can take: shapes
+   * and sizes are known, and checked against the member's declared size,
+   * before any array's data is inflated. */
   for (guint i = 0; i < fm_zip_n_members (zip); i++)
     {
       const char *member_name = fm_zip_member_name (zip, i);
       if (!g_str_has_suffix (member_name, ".npy"))
         continue; /* np.load ignores other members too */
-      gsize usize = 0;
-      g_autofree guint8 *bytes = fm_zip_read_member (zip, i, FM_NPY_MAX_FILE_SIZE - total,
-                                                     &usize, &local);
+      gsize got = 0;
+      g_autofree guint8 *bytes = fm_zip_read_member_head (zip, i, 12 + FM_NPY_MAX_HEADER, &got, &local);
       if (!bytes)
         {
-          if (g_error_matches (local, FM_ZIP_ERROR, FM_ZIP_ERROR_TOO_LARGE))
-            {
-              g_clear_error (&local);
-              g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
-                           "%s: the arrays inflate to more than %" G_GSIZE_FORMAT " MB", name,
-                           FM_NPY_MAX_FILE_SIZE >> 20);
-              return NULL;
-            }
-          goto zip_failed;
+          zip_to_npy_error (error, local);
+          fm_npz_free (npz);
+          return NULL;
         }
-      total += usize;
       g_autofree char *member = g_strndup (member_name, strlen (member_name) - 4);
-      g_autofree char *label = g_strdup_printf ("%s[%s]", name, member);
-      FmArray *a = fm_npy_read_data (bytes, usize, label, error);
-      if (!a)
-        return NULL;
-      g_free (a->name);
-      a->name = g_strdup (member);
-      g_ptr_array_add (arrays, a);
+      g_autofree char *shown = fm_text_escape (member, -1, 60);
+      g_autofree char *label = g_strdup_printf ("%s[%s]", name, shown);
+      Head head;
+      if (!read_head (bytes, got, label, &head, error))
+        {
+          fm_npz_free (npz);
+          return NULL;
+        }
+      gsize usize = fm_zip_member_size (zip, i);
+      if (usize < head.offset || !check_length (&head, usize, label, error))
+        {
+          if (usize < head.offset)
+            g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
+                         "%s: the member is shorter than its own header", label);
+          fm_array_free (head.array);
+          fm_npz_free (npz);
+          return NULL;
+        }
+      g_free (head.array->name);
+      head.array->name = g_strdup (member);
+      g_ptr_array_add (npz->arrays, head.array);
+      g_array_append_val (npz->members, i);
+      g_array_append_val (npz->heads, head);
     }
-  if (arrays->len == 0)
+  return npz;
+}
+
+FmNpz *
+fm_npz_open_file (const char *path, GError **error)
+{
+  guint8 *contents = NULL;
+  gsize length = 0;
+  if (!fm_npy_load_contents (path, FM_NPY_MAX_FILE_SIZE, &contents, &length, error))
+    return NULL;
+  g_autofree char *display = display_base (path);
+  FmNpz *npz = fm_npz_open_data (contents, length, display, error);
+  if (!npz)
     {
-      /* torch.save writes a zip too: <name>/data.pkl and raw storages */
-      gboolean torch = fm_zip_find_suffix (zip, "/data.pkl") >= 0;
-      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
-                   "%s: the archive holds no .npy arrays%s", name,
-                   torch ? " (it is a PyTorch checkpoint from torch.save: save the weights with "
-                           "numpy.savez, or export the model with torch.onnx.export)" : "");
+      g_free (contents);
       return NULL;
     }
-  return g_steal_pointer (&arrays);
+  npz->owned = contents;
+  return npz;
+}
 
-zip_failed:
-  /* FmZipError numbers its codes as FmNpyError does */
-  g_set_error_literal (error, FM_NPY_ERROR, local->code, local->message);
-  g_error_free (local);
-  return NULL;
+GPtrArray *
+fm_npz_arrays (FmNpz *npz)
+{
+  return npz->arrays;
+}
+
+gboolean
+fm_npz_load (FmNpz *npz, FmArray *array, GError **error)
+{
+  if (array->data)
+    return TRUE;
+  guint k;
+  for (k = 0; k < npz->arrays->len; k++)
+    if (npz->arrays->pdata[k] == array)
+      break;
+  g_return_val_if_fail (k < npz->arrays->len, FALSE);
+  guint member = g_array_index (npz->members, guint, k);
+  Head *head = &g_array_index (npz->heads, Head, k);
+  g_autofree char *shown = fm_text_escape (array->name, -1, 60);
+  g_autofree char *label = g_strdup_printf ("%s[%s]", npz->name, shown);
+  GError *local = NULL;
+  gsize usize = 0;
+  g_autofree guint8 *bytes = fm_zip_read_member (npz->zip, member, G_MAXSIZE, &usize, &local);
+  if (!bytes)
+    {
+      zip_to_npy_error (error, local);
+      return FALSE;
+    }
+  /* the header read at open time is the one the data follows */
+  return convert_data (head, bytes + head->offset, label, error);
+}
+
+gsize
+fm_npz_total_values (FmNpz *npz)
+{
+  gsize total = 0;
+  for (guint k = 0; k < npz->arrays->len; k++)
+    total += ((FmArray *) npz->arrays->pdata[k])->size;
+  return total;
+}
+
+gboolean
+fm_npz_check_not_empty (FmNpz *npz, GError **error)
+{
+  if (npz->arrays->len == 0)
+    {
+      /* torch.save writes a zip too: <name>/data.pkl and raw storages */
+      gboolean torch = fm_zip_find_suffix (npz->zip, "/data.pkl") >= 0;
+      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_PARSE,
+                   "%s: the archive holds no .npy arrays%s", npz->name,
+                   torch ? " (it is a PyTorch checkpoint from torch.save: save the weights with "
+                           "numpy.savez, or export the model with torch.onnx.export)" : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GPtrArray *
+npz_read_all (FmNpz *npz, GError **error)
+{
+  GPtrArray *arrays = npz->arrays;
+  if (!fm_npz_check_not_empty (npz, error))
+    return NULL;
+  /* the floats of all arrays, known from the headers before inflating */
+  gsize total = fm_npz_total_values (npz);
+  if (total > FM_NPY_MAX_FILE_SIZE / sizeof (float))
+    {
+      g_set_error (error, FM_NPY_ERROR, FM_NPY_ERROR_TOO_LARGE,
+                   "%s: the arrays hold %" G_GSIZE_FORMAT " values in all, more than the %"
+                   G_GSIZE_FORMAT " allowed", npz->name, total, FM_NPY_MAX_FILE_SIZE / sizeof (float));
+      return NULL;
+    }
+  for (guint k = 0; k < arrays->len; k++)
+    if (!fm_npz_load (npz, arrays->pdata[k], error))
+      return NULL;
+  return g_ptr_array_ref (arrays);
 }
 
 GPtrArray *
 fm_npz_read_data (const guint8 *data, gsize length, const char *name,
                   GError **error)
 {
-  return npz_read_data (data, length, name ? name : "archive", error);
+  g_autoptr (FmNpz) npz = fm_npz_open_data (data, length, name, error);
+  return npz ? npz_read_all (npz, error) : NULL;
 }
 
 GPtrArray *
 fm_npz_read_file (const char *path, GError **error)
 {
-  g_autofree guint8 *contents = NULL;
-  gsize length = 0;
-  if (!fm_npy_load_contents (path, FM_NPY_MAX_FILE_SIZE, &contents, &length, error))
-    return NULL;
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *display = g_filename_display_name (base);
-  return npz_read_data (contents, length, display, error);
+  g_autoptr (FmNpz) npz = fm_npz_open_file (path, error);
+  return npz ? npz_read_all (npz, error) : NULL;
 }
 
 /* ---- writing ----------------------------------------------------------- */
@@ -583,42 +801,34 @@ fm_npy_write_file (const char *path, const float *data, int ndim,
         return FALSE;
       }
   g_autofree char *shape_text = describe_shape (shape, ndim);
-  GString *out = g_string_new (NULL);
-  g_string_append_len (out, "\x93NUMPY\x01\x00\x00\x00", 10);
-  g_string_append_printf (out, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }",
+  GString *head = g_string_new (NULL);
+  g_string_append_len (head, "\x93NUMPY\x01\x00\x00\x00", 10);
+  g_string_append_printf (head, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }",
                           shape_text);
   /* numpy pads so the data starts on a 64-byte boundary, newline last */
-  while ((out->len + 1) % 64)
-    g_string_append_c (out, ' ');
-  g_string_append_c (out, '\n');
-  gsize header_len = out->len - 10;
-  out->str[8] = (char) (header_len & 0xff);
-  out->str[9] = (char) (header_len >> 8);
+  while ((head->len + 1) % 64)
+    g_string_append_c (head, ' ');
+  g_string_append_c (head, '\n');
+  gsize header_len = head->len - 10;
+  head->str[8] = (char) (header_len & 0xff);
+  head->str[9] = (char) (header_len >> 8);
 
-  /* Streamed: the header, then the values in little-endian blocks (never a
-   * second copy of a possibly large array). */
-  FILE *file = g_fopen (path, "wb");
-  gboolean ok = file && fwrite (out->str, 1, out->len, file) == out->len;
-  g_string_free (out, TRUE);
-  enum { BLOCK = 16384 };
-  guint32 block[BLOCK];
-  for (gsize at = 0; ok && at < count; at += BLOCK)
+  /* written in place, a block at a time: the caller writes to its own
+   * temporary name, and the maps are not copied whole once more */
+  FmFileWriter *w = fm_file_writer_new (path, "NumPy file", error);
+  gboolean ok = w && fm_file_writer_write (w, head->str, head->len, error);
+  g_string_free (head, TRUE);
+  guint32 block[4096];
+  for (gsize i = 0; ok && i < count; i += G_N_ELEMENTS (block))
     {
-      gsize n = MIN ((gsize) BLOCK, count - at);
-      memcpy (block, data + at, n * 4);
-      if (G_BYTE_ORDER != G_LITTLE_ENDIAN)
-        for (gsize i = 0; i < n; i++)
-          block[i] = GUINT32_TO_LE (block[i]);
-      ok = fwrite (block, 4, n, file) == n;
+      gsize n = MIN (count - i, G_N_ELEMENTS (block));
+      memcpy (block, data + i, n * 4);
+      if (G_BYTE_ORDER == G_BIG_ENDIAN)
+        for (gsize j = 0; j < n; j++)
+          block[j] = GUINT32_SWAP_LE_BE (block[j]);
+      ok = fm_file_writer_write (w, block, n * 4, error);
     }
-  int e = errno;
-  if (file && fclose (file) != 0 && ok)
-    {
-      ok = FALSE;
-      e = errno;
-    }
-  if (!ok)
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (e),
-                 "cannot write %s: %s", path, g_strerror (e));
+  if (w)
+    ok = fm_file_writer_close (w, ok ? error : NULL) && ok;
   return ok;
 }

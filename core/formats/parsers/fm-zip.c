@@ -3,6 +3,7 @@
  * already in memory, only stored and deflated members are needed, and
  * every declared size must be checked before anything is allocated. */
 #include "fm-zip.h"
+#include "fm-text.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -91,6 +92,78 @@ fm_zip_free (FmZip *zip)
   g_free (zip->name);
   g_free (zip->what);
   g_free (zip);
+}
+
+/* Where member m's data starts, from its local header; FALSE when the
+ * header is not where the directory says (the member fails when read). */
+static gboolean
+data_start (const FmZip *zip, const Member *m, gsize *start)
+{
+  if ((gsize) m->local + 30 > zip->cd_offset || le32 (zip->data + m->local) != ZIP_LOCAL_SIG)
+    return FALSE;
+  *start = (gsize) m->local + 30 + le16 (zip->data + m->local + 26)
+           + le16 (zip->data + m->local + 28);
+  return *start <= zip->cd_offset;
+}
+
+typedef struct {
+  gsize from, to;
+  guint index;
+} Extent;
+
+static int
+compare_extent (gconstpointer a, gconstpointer b)
+{
+  const Extent *x = a, *y = b;
+  return x->from < y->from ? -1 : x->from > y->from;
+}
+
+static char *
+member_label (const Member *m)
+{
+  return fm_text_escape (m->name, -1, 60);
+}
+
+/* The bytes of every member are its own: two directory entries for one
+ * name, or two members whose headers and data share bytes, are how zip
+ * bombs multiply one deflate stream (1000 entries pointing at the same
+ * 2 MB member inflate to 2 GB).  Refused here, so a member's declared size
+ * — at most DEFLATE_MAX_RATIO times its own compressed bytes — bounds
+ * what the whole archive can inflate to by 1032 times the file. */
+static gboolean
+check_layout (const FmZip *zip, GError **error)
+{
+  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GArray) extents = g_array_sized_new (FALSE, FALSE, sizeof (Extent), zip->n_members);
+  for (guint i = 0; i < zip->n_members; i++)
+    {
+      const Member *m = &zip->members[i];
+      if (!g_hash_table_add (names, m->name))
+        {
+          g_autofree char *label = member_label (m);
+          g_autofree char *msg = g_strdup_printf ("member '%s' is listed twice in the directory", label);
+          return zip_error (error, zip->name, zip->what, msg);
+        }
+      gsize start;
+      if (!data_start (zip, m, &start))
+        continue;
+      Extent e = { m->local, MAX (start + MIN ((gsize) m->csize, zip->cd_offset - start), start), i };
+      g_array_append_val (extents, e);
+    }
+  g_array_sort (extents, compare_extent);
+  for (guint k = 1; k < extents->len; k++)
+    {
+      const Extent *a = &g_array_index (extents, Extent, k - 1), *b = &g_array_index (extents, Extent, k);
+      if (b->from < a->to)
+        {
+          g_autofree char *la = member_label (&zip->members[a->index]);
+          g_autofree char *lb = member_label (&zip->members[b->index]);
+          g_autofree char *msg = g_strdup_printf ("members '%s' and '%s' share bytes (overlapping "
+                                                  "members: a zip bomb?)", la, lb);
+          return zip_error (error, zip->name, zip->what, msg);
+        }
+    }
+  return TRUE;
 }
 
 FmZip *
@@ -184,6 +257,11 @@ fm_zip_open_data (const guint8 *data, gsize length, const char *name, const char
       m->name = g_strndup ((const char *) p + 46, name_len);
       p += 46 + name_len + extra_len + comment_len;
     }
+  if (!check_layout (zip, error))
+    {
+      fm_zip_free (zip);
+      return NULL;
+    }
   return zip;
 }
 
@@ -225,23 +303,35 @@ fm_zip_find_suffix (const FmZip *zip, const char *suffix)
   return -1;
 }
 
-static guint8 *
-inflate_member (const guint8 *in, gsize in_len, gsize out_len,
-                const char *name, const char *member, GError **error)
+/* Inflates in[0 .. in_len) into out[0 .. out_len).  whole: the stream must
+ * end exactly at out_len (a longer or shorter one is an error); else only
+ * the first out_len bytes are wanted and *done says how many came. */
+static gboolean
+inflate_into (const guint8 *in, gsize in_len, guint8 *out, gsize out_len, gboolean whole,
+              gsize *done, const char *name, const char *member, GError **error)
 {
   g_autoptr (GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
-  /* one spare byte: a stream longer than declared shows up as overflow */
-  guint8 *out = g_malloc (out_len + 1);
+  guint8 spare[1];
   gsize done_in = 0, done_out = 0;
   for (;;)
     {
       gsize r = 0, w = 0;
       GError *local = NULL;
+      /* when the output is full, one spare byte shows a stream longer than declared */
+      gboolean full = done_out == out_len;
+      if (full && !whole)
+        break;
       GConverterResult res = g_converter_convert (G_CONVERTER (z), in + done_in, in_len - done_in,
-                                                  out + done_out, out_len + 1 - done_out,
+                                                  full ? spare : out + done_out,
+                                                  full ? 1 : out_len - done_out,
                                                   G_CONVERTER_INPUT_AT_END, &r, &w, &local);
       if (res == G_CONVERTER_ERROR)
         {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NO_SPACE) && !whole)
+            {
+              g_error_free (local);
+              break;
+            }
           if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
             g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_PARSE,
                          "%s: member '%s' inflates to more than its declared %" G_GSIZE_FORMAT " bytes",
@@ -250,38 +340,88 @@ inflate_member (const guint8 *in, gsize in_len, gsize out_len,
             g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_PARSE,
                          "%s: member '%s' has corrupt deflate data (%s)", name, member, local->message);
           g_error_free (local);
-          g_free (out);
-          return NULL;
+          return FALSE;
         }
       done_in += r;
-      done_out += w;
-      if (done_out > out_len)
+      if (full && w > 0)
         {
           g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_PARSE,
                        "%s: member '%s' inflates to more than its declared %" G_GSIZE_FORMAT " bytes",
                        name, member, out_len);
-          g_free (out);
-          return NULL;
+          return FALSE;
         }
+      done_out += w;
       if (res == G_CONVERTER_FINISHED)
         break;
       if (r == 0 && w == 0)
         {
           g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_PARSE,
                        "%s: member '%s' has a truncated deflate stream", name, member);
-          g_free (out);
-          return NULL;
+          return FALSE;
         }
     }
-  if (done_out != out_len)
+  if (whole && done_out != out_len)
     {
       g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_PARSE,
                    "%s: member '%s' inflates to %" G_GSIZE_FORMAT " bytes, its header says %" G_GSIZE_FORMAT,
                    name, member, done_out, out_len);
-      g_free (out);
-      return NULL;
+      return FALSE;
     }
-  return out;
+  *done = done_out;
+  return TRUE;
+}
+
+/* Everything about member i that can be checked without reading it;
+ * *start: where its data begins. */
+static gboolean
+check_member (const FmZip *zip, guint i, gsize *start, GError **error)
+{
+  const Member *m = &zip->members[i];
+  const char *name = zip->name, *what = zip->what;
+  g_autofree char *member = member_label (m);
+
+  if (!g_utf8_validate (m->name, -1, NULL))
+    {
+      g_autofree char *msg = g_strdup_printf ("a member name is not UTF-8 ('%s')", member);
+      return zip_error (error, name, what, msg);
+    }
+  if (m->csize == 0xffffffffu || m->usize == 0xffffffffu || m->local == 0xffffffffu)
+    {
+      g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_UNSUPPORTED,
+                   "%s: member '%s' uses zip64 sizes, which are not supported", name, member);
+      return FALSE;
+    }
+  if (m->flags & 1)
+    {
+      g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_UNSUPPORTED,
+                   "%s: member '%s' is encrypted", name, member);
+      return FALSE;
+    }
+  if (m->method != 0 && m->method != 8)
+    {
+      g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_UNSUPPORTED,
+                   "%s: member '%s' uses compression method %u (only stored and deflated are supported)",
+                   name, member, m->method);
+      return FALSE;
+    }
+  if ((gsize) m->local + 30 > zip->cd_offset || le32 (zip->data + m->local) != ZIP_LOCAL_SIG)
+    {
+      g_autofree char *msg = g_strdup_printf ("member '%s': bad local header", member);
+      return zip_error (error, name, what, msg);
+    }
+  if (!data_start (zip, m, start) || m->csize > zip->cd_offset - *start)
+    {
+      g_autofree char *msg = g_strdup_printf ("member '%s' runs past the end of its data (truncated?)", member);
+      return zip_error (error, name, what, msg);
+    }
+  if ((m->method == 0 && m->csize != m->usize)
+      || (m->method == 8 && (guint64) m->usize > (guint64) m->csize * DEFLATE_MAX_RATIO + 1024))
+    {
+      g_autofree char *msg = g_strdup_printf ("member '%s' declares %u bytes from %u: impossible",
+                                              member, m->usize, m->csize);
+      return zip_error (error, name, what, msg);
+    }
+  return TRUE;
 }
 
 guint8 *
@@ -289,77 +429,71 @@ fm_zip_read_member (const FmZip *zip, guint i, gsize max_size, gsize *length, GE
 {
   g_return_val_if_fail (i < zip->n_members, NULL);
   const Member *m = &zip->members[i];
-  const char *name = zip->name, *what = zip->what, *member = m->name;
-  const guint8 *data = zip->data;
-
-  if (!g_utf8_validate (member, -1, NULL))
-    {
-      zip_error (error, name, what, "a member name is not UTF-8");
-      return NULL;
-    }
-  if (m->csize == 0xffffffffu || m->usize == 0xffffffffu || m->local == 0xffffffffu)
-    {
-      g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_UNSUPPORTED,
-                   "%s: member '%s' uses zip64 sizes, which are not supported", name, member);
-      return NULL;
-    }
-  if (m->flags & 1)
-    {
-      g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_UNSUPPORTED,
-                   "%s: member '%s' is encrypted", name, member);
-      return NULL;
-    }
-  if (m->method != 0 && m->method != 8)
-    {
-      g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_UNSUPPORTED,
-                   "%s: member '%s' uses compression method %u (only stored and deflated are supported)",
-                   name, member, m->method);
-      return NULL;
-    }
-  if ((gsize) m->local + 30 > zip->cd_offset || le32 (data + m->local) != ZIP_LOCAL_SIG)
-    {
-      g_autofree char *msg = g_strdup_printf ("member '%s': bad local header", member);
-      zip_error (error, name, what, msg);
-      return NULL;
-    }
-  gsize start = (gsize) m->local + 30 + le16 (data + m->local + 26) + le16 (data + m->local + 28);
-  if (start > zip->cd_offset || m->csize > zip->cd_offset - start)
-    {
-      g_autofree char *msg = g_strdup_printf ("member '%s' runs past the end of its data (truncated?)", member);
-      zip_error (error, name, what, msg);
-      return NULL;
-    }
-  if ((m->method == 0 && m->csize != m->usize)
-      || (m->method == 8 && (guint64) m->usize > (guint64) m->csize * DEFLATE_MAX_RATIO + 1024))
-    {
-      g_autofree char *msg = g_strdup_printf ("member '%s' declares %u bytes from %u: impossible",
-                                              member, m->usize, m->csize);
-      zip_error (error, name, what, msg);
-      return NULL;
-    }
+  gsize start;
+  if (!check_member (zip, i, &start, error))
+    return NULL;
+  g_autofree char *member = member_label (m);
   if (m->usize > max_size)
     {
       g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_TOO_LARGE,
                    "%s: member '%s' is %u bytes, more than the %" G_GSIZE_FORMAT " allowed",
-                   name, member, m->usize, max_size);
+                   zip->name, member, m->usize, max_size);
       return NULL;
     }
-  guint8 *bytes;
+  guint8 *bytes = g_try_malloc ((gsize) m->usize + 1);
+  if (!bytes)
+    {
+      g_set_error (error, FM_ZIP_ERROR, FM_ZIP_ERROR_TOO_LARGE,
+                   "%s: member '%s': not enough memory for %u bytes", zip->name, member, m->usize);
+      return NULL;
+    }
+  gsize done = 0;
   if (m->method == 8)
     {
-      bytes = inflate_member (data + start, m->csize, m->usize, name, member, error);
-      if (!bytes)
-        return NULL;
+      if (!inflate_into (zip->data + start, m->csize, bytes, m->usize, TRUE, &done, zip->name,
+                         member, error))
+        {
+          g_free (bytes);
+          return NULL;
+        }
     }
   else
-    bytes = g_memdup2 (data + start, MAX (m->usize, 1));
+    memcpy (bytes, zip->data + start, m->usize);
+  bytes[m->usize] = 0;
   if (crc32_of (bytes, m->usize) != m->crc)
     {
       g_autofree char *msg = g_strdup_printf ("member '%s' fails its CRC check (corrupt)", member);
-      zip_error (error, name, what, msg);
+      zip_error (error, zip->name, zip->what, msg);
       g_free (bytes);
       return NULL;
     }
   *length = m->usize;
+  return bytes;
+}
+
+guint8 *
+fm_zip_read_member_head (const FmZip *zip, guint i, gsize n, gsize *length, GError **error)
+{
+  g_return_val_if_fail (i < zip->n_members, NULL);
+  const Member *m = &zip->members[i];
+  gsize start;
+  if (!check_member (zip, i, &start, error))
+    return NULL;
+  g_autofree char *member = member_label (m);
+  gsize want = MIN (n, (gsize) m->usize), done = 0;
+  guint8 *bytes = g_malloc (want + 1);
+  if (m->method == 8)
+    {
+      if (!inflate_into (zip->data + start, m->csize, bytes, want, want == m->usize, &done,
+                         zip->name, member, error))
+        {
+          g_free (bytes);
+          return NULL;
+        }
+    }
+  else
+    memcpy (bytes, zip->data + start, done = want);
+  bytes[done] = 0;
+  *length = done;
   return bytes;
 }

@@ -9,7 +9,11 @@
  * data starts.  Every offset and size is checked against the archive
  * before use, a member's declared size against its compressed size (deflate
  * cannot expand more than about 1032:1) and against the caller's cap before
- * anything is allocated, and every member read is CRC-checked.
+ * anything is allocated, and every member read is CRC-checked.  Members
+ * may not share bytes (overlapping or duplicate directory entries are how
+ * a small archive inflates to gigabytes), so the declared sizes of all
+ * members are at most about 1032 times the archive's size, and a reader
+ * can sum them before it inflates anything.
  *
  * fm_zip_open_data checks the archive's directory; a member's own fields
  * (method, encryption, local header) are checked when it is read, so an
@@ -59,5 +63,12 @@ int fm_zip_find_suffix (const FmZip *zip, const char *suffix);
  * max_size bytes. */
 guint8 *fm_zip_read_member (const FmZip *zip, guint i, gsize max_size,
                             gsize *length, GError **error);
+
+/* The first min(n, size) bytes of member i (g_free; *length says how
+ * many), inflating no more than that: a header read before deciding
+ * whether the member is worth reading whole.  Not CRC-checked (the member
+ * is not complete); the same checks as fm_zip_read_member otherwise. */
+guint8 *fm_zip_read_member_head (const FmZip *zip, guint i, gsize n, gsize *length,
+                                 GError **error);
 
 G_END_DECLS

@@ -1,0 +1,47 @@
+/* fm-learn-run: one run of plug-in-feature-maps-learn, whatever the host.
+ *
+ * Reads the "before" and "after" drawables whole as perceptual floats (the
+ * values `featuremaps apply` later feeds the learned bank), limits the fit
+ * to the image's selection as the command line's --mask does, fits the
+ * convolution with fm_learn_pair and saves the bank as JSON under a new,
+ * never-overwriting file name in the user's featuremaps folder, where
+ * plug-in-feature-maps and the dialog ("Mine") find it by name. */
+#pragma once
+
+#include "fm-host.h"
+#include "fm-learn.h"
+
+G_BEGIN_DECLS
+
+#define FM_LEARN_PROC "plug-in-feature-maps-learn"
+
+typedef struct {
+  FmItemId image;
+  FmItemId before, after;   /* drawables of the same size */
+  int kh, kw;
+  FmLearnMode mode;         /* luminance, per-channel or full */
+  double ridge;
+  gboolean robust;
+  const char *name;         /* the bank's name; NULL or "": "Learned" */
+} FmLearnRunArgs;
+
+typedef struct {
+  char *path;               /* the saved bank */
+  char *preset;             /* its file stem: the kernel name plug-in-feature-maps takes */
+  double psnr, rms;
+  char *warnings;           /* the fit's warnings, one per line; "" when none */
+} FmLearnRunResult;
+
+/* The PDB's mode numbers (2.10) and choice names (3.0): 0 luminance,
+ * 1 per-channel, 2 full. */
+#define FM_LEARN_RUN_N_MODES 3
+FmLearnMode fm_learn_run_mode (int index);
+
+/* FALSE with FM_PLUGIN_ERROR: CALLING for bad arguments and bad input (the
+ * core's one-line message), EXECUTION when solving or saving failed or the
+ * user cancelled.  Nothing is saved on failure. */
+gboolean fm_learn_run (const FmLearnRunArgs *args, FmLearnRunResult *result,
+                       GError **error);
+void fm_learn_run_result_clear (FmLearnRunResult *result);
+
+G_END_DECLS
