@@ -50,7 +50,8 @@ make_context (Args *args, GPtrArray *keep)
     { "kernel", 'k', 0, G_OPTION_ARG_STRING, &args->kernel, kernel_help, "KERNEL" },
     { "layer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &args->layers,
       "A layer of the network -k names, whose maps are written (repeat it for several; "
-      "featuremaps info MODEL lists them); the same as MODEL#LAYER",
+      "featuremaps info MODEL lists them; NAME[0-7,12] keeps those channels); "
+      "the same as MODEL#LAYER",
       "NAME" },
     { "input", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &args->inputs,
       "Image file (PNG, JPEG, TIFF, … anything GEGL loads) or .npy (H×W or H×W×C; float32, float64, uint8); "

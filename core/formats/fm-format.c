@@ -98,10 +98,13 @@ fm_kernel_spec_help (void)
 {
   g_autofree char *banks = fm_formats_suffixes (FM_FORMAT_BANK, FALSE, ", ");
   g_autofree char *models = models_clause ("; a network: ");
+  /* How a network's layers and channels are named (fm-net-plan.h). */
+  const char *layers = *models ? "; a network's layers as \"MODEL#LAYER,LAYER\", "
+                                 "\"LAYER[0-7,12]\" for some of its channels" : "";
   return g_strdup_printf ("A preset name (\"sobel\"), a kernel file path (%s%s; \"file%s:oihw\" "
-                          "forces PyTorch order, \":hwio\" Keras order), or an inline matrix "
+                          "forces PyTorch order, \":hwio\" Keras order%s), or an inline matrix "
                           "(\"0,1,0; 0,1,0; 0,1,0\": rows by ';', filters by '|')",
-                          banks, models, layout_example ());
+                          banks, models, layout_example (), layers);
 }
 
 char *

@@ -53,6 +53,136 @@ fm_net_is_model_file (const char *path)
   return strcmp (sidecar, path) != 0 && is_stack_json (sidecar);
 }
 
+/* Splits at commas outside brackets: "a[0,1],b" is "a[0,1]" and "b". */
+static char **
+split_layers (const char *text)
+{
+  GPtrArray *parts = g_ptr_array_new ();
+  int depth = 0;
+  const char *start = text;
+  for (const char *p = text;; p++)
+    {
+      if (*p == '[')
+        depth++;
+      else if (*p == ']' && depth > 0)
+        depth--;
+      else if ((*p == ',' && depth == 0) || *p == '\0')
+        {
+          g_ptr_array_add (parts, g_strndup (start, p - start));
+          if (!*p)
+            break;
+          start = p + 1;
+        }
+    }
+  g_ptr_array_add (parts, NULL);
+  return (char **) g_ptr_array_free (parts, FALSE);
+}
+
+static gboolean
+pick_error (GError **error, const char *text, const char *why)
+{
+  g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_INVALID,
+               "'%s': %s (pick channels as LAYER[0-7,12]: numbers from 0 and "
+               "ranges, comma-separated)", text, why);
+  return FALSE;
+}
+
+static gboolean
+read_number (const char **p, int *value)
+{
+  while (**p == ' ')
+    (*p)++;
+  if (!g_ascii_isdigit (**p))
+    return FALSE;
+  gint64 v = 0;
+  while (g_ascii_isdigit (**p))
+    {
+      v = v * 10 + (**p - '0');
+      if (v > FM_NET_MAX_CHANNEL + 1)
+        v = FM_NET_MAX_CHANNEL + 1;   /* no overflow, still "too large" */
+      (*p)++;
+    }
+  while (**p == ' ')
+    (*p)++;
+  *value = (int) v;
+  return TRUE;
+}
+
+gboolean
+fm_net_layer_pick_parse (const char *text, char **name, int **channels,
+                         int *n_channels, GError **error)
+{
+  g_return_val_if_fail (text && name && channels && n_channels, FALSE);
+  *name = NULL;
+  *channels = NULL;
+  *n_channels = 0;
+  gsize len = strlen (text);
+  const char *open = len > 0 && text[len - 1] == ']' ? strrchr (text, '[') : NULL;
+  gboolean is_pick = open != NULL && open > text;
+  for (const char *p = open ? open + 1 : NULL; is_pick && p < text + len - 1; p++)
+    if (!g_ascii_isdigit (*p) && *p != '-' && *p != ',' && *p != ' ')
+      is_pick = FALSE;
+  if (!is_pick)
+    {
+      *name = g_strdup (text);
+      return TRUE;
+    }
+
+  /* A bitmap of the channels seen keeps each once and bounds the work:
+   * at most FM_NET_MAX_CHANNEL + 1 entries, whatever the ranges say. */
+  g_autofree guint8 *seen = g_new0 (guint8, (FM_NET_MAX_CHANNEL + 1) / 8 + 1);
+  GArray *picked = g_array_new (FALSE, FALSE, sizeof (int));
+  const char *p = open + 1, *end = text + len - 1;
+  const char *why = NULL;
+  g_autofree char *why_owned = NULL;
+  while (!why)
+    {
+      int a, b;
+      if (!read_number (&p, &a))
+        {
+          why = p == end && picked->len == 0 ? "no channels between the brackets"
+                : "a channel list is numbers and ranges A-B, separated by commas";
+          break;
+        }
+      b = a;
+      if (*p == '-')
+        {
+          p++;
+          if (!read_number (&p, &b))
+            {
+              why = "a range needs a number on each side of '-'";
+              break;
+            }
+        }
+      if (a > FM_NET_MAX_CHANNEL || b > FM_NET_MAX_CHANNEL)
+        why = why_owned = g_strdup_printf ("channel numbers go up to %d", FM_NET_MAX_CHANNEL);
+      else if (b < a)
+        why = why_owned = g_strdup_printf ("range %d-%d goes backwards", a, b);
+      else
+        for (int c = a; c <= b; c++)
+          if (!(seen[c / 8] & (1u << (c % 8))))
+            {
+              seen[c / 8] |= 1u << (c % 8);
+              g_array_append_val (picked, c);
+            }
+      if (why || p == end)
+        break;
+      if (*p != ',')
+        why = "a channel list is numbers and ranges A-B, separated by commas";
+      p++;
+    }
+  if (why)
+    {
+      g_array_free (picked, TRUE);
+      return pick_error (error, text, why);
+    }
+  *name = g_strndup (text, open - text);
+  g_strstrip (*name);
+  *n_channels = picked->len;
+  *channels = (int *) g_array_free (picked, FALSE);
+  return TRUE;
+}
+
 gboolean
 fm_net_spec_parse (const char *spec, char **model, char ***layers)
 {
@@ -66,7 +196,7 @@ fm_net_spec_parse (const char *spec, char **model, char ***layers)
   GPtrArray *names = g_ptr_array_new ();
   if (hash)
     {
-      g_auto (GStrv) parts = g_strsplit (hash + 1, ",", -1);
+      g_auto (GStrv) parts = split_layers (hash + 1);
       for (int i = 0; parts[i]; i++)
         {
           g_strstrip (parts[i]);

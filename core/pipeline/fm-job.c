@@ -41,6 +41,7 @@ struct _FmJob {
   FmJobOutput *outputs;
   char **output_names;
   int *layer_output;    /* per layer: its output */
+  int *layer_plane;     /* per layer: its channel in its output's planes */
   FmConvGeometry net_geo;
 };
 
@@ -154,10 +155,58 @@ job_new_net (const FmJobKernel *kernel, const FmOptions *options, const FmImageI
       fm_job_free (job);
       return NULL;
     }
-  job->net = fm_net_plan_new (graph, kernel->layers, kernel->n_layers, image->height,
-                              image->width, fm_input_channels (job->input), NULL, error);
-  if (!job->net)
+  /* Channel picks ("conv2[0-7,12]", fm_net_layer_pick_parse) come off the
+   * names before the plan resolves them. */
+  const int n_asked = kernel->n_layers;
+  g_auto (GStrv) names = g_new0 (char *, n_asked + 1);
+  int **picks = g_new0 (int *, n_asked);
+  int *n_picks = g_new0 (int, n_asked);
+  gboolean any_pick = FALSE, ok = TRUE;
+  for (int i = 0; ok && i < n_asked; i++)
     {
+      ok = fm_net_layer_pick_parse (kernel->layers[i], &names[i], &picks[i], &n_picks[i],
+                                    error);
+      any_pick |= ok && n_picks[i] > 0;
+      for (int j = 0; ok && any_pick && j < i; j++)
+        if (strcmp (names[i], names[j]) == 0)
+          {
+            g_set_error (error, FM_JOB_ERROR, FM_JOB_ERROR_INVALID,
+                         "layer '%s' is asked for twice; name it once with all the "
+                         "channels wanted (%s[0-3,8])", names[i], names[i]);
+            ok = FALSE;
+          }
+    }
+  if (ok)
+    job->net = fm_net_plan_new (graph, (const char *const *) names, n_asked, image->height,
+                                image->width, fm_input_channels (job->input), NULL, error);
+  if (job->net && any_pick && fm_net_plan_n_outputs (job->net) != n_asked)
+    {
+      g_set_error (error, FM_JOB_ERROR, FM_JOB_ERROR_INVALID,
+                   "two of the layers asked for are the same layer of '%s'; name it "
+                   "once with all the channels wanted", label);
+      ok = FALSE;
+    }
+  /* Outputs come in the order asked, duplicates removed; without picks
+   * every channel of each. */
+  for (int o = 0; ok && job->net && o < fm_net_plan_n_outputs (job->net); o++)
+    {
+      const FmNetLayerInfo *info = fm_net_plan_output (job->net, o);
+      for (int i = 0; any_pick && i < n_picks[o]; i++)
+        if (picks[o][i] >= info->channels)
+          {
+            g_set_error (error, FM_JOB_ERROR, FM_JOB_ERROR_INVALID,
+                         "'%s' has %d channels (0-%d); channel %d is not one of them",
+                         info->asked, info->channels, info->channels - 1, picks[o][i]);
+            ok = FALSE;
+            break;
+          }
+    }
+  if (!ok || !job->net)
+    {
+      for (int i = 0; i < n_asked; i++)
+        g_free (picks[i]);
+      g_free (picks);
+      g_free (n_picks);
       fm_job_free (job);
       return NULL;
     }
@@ -165,24 +214,33 @@ job_new_net (const FmJobKernel *kernel, const FmOptions *options, const FmImageI
   job->n_outputs = fm_net_plan_n_outputs (job->net);
   job->outputs = g_new0 (FmJobOutput, job->n_outputs);
   for (int o = 0; o < job->n_outputs; o++)
-    job->n_layers += fm_net_plan_output (job->net, o)->channels;
+    job->n_layers += any_pick && n_picks[o] ? n_picks[o]
+                                            : fm_net_plan_output (job->net, o)->channels;
   job->names = g_new0 (char *, job->n_layers + 1);
   job->layer_output = g_new0 (int, job->n_layers);
+  job->layer_plane = g_new0 (int, job->n_layers);
   for (int o = 0, layer = 0; o < job->n_outputs; o++)
     {
       const FmNetLayerInfo *info = fm_net_plan_output (job->net, o);
+      const int n = any_pick && n_picks[o] ? n_picks[o] : info->channels;
       job->outputs[o] = (FmJobOutput) {
-        .name = info->asked, .first_layer = layer, .n_layers = info->channels,
+        .name = info->asked, .first_layer = layer, .n_layers = n,
         .out_h = info->height, .out_w = info->width,
         .stride_y = info->stride_y, .stride_x = info->stride_x,
         .offset_y = info->offset_y, .offset_x = info->offset_x,
       };
-      for (int k = 0; k < info->channels; k++, layer++)
+      for (int j = 0; j < n; j++, layer++)
         {
+          const int k = any_pick && n_picks[o] ? picks[o][j] : j;
           job->names[layer] = g_strdup_printf ("%s · %d", info->asked, k);
           job->layer_output[layer] = o;
+          job->layer_plane[layer] = k;
         }
     }
+  for (int i = 0; i < n_asked; i++)
+    g_free (picks[i]);
+  g_free (picks);
+  g_free (n_picks);
   const FmJobOutput *first = &job->outputs[0];
   job->net_geo = (FmConvGeometry) {
     .in_h = image->height, .in_w = image->width,
@@ -284,6 +342,7 @@ fm_job_free (FmJob *job)
   g_strfreev (job->output_names);
   g_free (job->outputs);
   g_free (job->layer_output);
+  g_free (job->layer_plane);
   g_free (job);
 }
 
@@ -427,12 +486,14 @@ output_band (Run *run, int output, int y0, int n_rows, const float *maps,
   for (int j = 0; j < out->n_layers; j++)
     {
       const int k = out->first_layer + j;
+      /* A network's picked channels are some of its output's planes. */
+      const int plane = job->layer_plane ? job->layer_plane[k] : j;
       if (run->stats_pass && job->layer_channels == 1)
         {
-          fm_map_stats_add (&run->stats[k], maps + j * plane_stride, n);
+          fm_map_stats_add (&run->stats[k], maps + plane * plane_stride, n);
           continue;
         }
-      float *layer = gather_layer (run, j, maps, plane_stride, n);
+      float *layer = gather_layer (run, plane, maps, plane_stride, n);
       gsize n_values = n * job->layer_channels;
       if (run->stats_pass)
         {

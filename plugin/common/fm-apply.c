@@ -7,6 +7,8 @@
 #include <string.h>
 #include "fm-bank.h"
 #include "fm-job.h"
+#include "fm-net-load.h"
+#include "fm-net-plan.h"
 #include "fm-layers-read.h"
 #include "fm-layers-write.h"
 #include "fm-plugin-errors.h"
@@ -57,6 +59,96 @@ check_raw_destination (FmItemId image, const FmOptions *o, GError **error)
   return FALSE;
 }
 
+/* A network named by the kernel text (MODEL#LAYER[,LAYER…], fm-net-plan.h). */
+typedef struct {
+  char *model;
+  char **layers;
+  FmNetGraph *graph;
+} FmNetKernel;
+
+static void
+fm_net_kernel_clear (FmNetKernel *net)
+{
+  g_free (net->model);
+  g_strfreev (net->layers);
+  fm_net_graph_free (net->graph);
+  memset (net, 0, sizeof *net);
+}
+
+/* The options that shape a bank's convolution (padding, border, stride,
+ * dilation, activation) always have values in a PDB call, so for a
+ * network they are ignored rather than refused as on the command line:
+ * its layers have their own. */
+static gboolean
+net_kernel_load (FmNetKernel *net, const char *spec, FmJobKernel *kernel, GError **error)
+{
+  GError *e = NULL;
+  if (!net->layers[0])
+    {
+      g_autofree char *display = g_filename_display_name (net->model);
+      g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
+                   "kernel: %s is a network: name the layers to show, %s#LAYER or "
+                   "%s#LAYER,LAYER (featuremaps info %s lists them)", display, spec,
+                   spec, display);
+      return FALSE;
+    }
+  if (!(net->graph = fm_net_graph_load (net->model, &e)))
+    {
+      calling_error (error, e, "kernel");
+      return FALSE;
+    }
+  kernel->graph = net->graph;
+  kernel->layers = (const char *const *) net->layers;
+  kernel->n_layers = g_strv_length (net->layers);
+  return TRUE;
+}
+
+/* A deep layer has 64 to 512 channels, each a GIMP layer as large as the
+ * photo: a call makes at most FM_PLUGIN_MAX_MAPS of them unless channels
+ * are picked, and at most FM_PLUGIN_MAX_PICKED picked ones. */
+#define FM_PLUGIN_MAX_MAPS 64
+#define FM_PLUGIN_MAX_PICKED 512
+
+static gboolean
+check_map_count (const FmJob *job, const FmNetKernel *net, const char *spec, GError **error)
+{
+  if (!net->graph)
+    return TRUE;
+  gboolean all_picked = TRUE;
+  for (int i = 0; net->layers[i]; i++)
+    {
+      g_autofree char *name = NULL;
+      g_autofree int *channels = NULL;
+      int n_channels = 0;
+      /* The job parsed them already; this cannot fail now. */
+      if (!fm_net_layer_pick_parse (net->layers[i], &name, &channels, &n_channels, NULL)
+          || n_channels == 0)
+        all_picked = FALSE;
+    }
+  const int n = fm_job_n_layers (job);
+  const int max = all_picked ? FM_PLUGIN_MAX_PICKED : FM_PLUGIN_MAX_MAPS;
+  if (n <= max)
+    return TRUE;
+  /* The widest output, to show the pick on. */
+  const FmJobOutput *wide = fm_job_output (job, 0);
+  for (int o = 1; o < fm_job_n_outputs (job); o++)
+    if (fm_job_output (job, o)->n_layers > wide->n_layers)
+      wide = fm_job_output (job, o);
+  g_autofree char *model = g_path_get_basename (net->model);
+  if (all_picked)
+    g_set_error (error, FM_JOB_ERROR, FM_JOB_ERROR_INVALID,
+                 "%d channels picked, and a call makes at most %d map layers: "
+                 "pick fewer, or make several calls", n, max);
+  else
+    g_set_error (error, FM_JOB_ERROR, FM_JOB_ERROR_INVALID,
+                 "%s makes %d map layers ('%s' has %d channels), and a call makes at "
+                 "most %d unless channels are picked: pick them after the layer's "
+                 "name, e.g. %s#%s[0-%d] or %s#%s[0-7,12] (at most %d picked)",
+                 spec, n, wide->name, wide->n_layers, max, model, wide->name,
+                 MIN (wide->n_layers, max) - 1, model, wide->name, FM_PLUGIN_MAX_PICKED);
+  return FALSE;
+}
+
 gboolean
 fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
           gboolean display, FmApplyResult *result, GError **error)
@@ -79,20 +171,42 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
     return FALSE;
 
   g_autofree char *user_dir = fm_values_user_dir ();
-  g_autoptr (FmBank) bank = fm_bank_load (values->kernel, user_dir, &e);
-  if (!bank)
+  FmNetKernel net = { 0 };
+  g_autoptr (FmBank) bank = NULL;
+  FmJobKernel kernel = { 0 };
+  g_autofree char *group_name = NULL;
+  if (fm_net_spec_parse (values->kernel, &net.model, &net.layers))
     {
-      calling_error (error, e, "kernel");
-      return FALSE;
+      if (!net_kernel_load (&net, values->kernel, &kernel, error))
+        {
+          fm_net_kernel_clear (&net);
+          return FALSE;
+        }
+      group_name = g_path_get_basename (net.model);
+    }
+  else
+    {
+      if (!(bank = fm_bank_load (values->kernel, user_dir, &e)))
+        {
+          calling_error (error, e, "kernel");
+          return FALSE;
+        }
+      kernel.bank = bank;
+      group_name = g_strdup (bank->name);
     }
 
   FmDrawableSource src;
   if (!fm_drawable_source_init (&src, drawable, error))
-    return FALSE;
+    {
+      fm_net_kernel_clear (&net);
+      return FALSE;
+    }
 
   FmImageInfo info;
   fm_drawable_source_info (&src, &info);
-  FmJob *job = fm_job_new (bank, &values->options, &info, &e);
+  FmJob *job = fm_job_new_for (&kernel, &values->options, &info, &e);
+  if (job && !check_map_count (job, &net, values->kernel, &e))
+    g_clear_pointer (&job, fm_job_free);
   if (!job)
     {
       /* The core calls what it sees "the image"; with a selection that is
@@ -102,16 +216,17 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
         g_prefix_error (&e, "selection %d × %d at %d,%d: ", src.width, src.height,
                         src.x, src.y);
       fm_drawable_source_clear (&src);
-      calling_error (error, e, NULL);
+      fm_net_kernel_clear (&net);
+      calling_error (error, e, kernel.graph ? "kernel" : NULL);
       return FALSE;
     }
 
   FmLayerTarget target;
-  gboolean ok = fm_layer_target_create (&target, image, &src, job, bank->name,
+  gboolean ok = fm_layer_target_create (&target, image, &src, job, group_name,
                                         values->options.destination, error);
   if (ok)
     {
-      g_autofree char *message = g_strdup_printf ("Feature maps: %s", bank->name);
+      g_autofree char *message = g_strdup_printf ("Feature maps: %s", group_name);
       Progress progress = { 0, TRUE };
       fm_host_progress_init (message);
       ok = fm_job_run (job, fm_drawable_source_read, &src,
@@ -123,6 +238,7 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
     }
   fm_drawable_source_clear (&src);
   fm_job_free (job);
+  fm_net_kernel_clear (&net);
 
   if (ok)
     ok = fm_layer_target_commit (&target, error);

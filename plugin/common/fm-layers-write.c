@@ -6,6 +6,7 @@
  * computed (a raw 3.0 in a float image reads back 3.0). */
 #include "fm-layers-write.h"
 
+#include <math.h>
 #include <string.h>
 #include "fm-plugin-errors.h"
 
@@ -30,24 +31,65 @@ placement (FmItemId image, FmItemId drawable, FmItemId *parent, int *position)
     }
 }
 
+/* Where map layer k sits and how large it is (see fm-layers-write.h). */
+static void
+map_geometry (const FmJob *job, int k, FmDestination destination, int *x, int *y,
+              int *w, int *h, int *rep_x, int *rep_y)
+{
+  const FmJobOutput *o = fm_job_output (job, fm_job_layer_output (job, k));
+  if (fm_job_plan (job))
+    {
+      /* A bank: the conv's own geometry, at one map pixel per input pixel
+       * (a step > 1 makes a smaller layer, as it always did). */
+      const FmConvGeometry *g = fm_job_geometry (job);
+      *x = g->offset_x;
+      *y = g->offset_y;
+      *w = g->out_w;
+      *h = g->out_h;
+      *rep_x = *rep_y = 1;
+      return;
+    }
+  if (destination == FM_DESTINATION_IMAGE)
+    {
+      *x = *y = 0;
+      *w = o->out_w;
+      *h = o->out_h;
+      *rep_x = *rep_y = 1;
+      return;
+    }
+  *rep_x = MAX (o->stride_x, 1);
+  *rep_y = MAX (o->stride_y, 1);
+  *x = (int) ceil (o->offset_x - *rep_x / 2.0);
+  *y = (int) ceil (o->offset_y - *rep_y / 2.0);
+  *w = o->out_w * *rep_x;
+  *h = o->out_h * *rep_y;
+}
+
 gboolean
 fm_layer_target_create (FmLayerTarget *t, FmItemId image,
                         const FmDrawableSource *src, const FmJob *job,
-                        const char *bank_name, FmDestination destination,
+                        const char *group_name, FmDestination destination,
                         GError **error)
 {
-  const FmConvGeometry *g = fm_job_geometry (job);
-  int off_x = src->x + g->offset_x, off_y = src->y + g->offset_y;
+  const gboolean network = fm_job_plan (job) == NULL;
+  int off_x = src->x, off_y = src->y;
 
   *t = (FmLayerTarget) { .src_image = image, .src_drawable = src->drawable,
                          .destination = destination, .group = -1 };
   t->n_layers = fm_job_n_layers (job);
   t->map_channels = fm_job_layer_channels (job);
-  t->out_w = g->out_w;
   t->layers = g_new (FmItemId, t->n_layers);
   t->buffers = g_new0 (GeglBuffer *, t->n_layers);
+  t->map_w = g_new (int, t->n_layers);
+  t->rep_x = g_new (int, t->n_layers);
+  t->rep_y = g_new (int, t->n_layers);
+  t->layer_group = g_new0 (int, t->n_layers);
   for (int k = 0; k < t->n_layers; k++)
     t->layers[k] = -1;
+  t->n_outputs = network ? fm_job_n_outputs (job) : 0;
+  t->groups = g_new (FmItemId, MAX (t->n_outputs, 1));
+  for (int o = 0; o < t->n_outputs; o++)
+    t->groups[o] = -1;
 
   const char *format_name;
   gboolean colour;
@@ -56,6 +98,17 @@ fm_layer_target_create (FmLayerTarget *t, FmItemId image,
       /* Float linear, no alpha: the stored value is the computed one. */
       colour = t->map_channels == 3;
       int w = fm_host_drawable_width (src->drawable), h = fm_host_drawable_height (src->drawable);
+      if (network)
+        {
+          /* The maps at their own size: the image holds the largest. */
+          w = h = 1;
+          for (int o = 0; o < fm_job_n_outputs (job); o++)
+            {
+              w = MAX (w, fm_job_output (job, o)->out_w);
+              h = MAX (h, fm_job_output (job, o)->out_h);
+            }
+          off_x = off_y = 0;
+        }
       t->image = fm_host_image_new_float (w, h, colour);
       if (t->image <= 0)
         goto gimp_failed;
@@ -72,19 +125,35 @@ fm_layer_target_create (FmLayerTarget *t, FmItemId image,
       colour = fm_host_image_is_rgb (image);
       format_name = NULL;   /* known once a layer exists */
       t->alpha = TRUE;
-
-      t->group = fm_host_group_new (image, bank_name);
+    }
+  if (destination == FM_DESTINATION_LAYERS || network)
+    {
+      t->group = fm_host_group_new (t->image, group_name);
       if (t->group <= 0)
+        goto gimp_failed;
+    }
+  for (int o = 0; o < t->n_outputs; o++)
+    {
+      const FmJobOutput *out = fm_job_output (job, o);
+      g_autofree char *name = out->stride_x > 1 || out->stride_y > 1
+        ? g_strdup_printf ("%s (1/%d)", out->name, MAX (out->stride_x, out->stride_y))
+        : g_strdup (out->name);
+      t->groups[o] = fm_host_group_new (t->image, name);
+      if (t->groups[o] <= 0)
         goto gimp_failed;
     }
 
   for (int k = 0; k < t->n_layers; k++)
     {
+      int x, y, w, h;
+      map_geometry (job, k, destination, &x, &y, &w, &h, &t->rep_x[k], &t->rep_y[k]);
+      t->map_w[k] = w / t->rep_x[k];
+      t->layer_group[k] = network ? fm_job_layer_output (job, k) : 0;
       t->layers[k] = fm_host_layer_new (t->image, fm_job_layer_name (job, k),
-                                        g->out_w, g->out_h, colour, t->alpha);
+                                        w, h, colour, t->alpha);
       if (t->layers[k] <= 0)
         goto gimp_failed;
-      fm_host_layer_set_offsets (t->layers[k], off_x, off_y);
+      fm_host_layer_set_offsets (t->layers[k], off_x + x, off_y + y);
       /* Over the photo the maps arrive hidden: an opaque map would cover
        * it, and only the top one would show anyway.  The group stays
        * visible, so one click on a map's eye shows that map. */
@@ -118,34 +187,47 @@ fm_layer_target_write (gpointer user_data, int layer, int y0, int n_rows,
 {
   FmLayerTarget *t = user_data;
   (void) error;
-  gsize n_pixels = (gsize) n_rows * t->out_w;
+  const int map_w = t->map_w[layer], rx = t->rep_x[layer], ry = t->rep_y[layer];
   const float *data = pixels;
 
-  if (t->write_channels != t->map_channels)
+  if (t->write_channels != t->map_channels || rx > 1 || ry > 1)
     {
       /* Grey maps in a colour layer are replicated, alpha is opaque: the
-       * layer is exactly the map's size, so no pixel of it is "outside". */
-      gsize need = n_pixels * t->write_channels;
+       * layer is exactly the map's size, so no pixel of it is "outside".
+       * A strided map's pixel becomes its rx × ry block of photo pixels. */
+      const int wc = t->write_channels;
+      const gsize row = (gsize) map_w * rx * wc;
+      gsize need = row * n_rows * ry;
       if (need > t->scratch_len)
         {
           g_free (t->scratch);
           t->scratch = g_new (float, need);
           t->scratch_len = need;
         }
-      int colours = t->write_channels - (t->alpha ? 1 : 0);
-      for (gsize i = 0; i < n_pixels; i++)
+      int colours = wc - (t->alpha ? 1 : 0);
+      for (int r = 0; r < n_rows; r++)
         {
-          float *o = t->scratch + i * t->write_channels;
-          const float *p = pixels + i * t->map_channels;
-          for (int c = 0; c < colours; c++)
-            o[c] = t->map_channels == 1 ? p[0] : p[c];
-          if (t->alpha)
-            o[colours] = 1.0f;
+          float *o = t->scratch + (gsize) r * ry * row;
+          for (int x = 0; x < map_w; x++)
+            {
+              const float *p = pixels + ((gsize) r * map_w + x) * t->map_channels;
+              for (int i = 0; i < rx; i++, o += wc)
+                {
+                  for (int c = 0; c < colours; c++)
+                    o[c] = t->map_channels == 1 ? p[0] : p[c];
+                  if (t->alpha)
+                    o[colours] = 1.0f;
+                }
+            }
+          for (int i = 1; i < ry; i++)
+            memcpy (t->scratch + ((gsize) r * ry + i) * row,
+                    t->scratch + (gsize) r * ry * row, row * sizeof (float));
         }
       data = t->scratch;
     }
 
-  gegl_buffer_set (t->buffers[layer], GEGL_RECTANGLE (0, y0, t->out_w, n_rows),
+  gegl_buffer_set (t->buffers[layer],
+                   GEGL_RECTANGLE (0, y0 * ry, map_w * rx, n_rows * ry),
                    0, t->format, data, GEGL_AUTO_ROWSTRIDE);
   return TRUE;
 }
@@ -157,6 +239,37 @@ close_buffers (FmLayerTarget *t)
     g_clear_object (&t->buffers[k]);   /* the last unref flushes tiles to GIMP */
 }
 
+/* Inserts the group (if any), the network's layer groups and the maps,
+ * counting what is attached so that a failure removes exactly the rest. */
+static gboolean
+insert_all (FmLayerTarget *t, FmItemId parent, int position)
+{
+  if (t->group > 0)
+    {
+      if (!fm_host_image_insert_layer (t->image, t->group, parent, position))
+        return FALSE;
+      t->group_attached = TRUE;
+    }
+  for (int o = 0; o < t->n_outputs; o++)
+    {
+      if (!fm_host_image_insert_layer (t->image, t->groups[o], t->group, o))
+        return FALSE;
+      t->groups_attached = o + 1;
+    }
+  for (int k = 0, in_group = 0; k < t->n_layers; k++)
+    {
+      /* A network's maps of one output are consecutive (fm-job.h). */
+      in_group = k > 0 && t->layer_group[k] == t->layer_group[k - 1] ? in_group + 1 : 0;
+      FmItemId into = t->n_outputs ? t->groups[t->layer_group[k]]
+                                   : t->group > 0 ? t->group : 0;
+      if (!fm_host_image_insert_layer (t->image, t->layers[k], into,
+                                       t->n_outputs ? in_group : k))
+        return FALSE;
+      t->layers_attached = k + 1;
+    }
+  return TRUE;
+}
+
 gboolean
 fm_layer_target_commit (FmLayerTarget *t, GError **error)
 {
@@ -165,9 +278,7 @@ fm_layer_target_commit (FmLayerTarget *t, GError **error)
   gboolean ok = TRUE;
   if (t->destination == FM_DESTINATION_IMAGE)
     {
-      for (int k = 0; ok && k < t->n_layers; k++)
-        if ((ok = fm_host_image_insert_layer (t->image, t->layers[k], 0, k)))
-          t->layers_attached = k + 1;
+      ok = insert_all (t, 0, 0);
       if (ok)
         fm_host_image_undo_enable (t->image);
     }
@@ -179,24 +290,15 @@ fm_layer_target_commit (FmLayerTarget *t, GError **error)
 
       fm_host_undo_group_start (t->image);
       fm_host_freeze_layers (t->image);
-      ok = fm_host_image_insert_layer (t->image, t->group, parent, position);
-      for (int k = 0; ok && k < t->n_layers; k++)
-        ok = fm_host_image_insert_layer (t->image, t->layers[k], t->group, k);
-      if (!ok)
+      ok = insert_all (t, parent, position);
+      if (!ok && t->group_attached)
         {
-          /* Removing the group takes the layers already inside with it;
-           * fm_layer_target_clear deletes those never inserted. */
-          if (fm_host_item_is_valid (t->group) && fm_host_item_get_image (t->group) == t->image
-              && fm_host_image_item_position (t->image, t->group) >= 0)
-            {
-              for (int k = 0; k < t->n_layers; k++)
-                if (fm_host_item_get_parent (t->layers[k]) == t->group)
-                  t->layers[k] = -1;
-              fm_host_image_remove_layer (t->image, t->group);
-              t->group = -1;
-            }
+          /* Removing the group takes everything already inside with it;
+           * fm_layer_target_clear deletes what was never inserted. */
+          fm_host_image_remove_layer (t->image, t->group);
+          t->group = -1;
         }
-      else
+      else if (ok)
         {
           /* Inserting made the group the active layer; the source stays
            * the one the user works on. */
@@ -224,18 +326,24 @@ fm_layer_target_clear (FmLayerTarget *t)
   close_buffers (t);
   if (!t->inserted)
     {
+      /* Items attached went with the group or go with the new image. */
       for (int k = t->layers_attached; t->layers && k < t->n_layers; k++)
         if (t->layers[k] > 0)
           fm_host_item_delete (t->layers[k]);
-      if (t->destination == FM_DESTINATION_IMAGE)
-        {
-          if (t->image > 0)
-            fm_host_image_delete (t->image);
-        }
-      else if (t->group > 0)
+      for (int o = t->groups_attached; t->groups && o < t->n_outputs; o++)
+        if (t->groups[o] > 0)
+          fm_host_item_delete (t->groups[o]);
+      if (t->group > 0 && !t->group_attached)
         fm_host_item_delete (t->group);
+      if (t->destination == FM_DESTINATION_IMAGE && t->image > 0)
+        fm_host_image_delete (t->image);
     }
   g_clear_pointer (&t->layers, g_free);
   g_clear_pointer (&t->buffers, g_free);
   g_clear_pointer (&t->scratch, g_free);
+  g_clear_pointer (&t->groups, g_free);
+  g_clear_pointer (&t->layer_group, g_free);
+  g_clear_pointer (&t->map_w, g_free);
+  g_clear_pointer (&t->rep_x, g_free);
+  g_clear_pointer (&t->rep_y, g_free);
 }

@@ -17,24 +17,41 @@ typedef struct {
   FmItemId src_image, src_drawable;
   FmDestination destination;
   FmItemId image;        /* the source image, or the new one */
-  FmItemId group;        /* destination 0: the layer group; else -1 */
+  FmItemId group;        /* destination 0, or a network: the (model's) group; else -1 */
   int n_layers;
   FmItemId *layers;
+  /* A network: one group per layer asked for, inside the model's group;
+   * map k of output o goes into groups[o] (fm_job_layer_output). */
+  int n_outputs;
+  FmItemId *groups;
+  int *layer_group;      /* per map: its output */
+  /* Per map: its width, and how many layer pixels one map pixel covers
+   * (a network layer's total stride over the photo; 1 otherwise). */
+  int *map_w, *rep_x, *rep_y;
   GeglBuffer **buffers;  /* open while filling */
   const Babl *format;    /* what the sink writes: the layers' own model and TRC */
-  int out_w, map_channels, write_channels;
+  int map_channels, write_channels;
   gboolean alpha;
   float *scratch;
   gsize scratch_len;
-  int layers_attached;   /* destination 1: layers [0, n) are in the new image */
+  /* Attached so far: the group, groups [0, n), layers [0, n). */
+  gboolean group_attached;
+  int groups_attached, layers_attached;
   gboolean inserted;
 } FmLayerTarget;
 
 /* Makes the (detached) group and layers, or the new image, named and
- * placed from the job's geometry and the source rectangle. */
+ * placed from the job's geometry and the source rectangle.  A network's
+ * maps (fm_job_plan (job) == NULL) go into a group named group_name (the
+ * model) holding a group per layer asked for.  Over the photo (destination
+ * 0) each map of a layer whose total stride s is > 1 is written at the
+ * photo's resolution: map pixel (i, j), whose window is centred on input
+ * point c = offset + s·i, covers the input pixels x with c − s/2 <= x <
+ * c + s/2 (nearest neighbour, values unchanged).  In a new image
+ * (destination 1) the maps keep their own size at 0, 0. */
 gboolean fm_layer_target_create (FmLayerTarget *target, FmItemId image,
                                  const FmDrawableSource *src, const FmJob *job,
-                                 const char *bank_name, FmDestination destination,
+                                 const char *group_name, FmDestination destination,
                                  GError **error);
 
 /* The FmLayerSink: user_data is the FmLayerTarget. */

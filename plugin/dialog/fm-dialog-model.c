@@ -1,5 +1,6 @@
 /* fm-dialog-model: the dialog's state, GTK-free so tests can check it. */
 #include "fm-dialog-model.h"
+#include "fm-net-plan.h"
 #include "fm-formats.h"
 #include "fm-bank-edit.h"
 
@@ -182,7 +183,22 @@ fm_dialog_model_load (FmDialogModel *model, const char *spec,
                       gboolean with_defaults, GError **error)
 {
   GError *local = NULL;
-  FmBank *bank = fm_bank_load (spec, model->user_dir, &local);
+  FmBank *bank = NULL;
+  g_autofree char *net_model = NULL;
+  g_auto (GStrv) net_layers = NULL;
+  /* The dialog edits and previews banks; a network's layers run through
+   * the procedure's kernel string (docs/plugin.md, "Networks"). */
+  if (fm_net_spec_parse (spec, &net_model, &net_layers))
+    {
+      g_autofree char *name = g_path_get_basename (net_model);
+      g_set_error (&local, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
+                   "%s is a network: the dialog shows filter banks only. Run its "
+                   "layers without the dialog, with the kernel %s#LAYER (a script "
+                   "or the Procedure Browser; docs/plugin.md, \"Networks\").",
+                   name, name);
+    }
+  else
+    bank = fm_bank_load (spec, model->user_dir, &local);
 
   /* The first load is part of opening: a note made then (raw mapping
    * replaced) must survive it. */

@@ -369,6 +369,17 @@ test_bad_file (void)
   g_assert_false (fm_dialog_chooser_load_file (d->chooser, missing, FM_LAYOUT_OIHW));
   g_assert_false (ok_sensitive (d));
 
+  /* A network (MODEL#LAYER) is not a bank: a clear message, no crash. */
+  g_autofree char *onnx = g_build_filename (FM_TEST_MODELS_DIR, "tiny-cnn", "tiny-cnn.onnx", NULL);
+  g_autofree char *net_spec = g_strconcat (onnx, "#/relu2/Relu", NULL);
+  g_assert_false (fm_dialog_model_load (d->model, net_spec, TRUE, NULL));
+  g_assert_false (ok_sensitive (d));
+  g_assert_true (gtk_widget_get_visible (d->error_box));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (d->error_label)),
+                            "tiny-cnn.onnx is a network"));
+  g_assert_false (fm_dialog_chooser_load_file (d->chooser, onnx, FM_LAYOUT_AUTO));
+  g_assert_false (ok_sensitive (d));
+
   /* Picking a good bank clears it */
   g_assert_true (fm_dialog_chooser_select (d->chooser, "laplacian"));
   g_assert_true (ok_sensitive (d));

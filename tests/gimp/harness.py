@@ -15,6 +15,12 @@ requests for checks done here in numpy:
   EXPECT label h w v...      channel 0 of DATA label equals these exactly
   TIFF path h w v...         channel 0 of the TIFF's first page equals these exactly
   SAME label1 label2         two DATA records hold the same pixels
+  NETCLI label w h nc seed precision sx sy ox oy kernel
+                             a network layer over the photo: layers label#k are
+                             the command line's raw maps of the same pattern,
+                             each map pixel an sx × sy block, at ox, oy
+  REF label file channel tol channel 0 of DATA label equals channel `channel` of
+                             the .npy `file` (below --src) within tol × its max |v|
   BANK path kh kw tol w... bias
                              the saved bank file holds one filter whose
                              kh x kw weights (row by row) and bias are these
@@ -333,6 +339,79 @@ def check_cli(rest, data, args, out):
     return errors
 
 
+def check_netcli(rest, data, args, out):
+    """A network layer written over the photo, against the command line's
+    raw .npy of the same pixels (the network's own options: none given)."""
+    f = rest.split()
+    label = f[0]
+    w, h, nc, seed, prec, sx, sy, ox, oy = map(int, f[1:10])
+    kernel = " ".join(f[10:])
+    if label + "-src" in data:
+        # GIMP 3: the source as stored (see check_cli).
+        img = data[label + "-src"]["values"][..., :nc].copy()
+        if storage(prec)[1]:
+            colours = nc - (1 if nc in (2, 4) else 0)
+            img[..., :colours] = linear_to_srgb(img[..., :colours])
+        img = img.astype(np.float32)
+    else:
+        img = pattern(w, h, nc, seed) / 255.0
+        img = through_storage(img, prec, nc in (2, 4)).astype(np.float32)
+    tag = re.sub(r"[^A-Za-z0-9_.-]", "_", label)
+    src = os.path.join(out, tag + "-in.npy")
+    dst = os.path.join(out, tag + "-maps.npy")
+    np.save(src, img)
+    cmd = [args.cli, "apply", "-k", kernel, "-i", src, "-o", dst]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        return ["CLI %s failed: %s" % (" ".join(cmd), p.stderr.decode().strip())]
+    maps = np.load(dst).astype(np.float64)
+    if maps.ndim == 2:
+        maps = maps[..., None]
+    K = maps.shape[2]
+    layers = [l for l in data if l.startswith(label + "#")]
+    if len(layers) != K:
+        return ["%s: %d layers dumped, the CLI made %d maps" % (label, len(layers), K)]
+    scale = float(np.max(np.abs(maps))) if maps.size else 0.0
+    errors = []
+    for k in range(K):
+        d = data["%s#%d" % (label, k)]
+        want = np.repeat(np.repeat(maps[:, :, k], sy, axis=0), sx, axis=1)
+        got = d["values"][..., 0]
+        if (d["ox"], d["oy"]) != (ox, oy):
+            errors.append("%s#%d: offsets %d,%d, expected %d,%d" % (label, k, d["ox"], d["oy"], ox, oy))
+        if got.shape != want.shape:
+            errors.append("%s#%d: layer %s, expected %s (map %s × %d×%d)"
+                          % (label, k, got.shape, want.shape, maps.shape[:2], sy, sx))
+            continue
+        for c in range(1, d["nc"] - (1 if d["nc"] in (2, 4) else 0)):
+            if not np.array_equal(d["values"][..., c], got):
+                errors.append("%s#%d: colour channels differ" % (label, k))
+        diff = float(np.max(np.abs(got - want))) if got.size else 0.0
+        tol = tolerance(d["dtype"], scale)
+        if not diff <= tol:
+            errors.append("%s#%d: max |plug-in - CLI| = %g > %g" % (label, k, diff, tol))
+        if d["nc"] in (2, 4) and not np.all(d["values"][..., -1] == 1.0):
+            errors.append("%s#%d: alpha not opaque" % (label, k))
+    return errors
+
+
+def check_ref(rest, data, args):
+    """A map in a new float image against a shipped reference activation."""
+    label, path, channel, tol = rest.split()
+    if label not in data:
+        return ["REF %s: no DATA" % label]
+    ref = np.load(os.path.join(args.src, path)).astype(np.float64)
+    want = ref[..., int(channel)]
+    got = data[label]["values"][..., 0]
+    if got.shape != want.shape:
+        return ["%s: shape %s, reference %s" % (label, got.shape, want.shape)]
+    diff = float(np.max(np.abs(got - want)))
+    bound = float(tol) * float(np.max(np.abs(ref)))
+    if not diff <= bound:
+        return ["%s: max |plug-in - PyTorch| = %g > %g" % (label, diff, bound)]
+    return []
+
+
 def check_expect(rest, data):
     f = rest.split()
     label, h, w = f[0], int(f[1]), int(f[2])
@@ -441,6 +520,10 @@ def python_checks(case, args, out):
                 data[label] = d
             elif kind == "CLI":
                 errors += check_cli(rest, data, args, out)
+            elif kind == "NETCLI":
+                errors += check_netcli(rest, data, args, out)
+            elif kind == "REF":
+                errors += check_ref(rest, data, args)
             elif kind == "EXPECT":
                 errors += check_expect(rest, data)
             elif kind == "TIFF":

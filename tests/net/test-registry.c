@@ -8,6 +8,7 @@
 #include "fm-formats.h"
 #include "fm-npy.h"
 #include "fm-net-load.h"
+#include "fm-net-plan.h"
 #include "net-test.h"
 
 static void
@@ -43,6 +44,80 @@ test_lookup (void)
   g_assert_null (strstr (models, ".pth"));    /* refused: never offered */
   g_autofree char *help = fm_kernel_spec_help ();
   g_assert_nonnull (strstr (help, ".onnx"));
+}
+
+static void
+assert_pick (const char *text, const char *name, const int *want, int n_want)
+{
+  char *got_name = NULL;
+  int *channels = NULL, n = -1;
+  GError *error = NULL;
+  g_assert_true (fm_net_layer_pick_parse (text, &got_name, &channels, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (got_name, ==, name);
+  g_assert_cmpint (n, ==, n_want);
+  for (int i = 0; i < n_want; i++)
+    g_assert_cmpint (channels[i], ==, want[i]);
+  if (n_want == 0)
+    g_assert_null (channels);
+  g_free (got_name);
+  g_free (channels);
+}
+
+static void
+assert_pick_fails (const char *text, const char *needle)
+{
+  char *name = NULL;
+  int *channels = NULL, n = -1;
+  GError *error = NULL;
+  g_assert_false (fm_net_layer_pick_parse (text, &name, &channels, &n, &error));
+  g_assert_null (name);
+  g_assert_null (channels);
+  assert_error_has (error, needle);
+  g_clear_error (&error);
+}
+
+/* Channel picks: LAYER[0-7,12], kept apart from the bank's ':hwio'. */
+static void
+test_pick (void)
+{
+  assert_pick ("conv2", "conv2", NULL, 0);
+  assert_pick ("conv2[3]", "conv2", (int[]) { 3 }, 1);
+  assert_pick ("conv2[0-3,12]", "conv2", (int[]) { 0, 1, 2, 3, 12 }, 5);
+  assert_pick ("conv2[ 5 , 1-2 ]", "conv2", (int[]) { 5, 1, 2 }, 3);
+  assert_pick ("conv2[2,2,1-3]", "conv2", (int[]) { 2, 1, 3 }, 3);   /* each once */
+  assert_pick ("/features/features.3/Conv[7]", "/features/features.3/Conv", (int[]) { 7 }, 1);
+  assert_pick ("x[a]", "x[a]", NULL, 0);      /* not a channel list: a name */
+  assert_pick ("[3]", "[3]", NULL, 0);        /* no name before it */
+  assert_pick ("a[1]b", "a[1]b", NULL, 0);
+  assert_pick ("conv2[65535]", "conv2", (int[]) { 65535 }, 1);
+  assert_pick_fails ("conv2[]", "no channels between the brackets");
+  assert_pick_fails ("conv2[ ]", "no channels between the brackets");
+  assert_pick_fails ("conv2[7-3]", "range 7-3 goes backwards");
+  assert_pick_fails ("conv2[1,]", "numbers and ranges");
+  assert_pick_fails ("conv2[,1]", "numbers and ranges");
+  assert_pick_fails ("conv2[1-]", "a number on each side");
+  assert_pick_fails ("conv2[1 2]", "numbers and ranges");
+  assert_pick_fails ("conv2[65536]", "go up to 65535");
+  assert_pick_fails ("conv2[0-99999999999999999999]", "go up to 65535");
+  assert_pick_fails ("conv2[-1]", "LAYER[0-7,12]");
+
+  /* Commas inside brackets stay with their layer. */
+  g_autofree char *dir = g_dir_make_tmp ("fm-pick-XXXXXX", NULL);
+  g_autofree char *model = g_build_filename (dir, "m.onnx", NULL);
+  g_assert_true (g_file_set_contents (model, "", 0, NULL));
+  g_autofree char *spec = g_strdup_printf ("%s#conv1[0,2-3],relu2, pool[1]", model);
+  char *path = NULL, **layers = NULL;
+  g_assert_true (fm_net_spec_parse (spec, &path, &layers));
+  g_assert_cmpstr (path, ==, model);
+  g_assert_cmpint (g_strv_length (layers), ==, 3);
+  g_assert_cmpstr (layers[0], ==, "conv1[0,2-3]");
+  g_assert_cmpstr (layers[1], ==, "relu2");
+  g_assert_cmpstr (layers[2], ==, "pool[1]");
+  g_free (path);
+  g_strfreev (layers);
+  g_remove (model);
+  g_rmdir (dir);
 }
 
 static void
@@ -119,6 +194,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/net/registry/lookup", test_lookup);
   g_test_add_func ("/net/registry/spec", test_spec);
+  g_test_add_func ("/net/registry/pick", test_pick);
   g_test_add_func ("/net/registry/bank-load", test_bank_load);
   return g_test_run ();
 }

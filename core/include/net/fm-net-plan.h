@@ -88,6 +88,18 @@ int fm_net_resolve_layer (const FmNetGraph *graph, const char *name,
  * *model gets the file, *layers the names after '#' (an empty vector when
  * none; NULL-terminated, g_strfreev). */
 gboolean fm_net_spec_parse (const char *spec, char **model, char ***layers);
+
+/* A layer name may end in a channel pick, "conv2[0-7,12]": channels 0 to 7
+ * and 12 of conv2, in that order, each once.  The brackets hold numbers,
+ * ranges A-B (A <= B), commas and spaces, nothing else; a name that ends in
+ * brackets holding anything else is a name ("x[a]").  Commas inside the
+ * brackets do not separate layers in fm_net_spec_parse.  *name gets the
+ * layer's name; *channels (g_free) and *n_channels the pick, NULL and 0
+ * when there is none.  FALSE with FM_NET_ERROR_INVALID for an empty pick, a
+ * reversed range or a channel past FM_NET_MAX_CHANNEL. */
+#define FM_NET_MAX_CHANNEL 65535
+gboolean fm_net_layer_pick_parse (const char *text, char **name, int **channels,
+                                  int *n_channels, GError **error);
 /* Is this file a model by the rule above? */
 gboolean fm_net_is_model_file (const char *path);
 
