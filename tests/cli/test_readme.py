@@ -45,9 +45,10 @@ def check_apply(f, line, argv, work, err):
     kernel = argv[argv.index("-k") + 1]
     if o.endswith(".npy"):
         f.check(os.path.isfile(target), "%s wrote %s" % (line, o))
-    elif "#" in kernel and "-i" in argv:
-        # A network's layers: a folder per layer, each with its maps.
-        layers = kernel.split("#", 1)[1].split(",")
+    elif "#" in kernel and "-i" in argv and len(re.split(r",(?![^\[]*\])", kernel.split("#", 1)[1])) > 1:
+        # A network's layers: a folder per layer, each with its maps (commas
+        # inside a channel pick [0-3,7] stay with their layer).
+        layers = [re.sub(r"\[.*\]$", "", l) for l in re.split(r",(?![^\[]*\])", kernel.split("#", 1)[1])]
         got = fmtest.listing(target) if os.path.isdir(target) else []
         f.check(sorted(got) == sorted(layers), "%s wrote one folder per layer: %s" % (line, got))
         for layer in got:
