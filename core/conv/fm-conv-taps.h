@@ -27,8 +27,11 @@ G_BEGIN_DECLS
 #define FM_TAPS_INLINE static inline __attribute__ ((always_inline))
 
 /* One clone for AVX-512 (512-bit vectors with generic tuning), one for
- * AVX2 + FMA, one plain.  ifunc dispatch needs GCC on an ELF target. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
+ * AVX2 + FMA, one plain.  ifunc dispatch needs GCC on an ELF target; not
+ * under ThreadSanitizer, whose instrumented ifunc resolvers run before its
+ * runtime is up and crash the program at load. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__) \
+    && !defined(__SANITIZE_THREAD__)
 #define FM_TAPS_CLONES __attribute__ ((target_clones ("avx512f", "arch=haswell", "default")))
 #else
 #define FM_TAPS_CLONES

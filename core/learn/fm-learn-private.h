@@ -28,7 +28,8 @@
 G_BEGIN_DECLS
 
 /* One clone for AVX-512, one for AVX2 + FMA, one plain (as fm-conv-taps.h). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__) \
+    && !defined(__SANITIZE_THREAD__)
 #define FM_LEARN_CLONES __attribute__ ((target_clones ("avx512f", "arch=haswell", "default")))
 #else
 #define FM_LEARN_CLONES

@@ -14,7 +14,8 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__) \
+    && !defined(__SANITIZE_THREAD__)
 #define FM_NET_CLONES __attribute__ ((target_clones ("avx512f", "arch=haswell", "default")))
 #else
 #define FM_NET_CLONES
