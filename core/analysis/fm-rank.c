@@ -3,6 +3,7 @@
 #include "fm-rank.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct _FmChannelStats {
@@ -107,6 +108,22 @@ compare (gconstpointer pa, gconstpointer pb, gpointer data)
   return a->channel - b->channel;
 }
 
+/* qsort's comparators, one per key: GLib 2.84 deprecates
+ * g_qsort_with_data and 2.74 (Debian 12) lacks its successor. */
+static int
+compare_by_mean (const void *pa, const void *pb)
+{
+  FmRankBy by = FM_RANK_BY_MEAN;
+  return compare (pa, pb, &by);
+}
+
+static int
+compare_by_max (const void *pa, const void *pb)
+{
+  FmRankBy by = FM_RANK_BY_MAX;
+  return compare (pa, pb, &by);
+}
+
 FmChannelRank *
 fm_channel_stats_rank (const FmChannelStats *stats, FmRankBy by, GError **error)
 {
@@ -135,7 +152,8 @@ fm_channel_stats_rank (const FmChannelStats *stats, FmRankBy by, GError **error)
       if (isnan (keyed[k].max))
         keyed[k].max = -INFINITY;
     }
-  g_qsort_with_data (keyed, stats->K, sizeof *keyed, compare, &by);
+  qsort (keyed, stats->K, sizeof *keyed,
+         by == FM_RANK_BY_MEAN ? compare_by_mean : compare_by_max);
   for (int k = 0; k < stats->K; k++)
     {
       const int c = keyed[k].channel;
