@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include "../common/fm-fuzz-corpus.h"
 
 static gsize n_runs;
 
@@ -52,33 +53,9 @@ fuzz_file (const char *path)
 int
 main (int argc, char **argv)
 {
+  gsize n_files = fm_fuzz_corpus_walk (argc, argv, fuzz_file);
   if (argc < 2)
-    {
-      g_printerr ("usage: %s CORPUS-DIR-OR-FILE...\n", argv[0]);
-      return 2;
-    }
-  gsize n_files = 0;
-  for (int i = 1; i < argc; i++)
-    {
-      if (!g_file_test (argv[i], G_FILE_TEST_IS_DIR))
-        {
-          fuzz_file (argv[i]);
-          n_files++;
-          continue;
-        }
-      GDir *d = g_dir_open (argv[i], 0, NULL);
-      const char *name;
-      while (d && (name = g_dir_read_name (d)))
-        {
-          g_autofree char *path = g_build_filename (argv[i], name, NULL);
-          if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-            continue;
-          fuzz_file (path);
-          n_files++;
-        }
-      if (d)
-        g_dir_close (d);
-    }
+    return 2;
   g_autofree char *base = g_path_get_basename (argv[0]);
   g_print ("%s: %" G_GSIZE_FORMAT " files, %" G_GSIZE_FORMAT " inputs, no crash\n", base,
            n_files, n_runs);

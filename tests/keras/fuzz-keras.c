@@ -18,6 +18,7 @@
 
 #include "fm-net-load.h"
 #include "fm-keras-private.h"
+#include "../common/fm-fuzz-corpus.h"
 
 static gsize n_runs, n_accepted;
 
@@ -179,33 +180,9 @@ fuzz_file (const char *path)
 int
 main (int argc, char **argv)
 {
+  gsize n_files = fm_fuzz_corpus_walk (argc, argv, fuzz_file);
   if (argc < 2)
-    {
-      g_printerr ("usage: %s CORPUS-DIR-OR-FILE...\n", argv[0]);
-      return 2;
-    }
-  gsize n_files = 0;
-  for (int i = 1; i < argc; i++)
-    {
-      if (!g_file_test (argv[i], G_FILE_TEST_IS_DIR))
-        {
-          fuzz_file (argv[i]);
-          n_files++;
-          continue;
-        }
-      GDir *d = g_dir_open (argv[i], 0, NULL);
-      const char *name;
-      while (d && (name = g_dir_read_name (d)))
-        {
-          g_autofree char *path = g_build_filename (argv[i], name, NULL);
-          if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-            continue;
-          fuzz_file (path);
-          n_files++;
-        }
-      if (d)
-        g_dir_close (d);
-    }
+    return 2;
   g_print ("fuzz-keras: %" G_GSIZE_FORMAT " files, %" G_GSIZE_FORMAT " inputs, %"
            G_GSIZE_FORMAT " accepted, no crash\n", n_files, n_runs, n_accepted);
   return n_files ? 0 : 1;
