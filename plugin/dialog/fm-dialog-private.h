@@ -175,6 +175,7 @@ typedef struct {
   FmDialogEditor *editor;
   FmDialogOptions *options;
   FmDialogPreview *preview;
+  struct _FmDialogNetView *net_view;  /* a network's layers (net/) */
   char *snapshot_prefix;     /* FEATUREMAPS_DIALOG_SNAPSHOT */
   gboolean auto_ok;          /* FEATUREMAPS_DIALOG_AUTO_OK */
   gboolean snapshot_done;

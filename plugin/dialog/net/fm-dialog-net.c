@@ -1,0 +1,510 @@
+/* fm-dialog-net: a network's layers and picks for the dialog, GTK-free. */
+#include "fm-dialog-net.h"
+#include "fm-map-count.h"
+#include "fm-net-load.h"
+#include "fm-values.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the shared graph ---------------------------------------------------- */
+
+static void
+graph_clear (gpointer data)
+{
+  FmDialogNetGraph *g = data;
+  fm_net_graph_free (g->graph);
+}
+
+FmDialogNetGraph *
+fm_dialog_net_graph_ref (FmDialogNetGraph *graph)
+{
+  return g_atomic_rc_box_acquire (graph);
+}
+
+void
+fm_dialog_net_graph_unref (FmDialogNetGraph *graph)
+{
+  if (graph)
+    g_atomic_rc_box_release_full (graph, graph_clear);
+}
+
+/* The graph with the preprocessing prep means (the model's own for MODEL). */
+static FmDialogNetGraph *
+load_graph (const char *path, FmNetPrep prep, GError **error)
+{
+  FmNetGraph *graph = fm_net_graph_load (path, error);
+  if (!graph)
+    return NULL;
+  fm_net_prep_apply (prep, graph);
+  FmDialogNetGraph *g = g_atomic_rc_box_new0 (FmDialogNetGraph);
+  g->graph = graph;
+  return g;
+}
+
+/* ---- life ------------------------------------------------------------------ */
+
+static void
+pick_clear (gpointer data)
+{
+  FmDialogNetPick *p = data;
+  g_free (p->channels);
+}
+
+void
+fm_dialog_net_free (FmDialogNet *net)
+{
+  if (!net)
+    return;
+  g_free (net->path);
+  g_free (net->user_dir);
+  fm_dialog_net_graph_unref (net->graph);
+  if (net->layers)
+    g_ptr_array_unref (net->layers);
+  g_array_unref (net->picks);
+  g_free (net);
+}
+
+/* The index of the listed layer a name means, via the core's resolver (the
+ * listing has one entry per node, in order: index == node index). */
+static int
+find_layer (const FmDialogNet *net, const char *name, GError **error)
+{
+  int index = fm_net_resolve_layer (net->graph->graph, name, error);
+  if (index < 0)
+    return -1;
+  if (index >= (int) net->layers->len)
+    {
+      g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_NOT_FOUND,
+                   "no layer '%s' in the model's listing", name);
+      return -1;
+    }
+  return index;
+}
+
+FmDialogNet *
+fm_dialog_net_load (const char *path, char *const *layers, const char *user_dir,
+                    GError **error)
+{
+  FmDialogNet *net = g_new0 (FmDialogNet, 1);
+  net->path = g_strdup (path);
+  net->user_dir = g_strdup (user_dir);
+  net->current = -1;
+  net->picks = g_array_new (FALSE, TRUE, sizeof (FmDialogNetPick));
+  g_array_set_clear_func (net->picks, pick_clear);
+  net->prep = fm_net_prep_recall (user_dir, path);
+
+  if (!(net->graph = load_graph (path, net->prep, error)) ||
+      !(net->layers = fm_net_list_layers (net->graph->graph, 0, error)))
+    {
+      fm_dialog_net_free (net);
+      return NULL;
+    }
+  for (int i = 0; layers && layers[i]; i++)
+    {
+      g_autofree char *name = NULL;
+      g_autofree int *channels = NULL;
+      int n = 0, index;
+      if (!fm_net_layer_pick_parse (layers[i], &name, &channels, &n, error) ||
+          (index = find_layer (net, name, error)) < 0)
+        {
+          fm_dialog_net_free (net);
+          return NULL;
+        }
+      if (fm_dialog_net_is_picked (net, index))
+        continue;
+      FmDialogNetPick pick = { index, 0, NULL };
+      g_array_append_val (net->picks, pick);
+      /* kept ascending, as the channel list shows them */
+      fm_dialog_net_set_channels (net, index, channels, n);
+    }
+  if (net->picks->len)
+    net->current = g_array_index (net->picks, FmDialogNetPick, 0).layer;
+  return net;
+}
+
+gboolean
+fm_dialog_net_set_prep (FmDialogNet *net, FmNetPrep prep, GError **error)
+{
+  if (prep == net->prep)
+    return TRUE;
+  FmDialogNetGraph *g = load_graph (net->path, prep, error);
+  if (!g)
+    return FALSE;
+  fm_dialog_net_graph_unref (net->graph);
+  net->graph = g;
+  net->prep = prep;
+  return !net->user_dir || fm_net_prep_remember (net->user_dir, net->path, prep, error);
+}
+
+/* ---- picks ------------------------------------------------------------------ */
+
+const FmNetLayerInfo *
+fm_dialog_net_layer (const FmDialogNet *net, int layer)
+{
+  if (layer < 0 || layer >= (int) net->layers->len)
+    return NULL;
+  return g_ptr_array_index (net->layers, layer);
+}
+
+FmDialogNetPick *
+fm_dialog_net_pick_of (FmDialogNet *net, int layer)
+{
+  for (guint i = 0; i < net->picks->len; i++)
+    if (g_array_index (net->picks, FmDialogNetPick, i).layer == layer)
+      return &g_array_index (net->picks, FmDialogNetPick, i);
+  return NULL;
+}
+
+gboolean
+fm_dialog_net_is_picked (const FmDialogNet *net, int layer)
+{
+  return fm_dialog_net_pick_of ((FmDialogNet *) net, layer) != NULL;
+}
+
+void
+fm_dialog_net_set_layers (FmDialogNet *net, const int *layers, int n)
+{
+  GArray *picks = g_array_new (FALSE, TRUE, sizeof (FmDialogNetPick));
+  g_array_set_clear_func (picks, pick_clear);
+  for (int i = 0; i < n; i++)
+    {
+      if (!fm_dialog_net_layer (net, layers[i]))
+        continue;
+      FmDialogNetPick pick = { layers[i], 0, NULL };
+      FmDialogNetPick *old = fm_dialog_net_pick_of (net, layers[i]);
+      if (old)
+        {
+          pick.n_channels = old->n_channels;
+          pick.channels = g_steal_pointer (&old->channels);
+          old->n_channels = 0;
+        }
+      g_array_append_val (picks, pick);
+    }
+  g_array_unref (net->picks);
+  net->picks = picks;
+  if (!fm_dialog_net_is_picked (net, net->current))
+    net->current = picks->len ? g_array_index (picks, FmDialogNetPick, 0).layer : -1;
+}
+
+static int
+compare_int (const void *a, const void *b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return (x > y) - (x < y);
+}
+
+void
+fm_dialog_net_set_channels (FmDialogNet *net, int layer, const int *channels, int n)
+{
+  FmDialogNetPick *pick = fm_dialog_net_pick_of (net, layer);
+  if (!pick)
+    return;
+  g_free (pick->channels);
+  pick->channels = n > 0 ? g_memdup2 (channels, (gsize) n * sizeof (int)) : NULL;
+  pick->n_channels = MAX (n, 0);
+  if (n > 1)
+    qsort (pick->channels, n, sizeof (int), compare_int);
+}
+
+/* ---- the kernel string --------------------------------------------------- */
+
+/* A name reads back as this one layer unless it holds the separators of
+ * the kernel string or ends in brackets: then the index names it. */
+static gboolean
+name_reads_back (const char *name)
+{
+  if (!*name || strpbrk (name, "#,") || g_str_has_suffix (name, "]") ||
+      strspn (name, "0123456789") == strlen (name))
+    return FALSE;
+  return TRUE;
+}
+
+char *
+fm_dialog_net_layer_text (const FmDialogNet *net, const FmDialogNetPick *pick)
+{
+  const FmNetLayerInfo *info = fm_dialog_net_layer (net, pick->layer);
+  GString *s = g_string_new (NULL);
+  if (name_reads_back (info->name))
+    g_string_append (s, info->name);
+  else
+    g_string_append_printf (s, "%d", info->index);
+  if (pick->n_channels > 0)
+    {
+      /* Runs of consecutive channels as ranges: [0-3,8]. */
+      g_string_append_c (s, '[');
+      for (int i = 0; i < pick->n_channels;)
+        {
+          int j = i;
+          while (j + 1 < pick->n_channels && pick->channels[j + 1] == pick->channels[j] + 1)
+            j++;
+          if (i)
+            g_string_append_c (s, ',');
+          if (j > i)
+            g_string_append_printf (s, "%d-%d", pick->channels[i], pick->channels[j]);
+          else
+            g_string_append_printf (s, "%d", pick->channels[i]);
+          i = j + 1;
+        }
+      g_string_append_c (s, ']');
+    }
+  return g_string_free (s, FALSE);
+}
+
+char *
+fm_dialog_net_spec (const FmDialogNet *net)
+{
+  GString *s = g_string_new (net->path);
+  for (guint i = 0; i < net->picks->len; i++)
+    {
+      g_autofree char *text =
+        fm_dialog_net_layer_text (net, &g_array_index (net->picks, FmDialogNetPick, i));
+      g_string_append_c (s, i ? ',' : '#');
+      g_string_append (s, text);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static char **
+layer_texts (const FmDialogNet *net, int only)
+{
+  GPtrArray *a = g_ptr_array_new ();
+  for (guint i = 0; i < net->picks->len; i++)
+    {
+      if (only > 0 && (int) i >= only)
+        break;
+      g_ptr_array_add (a, fm_dialog_net_layer_text (
+                            net, &g_array_index (net->picks, FmDialogNetPick, i)));
+    }
+  g_ptr_array_add (a, NULL);
+  return (char **) g_ptr_array_free (a, FALSE);
+}
+
+char *
+fm_dialog_net_check (const FmDialogNet *net, const FmOptions *options,
+                     const FmImageInfo *image)
+{
+  g_autofree char *base = g_path_get_basename (net->path);
+  if (net->picks->len == 0)
+    return g_strdup_printf ("%s is a network: pick one or more of its layers in the "
+                            "list (OK then makes the maps of %s#LAYER).", base, base);
+  for (guint i = 0; i < net->picks->len; i++)
+    {
+      const FmNetLayerInfo *info =
+        fm_dialog_net_layer (net, g_array_index (net->picks, FmDialogNetPick, i).layer);
+      if (info->unsupported)
+        return g_strdup_printf ("Layer %d (%s) is not run: %s", info->index, info->name,
+                                info->unsupported);
+    }
+  g_autofree char *spec = fm_dialog_net_spec (net);
+  if (strlen (spec) >= FM_KERNEL_MAX)
+    return g_strdup_printf ("The kernel string would be %zu bytes; the procedure "
+                            "takes at most %d: pick fewer layers or channels.",
+                            strlen (spec), FM_KERNEL_MAX - 1);
+  g_auto (GStrv) layers = layer_texts (net, 0);
+  FmJobKernel kernel = { NULL, net->graph->graph, (const char *const *) layers,
+                         (int) g_strv_length (layers) };
+  GError *error = NULL;
+  FmJob *job = fm_job_new_for (&kernel, options, image, &error);
+  if (job)
+    fm_net_check_map_count (job, layers, spec, net->path, &error);
+  fm_job_free (job);
+  if (!error)
+    return NULL;
+  char *message = g_strdup (error->message);
+  g_error_free (error);
+  return message;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+static int
+gcd (int a, int b)
+{
+  while (b)
+    {
+      int t = a % b;
+      a = b;
+      b = t;
+    }
+  return a;
+}
+
+static int
+lcm (int a, int b)
+{
+  a = MAX (a, 1);
+  b = MAX (b, 1);
+  /* strides are small; a huge product falls back to reading from 0 */
+  gint64 l = (gint64) a / gcd (a, b) * b;
+  return l > (1 << 20) ? (1 << 20) : (int) l;
+}
+
+static void
+run_add_layer (FmDialogNetRun *run, const FmNetLayerInfo *info)
+{
+  run->halo = MAX (run->halo, MAX (info->field_h, info->field_w) / 2 +
+                              MAX (info->stride_y, info->stride_x));
+  run->align_y = lcm (run->align_y, info->stride_y);
+  run->align_x = lcm (run->align_x, info->stride_x);
+}
+
+static FmDialogNetRun *
+run_new (const FmDialogNet *net, char **layers, int first, int n)
+{
+  FmDialogNetRun *run = g_new0 (FmDialogNetRun, 1);
+  run->graph = fm_dialog_net_graph_ref (net->graph);
+  run->layers = layers;
+  run->n_layers = g_strv_length (layers);
+  run->align_y = run->align_x = 1;
+  for (int i = first; i < first + n; i++)
+    run_add_layer (run, fm_dialog_net_layer (net, g_array_index (net->picks,
+                                                                 FmDialogNetPick, i).layer));
+  return run;
+}
+
+/* One axis: start at a multiple of align at or before pos − halo. */
+static void
+region_1d (int size, int pos, int len, int halo, int align, int *r0, int *rn)
+{
+  int start = MAX (0, pos - halo);
+  start -= start % MAX (align, 1);
+  *r0 = start;
+  *rn = MIN (size, pos + len + halo) - start;
+}
+
+void
+fm_dialog_net_run_region (const FmDialogNetRun *run, int width, int height, int x, int y,
+                          int w, int h, int *rx, int *ry, int *rw, int *rh)
+{
+  region_1d (width, x, w, run->halo, run->align_x, rx, rw);
+  region_1d (height, y, h, run->halo, run->align_y, ry, rh);
+}
+
+FmDialogNetRun *
+fm_dialog_net_run_new (const FmDialogNet *net, gboolean first_only)
+{
+  if (!net->picks->len)
+    return NULL;
+  return run_new (net, layer_texts (net, first_only ? 1 : 0), 0,
+                  first_only ? 1 : (int) net->picks->len);
+}
+
+FmDialogNetRun *
+fm_dialog_net_run_new_layer (const FmDialogNet *net, int layer)
+{
+  const FmNetLayerInfo *info = fm_dialog_net_layer (net, layer);
+  if (!info || info->unsupported)
+    return NULL;
+  FmDialogNetPick pick = { layer, 0, NULL };
+  char **layers = g_new0 (char *, 2);
+  layers[0] = fm_dialog_net_layer_text (net, &pick);
+  FmDialogNetRun *run = run_new (net, layers, 0, 0);
+  run_add_layer (run, info);
+  return run;
+}
+
+void
+fm_dialog_net_run_free (FmDialogNetRun *run)
+{
+  if (!run)
+    return;
+  fm_dialog_net_graph_unref (run->graph);
+  g_strfreev (run->layers);
+  g_free (run);
+}
+
+FmJob *
+fm_dialog_net_run_job (const FmDialogNetRun *run, const FmOptions *options,
+                       const FmImageInfo *image, GError **error)
+{
+  FmJobKernel kernel = { NULL, run->graph->graph, (const char *const *) run->layers,
+                         run->n_layers };
+  return fm_job_new_for (&kernel, options, image, error);
+}
+
+/* Map row i's window is centred on input row offset + i · stride: keep the
+ * rows whose centre falls inside [y0, y0 + h). */
+static void
+inner_1d (double offset, int stride, int n, int start, int len, int *o0, int *on)
+{
+  int first = (int) ceil ((start - offset) / MAX (stride, 1));
+  int last = (int) ceil ((start + len - offset) / MAX (stride, 1)) - 1;
+  first = CLAMP (first, 0, n);
+  last = CLAMP (last, first - 1, n - 1);
+  *o0 = first;
+  *on = last - first + 1;
+}
+
+void
+fm_dialog_net_inner (const FmJobOutput *out, int out_w, int out_h, int x0, int y0,
+                     int w, int h, int *ox0, int *oy0, int *ow, int *oh)
+{
+  inner_1d (out->offset_x, out->stride_x, out_w, x0, w, ox0, ow);
+  inner_1d (out->offset_y, out->stride_y, out_h, y0, h, oy0, oh);
+}
+
+/* ---- ranking ---------------------------------------------------------------- */
+
+typedef struct {
+  const float *pixels;
+  gsize row;
+  FmChannelStats *stats;
+  float *mask;          /* out grid: 1 inside the rectangle, 0 in the halo */
+} RankRun;
+
+static gboolean
+rank_source (gpointer data, int y0, int n_rows, float *pixels, GError **error)
+{
+  RankRun *r = data;
+  (void) error;
+  memcpy (pixels, r->pixels + (gsize) y0 * r->row, (gsize) n_rows * r->row * sizeof (float));
+  return TRUE;
+}
+
+static gboolean
+rank_band (gpointer data, int y0, int n_rows, const float *maps, gsize plane_stride,
+           int width, GError **error)
+{
+  RankRun *r = data;
+  (void) error;
+  fm_channel_stats_accumulate (r->stats, maps, plane_stride, width, n_rows,
+                               r->mask + (gsize) y0 * width);
+  return TRUE;
+}
+
+FmChannelRank *
+fm_dialog_net_rank (const FmDialogNetRun *run, const float *pixels,
+                    const FmImageInfo *in, int x0, int y0, int w, int h,
+                    FmRankBy by, int *n, FmProgress progress,
+                    gpointer progress_data, GError **error)
+{
+  FmOptions options;
+  fm_options_init (&options);
+  options.mapping = FM_MAPPING_RAW;   /* the activations themselves */
+  FmJob *job = fm_dialog_net_run_job (run, &options, in, error);
+  if (!job)
+    return NULL;
+  const FmJobOutput *out = fm_job_output (job, 0);
+  FmChannelRank *rank = NULL;
+  RankRun r = { pixels, (gsize) in->width * in->channels, NULL, NULL };
+  if ((r.stats = fm_channel_stats_new (out->n_layers, error)))
+    {
+      int ox0, oy0, ow, oh;
+      fm_dialog_net_inner (out, out->out_w, out->out_h, x0, y0, w, h, &ox0, &oy0, &ow, &oh);
+      r.mask = g_new0 (float, (gsize) out->out_w * out->out_h);
+      for (int y = oy0; y < oy0 + oh; y++)
+        for (int x = ox0; x < ox0 + ow; x++)
+          r.mask[(gsize) y * out->out_w + x] = 1;
+      if (fm_maps_run (job, 0, rank_source, &r, rank_band, &r, progress, progress_data,
+                       error))
+        rank = fm_channel_stats_rank (r.stats, by, error);
+      if (rank)
+        *n = out->n_layers;
+    }
+  g_free (r.mask);
+  fm_channel_stats_free (r.stats);
+  fm_job_free (job);
+  return rank;
+}
