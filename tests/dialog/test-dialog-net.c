@@ -169,17 +169,6 @@ compare_preview (FmDialogPreview *p, const Reference *r, const int *picked, int 
             scale = MAX (scale, fabs (want));
           }
     }
-  if (g_getenv ("FM_NET_DEBUG"))
-    for (int dy = -3; dy <= 3; dy++)
-      for (int dx = -3; dx <= 3; dx++)
-        {
-          double w2 = 0;
-          for (int y = 3; y < p->out_h - 3; y++)
-            for (int x = 3; x < p->out_w - 3; x++)
-              w2 = MAX (w2, fabs (p->maps[(gsize) y * p->out_w + x] -
-                                  r->maps[((gsize) (picked ? picked[0] : 0) * r->h + y0 + y + dy) * r->w + x0 + x + dx]));
-          g_test_message ("shift %d %d: %.3g", dy, dx, w2);
-        }
   g_test_message ("preview vs PyTorch: largest difference %.3g of max |map| %.3g", worst, scale);
   g_assert_cmpfloat (scale, >, 0);
   g_assert_cmpfloat (worst, <=, 1e-3 * scale);
