@@ -42,6 +42,7 @@ Needs /usr/bin/python3 (numpy and tifffile live there).  Exit 77 when the
 GIMP (gimp-console-2.10, or -3.0 with --gimp 3) or the plug-in is missing.
 """
 import argparse
+import json
 import concurrent.futures as futures
 import os
 import re
@@ -147,6 +148,24 @@ class Worker:
         data = self.args.data
         shutil.copy(os.path.join(data, "user-bank.json"), os.path.join(user, "user-bank.json"))
         shutil.copy(os.path.join(data, "shared-bank.json"), os.path.join(self.shared, "shared-bank.json"))
+        # The preprocessing the dialog remembers per model (user/
+        # net-preprocessing.json): a copy of the tiny CNN remembered as
+        # "imagenet" (beside its own sidecar, which that overrides), and a
+        # reference copy whose sidecar declares ImageNet's mean / std for the
+        # command line (cases-network.scm, "remembered preprocessing").
+        tiny = os.path.join(self.args.src, "models", "tiny-cnn")
+        for sub in ("prep", "prep-ref"):
+            os.makedirs(os.path.join(self.root, sub), exist_ok=True)
+            shutil.copy(os.path.join(tiny, "tiny-cnn.onnx"), os.path.join(self.root, sub))
+        shutil.copy(os.path.join(tiny, "tiny-cnn.json"), os.path.join(self.root, "prep"))
+        with open(os.path.join(self.root, "prep-ref", "tiny-cnn.json"), "w") as f:
+            json.dump({"format": "featuremaps-stack", "version": 1,
+                       "input": {"channels": 3, "range": "0..1", "order": "rgb",
+                                 "light": "perceptual", "mean": [0.485, 0.456, 0.406],
+                                 "std": [0.229, 0.224, 0.225]}}, f)
+        with open(os.path.join(user, "net-preprocessing.json"), "w") as f:
+            json.dump({os.path.abspath(os.path.join(self.root, "prep", "tiny-cnn.onnx")):
+                       "imagenet"}, f)
 
     def run_file(self, case_file):
         name = os.path.splitext(os.path.basename(case_file))[0]
