@@ -443,6 +443,15 @@ fm_dialog_model_option_applies (const FmDialogModel *model, FmOptionId id,
 {
   const FmBank *b = model->bank;
 
+  /* A network's layers have their own (the procedure ignores these). */
+  if (model->net && (id == FM_OPT_PADDING || id == FM_OPT_BORDER || id == FM_OPT_STRIDE ||
+                     id == FM_OPT_DILATION || id == FM_OPT_ACTIVATION))
+    {
+      if (reason)
+        *reason = g_strdup ("A network's layers have their own padding, stride, "
+                            "dilation and activation.");
+      return FALSE;
+    }
   if (!b)
     return TRUE;
   if (id == FM_OPT_STRIDE && (b->stride_y || b->stride_x))

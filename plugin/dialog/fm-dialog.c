@@ -62,7 +62,9 @@ fm_dialog_snapshot (FmDialog *d, const char *prefix, GError **error)
   return save_part (shot, d->window, NULL, prefix, "dialog", error) &&
          save_part (shot, d->window, d->chooser->widget, prefix, "chooser", error) &&
          save_part (shot, d->window, d->editor->widget, prefix, "editor", error) &&
-         save_part (shot, d->window, d->preview->widget, prefix, "preview", error);
+         save_part (shot, d->window, d->preview->widget, prefix, "preview", error) &&
+         (!gtk_widget_get_visible (d->net_view->widget) ||
+          save_part (shot, d->window, d->net_view->widget, prefix, "network", error));
 }
 
 static gboolean

@@ -242,6 +242,12 @@ test_net_layers_channels_rank (void)
       g_assert_cmpstr (scale, ==, tiny_layers[i].scale);
     }
 
+  /* The kernel string under the list; the bank options that do not apply
+   * to a network are insensitive */
+  g_assert_false (gtk_widget_get_sensitive (d->options->controls[FM_OPT_PADDING]));
+  g_assert_false (gtk_widget_get_sensitive (d->options->controls[FM_OPT_STRIDE]));
+  g_assert_true (gtk_widget_get_sensitive (d->options->controls[FM_OPT_MAPPING]));
+
   /* Raw values, to compare with PyTorch's */
   fm_dialog_options_set (d->options, FM_OPT_MAPPING, FM_MAPPING_RAW);
   g_assert_cmpint (d->model->options.mapping, ==, FM_MAPPING_RAW);
@@ -254,6 +260,8 @@ test_net_layers_channels_rank (void)
   g_autofree char *want = g_strconcat (onnx, "#/relu2/Relu", NULL);
   g_autofree char *kernel = committed (d);
   g_assert_cmpstr (kernel, ==, want);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (v->spec_label)), ==,
+                   "Kernel: tiny-cnn.onnx#/relu2/Relu");
   FmDialogPreview *p = d->preview;
   g_assert_cmpint (p->n_maps, ==, 16);
   g_assert_cmpint (p->out_w, ==, RELU2_N);

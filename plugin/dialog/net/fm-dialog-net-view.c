@@ -546,8 +546,11 @@ prep_chosen (GtkComboBox *combo, FmDialogNetView *v)
 static void
 show_spec (FmDialogNetView *v)
 {
-  g_autofree char *spec = v->model->net ? fm_dialog_net_spec (v->model->net) : NULL;
-  g_autofree char *base = spec ? g_path_get_basename (spec) : NULL;
+  FmDialogNet *net = v->model->net;
+  g_autofree char *spec = net ? fm_dialog_net_spec (net) : NULL;
+  /* The model's file name and the layers: a layer name may hold '/'. */
+  g_autofree char *file = net ? g_path_get_basename (net->path) : NULL;
+  g_autofree char *base = net ? g_strconcat (file, spec + strlen (net->path), NULL) : NULL;
   g_autofree char *markup = g_markup_printf_escaped ("<small>Kernel: <tt>%s</tt></small>",
                                                      base ? base : "");
   gtk_label_set_markup (GTK_LABEL (v->spec_label), markup);
