@@ -476,6 +476,56 @@ test_net_preprocessing (void)
   fm_dialog_free (d);
 }
 
+/* safetensors with its stack description: the same network (batch norm as
+ * its own layers), the same activations as the ONNX export's. */
+static void
+test_net_stack_description (void)
+{
+  g_autofree char *user = g_build_filename (net_tmp, "net-stack", NULL);
+  g_autofree char *stack = g_build_filename (FM_TEST_MODELS_DIR, "tiny-cnn", "tiny-cnn.stack.json",
+                                             NULL);
+  FmOptions options;
+  fm_options_init (&options);
+  options.mapping = FM_MAPPING_RAW;
+  g_autofree float *px = net_pixels ();
+  FmDialog *d = fm_dialog_new (fm_dialog_source_new_memory (NW, NH, 3, px, TRUE), "sobel",
+                               &options, user);
+  gtk_widget_show (d->window);
+  net_wait (d);
+  g_assert_true (fm_dialog_chooser_load_file (d->chooser, stack, FM_LAYOUT_AUTO));
+  net_wait (d);
+  FmDialogNetView *v = d->net_view;
+  /* docs/learned-model.md's stack: conv, bn, relu, pool twice, then conv, bn, relu */
+  static const char *const names[] = { "conv1", "bn1", "relu1", "pool1", "conv2", "bn2",
+                                       "relu2", "pool2", "conv3", "bn3", "relu3" };
+  GtkTreeModel *lm = GTK_TREE_MODEL (v->layer_store);
+  g_assert_cmpint (gtk_tree_model_iter_n_children (lm, NULL), ==, G_N_ELEMENTS (names));
+  GtkTreeIter iter;
+  gboolean more = gtk_tree_model_get_iter_first (lm, &iter);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++, more = gtk_tree_model_iter_next (lm, &iter))
+    {
+      g_autofree char *name = NULL;
+      g_assert_true (more);
+      gtk_tree_model_get (lm, &iter, FM_NET_LAYER_COL_NAME, &name, -1);
+      g_assert_cmpstr (name, ==, names[i]);
+    }
+  const int relu2 = 6;
+  fm_dialog_net_view_select_layers (v, &relu2, 1);
+  net_wait (d);
+  g_assert_true (net_ok (d));
+  g_autofree char *kernel = committed (d);
+  g_autofree char *want = g_strconcat (stack, "#relu2", NULL);
+  g_assert_cmpstr (kernel, ==, want);
+  Reference r;
+  if (reference ("/relu2/Relu", "0.5,0.5,0.5", "0.5,0.5,0.5", 16, NH / 2, NW / 2,
+                 RELU2_Y0, RELU2_Y0 + RELU2_N, RELU2_X0, RELU2_X0 + RELU2_N, &r))
+    {
+      compare_preview (d->preview, &r, NULL, 16, RELU2_Y0, RELU2_X0);
+      reference_clear (&r);
+    }
+  fm_dialog_free (d);
+}
+
 void
 fm_test_dialog_net_add (const char *tmp_root)
 {
@@ -484,4 +534,5 @@ fm_test_dialog_net_add (const char *tmp_root)
   g_test_add_func ("/dialog/net/max-maps", test_net_max_maps);
   g_test_add_func ("/dialog/net/filters", test_net_filters);
   g_test_add_func ("/dialog/net/preprocessing", test_net_preprocessing);
+  g_test_add_func ("/dialog/net/stack-description", test_net_stack_description);
 }

@@ -45,11 +45,11 @@ fm_dialog_model_net_set_prep (FmDialogModel *model, FmNetPrep prep)
   g_autoptr (GError) error = NULL;
   if (!model->net)
     return FALSE;
-  if (!fm_dialog_net_set_prep (model->net, prep, &error))
-    {
-      fm_dialog_model_set_note (model, error->message);
-      return FALSE;
-    }
+  /* The preset may apply yet not be remembered (a read-only folder): the
+   * maps change either way, and the note says what went wrong. */
+  gboolean ok = fm_dialog_net_set_prep (model->net, prep, &error);
+  if (!ok)
+    fm_dialog_model_set_note (model, error->message);
   fm_dialog_model_changed (model, FM_DIALOG_CHANGE_NET | FM_DIALOG_CHANGE_STATUS);
-  return TRUE;
+  return ok;
 }
