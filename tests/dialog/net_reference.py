@@ -65,6 +65,18 @@ if len(sys.argv) > 9:
 else:
     roi = maps
 m, mx = roi.reshape(K, -1).mean(axis=1), roi.reshape(K, -1).max(axis=1)
+# The summary of the ROI (docs/deep-layers.md): population covariance, the
+# three eigenvectors of largest eigenvalue, each pixel's coordinates shown
+# as 0.5 + c / (6 sqrt(lambda)) clipped to 0..1; written to OUT.summary as
+# H_roi x W_roi x 3 float32 (signs are compared up to a flip).
+X = roi.reshape(K, -1).T
+C = np.cov(X, rowvar=False, bias=True)
+lam, vec = np.linalg.eigh(C)
+top = np.argsort(lam)[::-1][:3]
+coords = (X - X.mean(axis=0)) @ vec[:, top]
+rgb = np.clip(0.5 + coords / (6 * np.sqrt(lam[top])), 0, 1)
+rgb.reshape(roi.shape[1], roi.shape[2], 3).astype(np.float32).tofile(out + ".summary")
+
 for c in np.lexsort((np.arange(K), -mx, -m)):
     print("%d %.9g %.9g" % (c, m[c], mx[c]))
 maps.astype(np.float32).tofile(out)

@@ -90,6 +90,7 @@ typedef struct {
   float *maps;           /* k × h × w */
   int *order;            /* channels, highest mean first */
   double *mean, *max;    /* by channel */
+  float *summary;        /* numpy's PCA picture of the rectangle, rows × cols × 3 */
 } Reference;
 
 static void
@@ -99,6 +100,7 @@ reference_clear (Reference *r)
   g_free (r->order);
   g_free (r->mean);
   g_free (r->max);
+  g_free (r->summary);
 }
 
 static gboolean
@@ -131,7 +133,7 @@ reference (const char *layer, const char *mean, const char *std, int k, int h, i
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("net_reference.py failed: %s", err);
 
-  *r = (Reference) { k, h, w, NULL, g_new (int, k), g_new (double, k), g_new (double, k) };
+  *r = (Reference) { k, h, w, NULL, g_new (int, k), g_new (double, k), g_new (double, k), NULL };
   g_auto (GStrv) lines = g_strsplit (g_strstrip (text), "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, (guint) k);
   for (int i = 0; i < k; i++)
@@ -146,6 +148,9 @@ reference (const char *layer, const char *mean, const char *std, int k, int h, i
   gsize len = 0;
   g_assert_true (g_file_get_contents (out, (char **) &r->maps, &len, NULL));
   g_assert_cmpuint (len, ==, sizeof (float) * k * h * w);
+  g_autofree char *summary = g_strconcat (out, ".summary", NULL);
+  g_assert_true (g_file_get_contents (summary, (char **) &r->summary, &len, NULL));
+  g_assert_cmpuint (len, ==, sizeof (float) * (y1 - y0) * (x1 - x0) * 3);
   return TRUE;
 }
 
@@ -300,6 +305,27 @@ test_net_layers_channels_rank (void)
           g_assert_cmpfloat (fabs (max - r.max[c]), <=, 1e-4 * MAX (1, fabs (r.max[c])));
         }
       g_assert_cmpint (row, ==, 16);
+
+      /* The summary picture: numpy's PCA of the same maps, each component
+       * up to its sign (a flipped component shows as 1 − value). */
+      g_assert_nonnull (v->summary);
+      g_assert_cmpint (v->summary_w, ==, RELU2_N);
+      g_assert_cmpint (v->summary_h, ==, RELU2_N);
+      gsize n = (gsize) RELU2_N * RELU2_N;
+      for (int c = 0; c < 3; c++)
+        {
+          double same = 0, flipped = 0;
+          for (gsize i = 0; i < n; i++)
+            {
+              same = MAX (same, fabs (v->summary[i * 3 + c] - r.summary[i * 3 + c]));
+              flipped = MAX (flipped, fabs (1 - v->summary[i * 3 + c] - r.summary[i * 3 + c]));
+            }
+          g_test_message ("summary component %d: largest difference %.3g (%.3g flipped)", c,
+                          same, flipped);
+          g_assert_cmpfloat (MIN (same, flipped), <=, 1e-3);
+        }
+      g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (v->summary_status)),
+                                "principal components"));
     }
 
   /* Channels 0-3 and 8, by unchecking the others */

@@ -9,6 +9,7 @@
 #define NET_LIST_WIDTH 330
 #define TOP_CHANNELS 8       /* "Top 8": the channels that fire most here */
 #define FILTERS_SIDE 320     /* the filter sheet's longest side, pixels */
+#define SUMMARY_SIDE 120     /* the summary picture's box, pixels */
 
 /* ---- the layer list ------------------------------------------------------ */
 
@@ -361,6 +362,10 @@ typedef struct {
   int x0, y0, w, h;
   FmChannelRank *rank;
   int n;
+  float *summary;
+  int sw, sh;
+  double explained[3];
+  char *summary_error;
 } RankWork;
 
 static void
@@ -369,6 +374,8 @@ rank_work_free (RankWork *w)
   fm_dialog_net_run_free (w->run);
   g_free (w->pixels);
   g_free (w->rank);
+  g_free (w->summary);
+  g_free (w->summary_error);
   g_free (w);
 }
 
@@ -389,10 +396,57 @@ rank_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
   (void) cancel;
   w->rank = fm_dialog_net_rank (w->run, w->pixels, &w->info, w->x0, w->y0, w->w, w->h,
                                 FM_RANK_BY_MEAN, &w->n, rank_progress, w, &error);
+  /* The summary of the same maps: its failure (a layer of one channel
+   * has no second component, but that works; LAPACK may fail) is said
+   * under its picture and does not hide the ranking. */
+  if (w->rank)
+    {
+      GError *e = NULL;
+      w->summary = fm_dialog_net_summary (w->run, w->pixels, &w->info, w->x0, w->y0, w->w,
+                                          w->h, &w->sw, &w->sh, w->explained, rank_progress,
+                                          w, &e);
+      if (!w->summary)
+        {
+          w->summary_error = g_strdup (e->message);
+          g_error_free (e);
+        }
+    }
   if (error)
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
+}
+
+/* The summary as a picture, each map pixel a square block (nearest). */
+static void
+show_summary (FmDialogNetView *v, const double explained[3], const char *error)
+{
+  gtk_image_clear (GTK_IMAGE (v->summary_image));
+  if (!v->summary)
+    {
+      gtk_label_set_text (GTK_LABEL (v->summary_status), error ? error : "");
+      return;
+    }
+  int zoom = MAX (1, SUMMARY_SIDE / MAX (v->summary_w, v->summary_h));
+  int w = MIN (v->summary_w * zoom, SUMMARY_SIDE), h = MIN (v->summary_h * zoom, SUMMARY_SIDE);
+  GdkPixbuf *pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, w, h);
+  guchar *px = gdk_pixbuf_get_pixels (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        int sy = (int) ((gint64) y * v->summary_h / h), sx = (int) ((gint64) x * v->summary_w / w);
+        const float *s = v->summary + ((gsize) sy * v->summary_w + sx) * 3;
+        for (int c = 0; c < 3; c++)
+          px[(gsize) y * stride + x * 3 + c] = (guchar) lrintf (CLAMP (s[c], 0.0f, 1.0f) * 255.0f);
+      }
+  gtk_image_set_from_pixbuf (GTK_IMAGE (v->summary_image), pixbuf);
+  g_object_unref (pixbuf);
+  g_autofree char *text = g_strdup_printf (
+    "Summary: the layer's first three principal components on the preview's "
+    "rectangle as red, green, blue (%.0f %%, %.0f %%, %.0f %% of the variance; "
+    "featuremaps summary).", 100 * explained[0], 100 * explained[1], 100 * explained[2]);
+  gtk_label_set_text (GTK_LABEL (v->summary_status), text);
 }
 
 static void
@@ -421,6 +475,11 @@ rank_done (GObject *source, GAsyncResult *result, gpointer data)
     v->preview->crop_w, v->preview->crop_h, v->preview->crop_x, v->preview->crop_y);
   gtk_label_set_text (GTK_LABEL (v->rank_status), status);
   fill_channels (v);
+  g_free (v->summary);
+  v->summary = g_steal_pointer (&w->summary);
+  v->summary_w = w->sw;
+  v->summary_h = w->sh;
+  show_summary (v, w->explained, w->summary_error);
   v->ranks_done++;
 }
 
@@ -576,6 +635,8 @@ model_changed (FmDialogModel *model, guint changes, gpointer data)
     {
       /* another kernel: a listing of the new model, or nothing */
       g_clear_pointer (&v->rank, g_free);
+      g_clear_pointer (&v->summary, g_free);
+      show_summary (v, NULL, NULL);
       v->rank_layer = -1;
       v->shown_layer = -2;
       fill_layers (v);
@@ -758,6 +819,17 @@ fm_dialog_net_view_new (FmDialogModel *model, FmDialogSource *source,
   fm_label_set_xalign (v->rank_status, 0);
   gtk_box_pack_start (GTK_BOX (vbox), v->rank_status, FALSE, FALSE, 0);
 
+  GtkWidget *summary_row = fm_box_new (FALSE, 6);
+  v->summary_image = gtk_image_new ();
+  gtk_widget_set_size_request (v->summary_image, SUMMARY_SIDE, SUMMARY_SIDE);
+  v->summary_status = gtk_label_new (NULL);
+  gtk_label_set_line_wrap (GTK_LABEL (v->summary_status), TRUE);
+  gtk_widget_set_size_request (v->summary_status, NET_LIST_WIDTH - SUMMARY_SIDE - 6, -1);
+  fm_label_set_xalign (v->summary_status, 0);
+  gtk_box_pack_start (GTK_BOX (summary_row), v->summary_image, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (summary_row), v->summary_status, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (vbox), summary_row, FALSE, FALSE, 0);
+
   v->filters_image = gtk_image_new ();
   gtk_box_pack_start (GTK_BOX (vbox), scrolled (v->filters_image, NET_LIST_WIDTH, 110),
                       FALSE, FALSE, 0);
@@ -788,5 +860,6 @@ fm_dialog_net_view_free (FmDialogNetView *v)
   g_object_unref (v->layer_store);
   g_object_unref (v->channel_store);
   g_free (v->rank);
+  g_free (v->summary);
   g_free (v);
 }

@@ -57,6 +57,10 @@ typedef struct _FmDialogNetView {
   GtkWidget *channel_view, *channel_title, *all_button, *top_button;
   GtkWidget *rank_button, *rank_status;
   GtkWidget *filters_image, *filters_status;
+  GtkWidget *summary_image, *summary_status;
+  /* the last summary: sw × sh × 3 floats in 0..1 */
+  float *summary;
+  int summary_w, summary_h;
   GtkWidget *prep_combo;
   GtkWidget *spec_label;        /* the kernel string OK will run */
   gboolean updating;

@@ -1,6 +1,7 @@
 /* fm-dialog-net: a network's layers and picks for the dialog, GTK-free. */
 #include "fm-dialog-net.h"
 #include "fm-map-count.h"
+#include "fm-pca.h"
 #include "fm-net-load.h"
 #include "fm-values.h"
 
@@ -507,4 +508,115 @@ fm_dialog_net_rank (const FmDialogNetRun *run, const float *pixels,
   fm_channel_stats_free (r.stats);
   fm_job_free (job);
   return rank;
+}
+
+/* ---- the summary ---------------------------------------------------------- */
+
+typedef struct {
+  const float *pixels;
+  gsize row;
+  FmPca *pca;
+  const float *mask;    /* out grid */
+  int ox, oy, ow, oh;   /* the rectangle's map pixels */
+  float *coords;        /* ow × oh × 3 */
+  float *band;          /* one band's projection */
+  gsize band_size;
+} SummaryRun;
+
+static gboolean
+summary_source (gpointer data, int y0, int n_rows, float *pixels, GError **error)
+{
+  SummaryRun *r = data;
+  (void) error;
+  memcpy (pixels, r->pixels + (gsize) y0 * r->row, (gsize) n_rows * r->row * sizeof (float));
+  return TRUE;
+}
+
+static gboolean
+summary_pass1 (gpointer data, int y0, int n_rows, const float *maps, gsize plane_stride,
+               int width, GError **error)
+{
+  SummaryRun *r = data;
+  (void) error;
+  fm_pca_accumulate (r->pca, maps, plane_stride, width, n_rows, r->mask + (gsize) y0 * width);
+  return TRUE;
+}
+
+static gboolean
+summary_pass2 (gpointer data, int y0, int n_rows, const float *maps, gsize plane_stride,
+               int width, GError **error)
+{
+  SummaryRun *r = data;
+  (void) error;
+  gsize need = (gsize) n_rows * width * 3;
+  if (need > r->band_size)
+    {
+      r->band = g_renew (float, r->band, need);
+      r->band_size = need;
+    }
+  fm_pca_project (r->pca, maps, plane_stride, width, n_rows, r->band);
+  for (int i = 0; i < n_rows; i++)
+    {
+      int y = y0 + i - r->oy;
+      if (y < 0 || y >= r->oh)
+        continue;
+      memcpy (r->coords + (gsize) y * r->ow * 3, r->band + ((gsize) i * width + r->ox) * 3,
+              (gsize) r->ow * 3 * sizeof (float));
+    }
+  return TRUE;
+}
+
+float *
+fm_dialog_net_summary (const FmDialogNetRun *run, const float *pixels, const FmImageInfo *in,
+                       int x0, int y0, int w, int h, int *ow, int *oh, double explained[3],
+                       FmProgress progress, gpointer progress_data, GError **error)
+{
+  FmOptions options;
+  fm_options_init (&options);
+  options.mapping = FM_MAPPING_RAW;
+  FmJob *job = fm_dialog_net_run_job (run, &options, in, error);
+  if (!job)
+    return NULL;
+  const FmJobOutput *out = fm_job_output (job, 0);
+  SummaryRun r = { pixels, (gsize) in->width * in->channels, NULL, NULL, 0, 0, 0, 0,
+                   NULL, NULL, 0 };
+  float *rgb = NULL;
+  float *mask = NULL;
+  fm_dialog_net_inner (out, out->out_w, out->out_h, x0, y0, w, h, &r.ox, &r.oy, &r.ow, &r.oh);
+  if (r.ow <= 0 || r.oh <= 0)
+    {
+      g_set_error (error, FM_MAPS_ERROR, FM_MAPS_ERROR_EMPTY,
+                   "The preview's rectangle holds no pixel of this layer's map.");
+      fm_job_free (job);
+      return NULL;
+    }
+  if ((r.pca = fm_pca_new (out->n_layers, error)))
+    {
+      mask = g_new0 (float, (gsize) out->out_w * out->out_h);
+      for (int y = r.oy; y < r.oy + r.oh; y++)
+        for (int x = r.ox; x < r.ox + r.ow; x++)
+          mask[(gsize) y * out->out_w + x] = 1;
+      r.mask = mask;
+      r.coords = g_new0 (float, (gsize) r.ow * r.oh * 3);
+      /* Two passes through the network: no K-channel tensor is kept. */
+      if (fm_maps_run (job, 0, summary_source, &r, summary_pass1, &r, progress,
+                       progress_data, error) &&
+          fm_pca_solve (r.pca, error) &&
+          fm_maps_run (job, 0, summary_source, &r, summary_pass2, &r, progress,
+                       progress_data, error))
+        {
+          fm_pca_to_rgb (r.pca, r.coords, (gsize) r.ow * r.oh, r.coords);
+          rgb = g_steal_pointer (&r.coords);
+          *ow = r.ow;
+          *oh = r.oh;
+          for (int i = 0; i < 3; i++)
+            explained[i] = i < fm_pca_n_components (r.pca) ? fm_pca_explained (r.pca, i) : 0;
+        }
+    }
+  g_free (mask);
+  g_free (r.coords);
+  g_free (r.band);
+  fm_pca_free (r.pca);
+  fm_job_free (job);
+  return rgb;
 }

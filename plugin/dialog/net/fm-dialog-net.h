@@ -128,4 +128,15 @@ FmChannelRank *fm_dialog_net_rank (const FmDialogNetRun *run,
                                    FmProgress progress, gpointer progress_data,
                                    GError **error);
 
+/* The layer's summary on the same rectangle: its first three principal
+ * components (fm-pca.h: covariance over the rectangle's map pixels, every
+ * pixel projected) as RGB, *ow × *oh × 3 floats in 0..1 (g_free), the
+ * rectangle's map pixels only; explained: each component's share of the
+ * variance. */
+float *fm_dialog_net_summary (const FmDialogNetRun *run, const float *pixels,
+                              const FmImageInfo *in, int x0, int y0, int w, int h,
+                              int *ow, int *oh, double explained[3],
+                              FmProgress progress, gpointer progress_data,
+                              GError **error);
+
 G_END_DECLS
