@@ -91,4 +91,20 @@ void fm_dialog_net_view_select_layers (FmDialogNetView *view,
 /* Click a channel's check box (the row of channel c). */
 void fm_dialog_net_view_toggle_channel (FmDialogNetView *view, int channel);
 
+/* ---- shared by the panel's files ------------------------------------------ */
+
+#define NET_LIST_WIDTH 330   /* the panel's lists and pictures, pixels */
+
+/* fm-dialog-net-channels.c */
+GtkWidget *fm_dialog_net_channels_section (FmDialogNetView *view);
+void fm_dialog_net_channels_fill (FmDialogNetView *view);
+/* explained NULL with no summary (error: why, or NULL) */
+void fm_dialog_net_view_show_summary (FmDialogNetView *view,
+                                      const double explained[3],
+                                      const char *error);
+/* fm-dialog-net-view.c */
+GtkWidget *fm_dialog_net_scrolled (GtkWidget *child, int width, int height);
+void fm_dialog_net_text_column (GtkWidget *view, const char *title, int col,
+                                int sort);
+
 G_END_DECLS

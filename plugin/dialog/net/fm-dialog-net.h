@@ -68,6 +68,8 @@ const FmNetLayerInfo *fm_dialog_net_layer (const FmDialogNet *net, int layer);
  * not read back as one layer). */
 char *fm_dialog_net_layer_text (const FmDialogNet *net,
                                 const FmDialogNetPick *pick);
+/* The picks' texts (the first `only` of them; 0: all), NULL-terminated. */
+char **fm_dialog_net_layer_texts (const FmDialogNet *net, int only);
 /* MODEL#LAYER[…],LAYER…, or MODEL alone when nothing is picked. */
 char *fm_dialog_net_spec (const FmDialogNet *net);
 
