@@ -37,9 +37,7 @@
   (let ((copy (car (gimp-image-duplicate img)))
         (path (string-append fm-out "/patches-" (number->string fm-png-count) ".png")))
     (gimp-image-crop copy w h x y)
-    (if fm-gimp3
-        (file-png-export #:run-mode RUN-NONINTERACTIVE #:image copy #:file path)
-        (file-png-save-defaults RUN-NONINTERACTIVE copy (fm-layer-of copy) path path))
+    (file-png-save-defaults RUN-NONINTERACTIVE copy (fm-layer-of copy) path path)
     (gimp-image-delete copy)
     path))
 

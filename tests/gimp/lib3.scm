@@ -62,6 +62,9 @@
   (file-tiff-export #:run-mode run-mode #:image img #:file file #:compression "none"
                     #:include-color-profile TRUE))
 
+(define (file-png-save-defaults run-mode img drw file raw-file)
+  (file-png-export #:run-mode run-mode #:image img #:file file))
+
 ; ---- the plug-in, called as on 2.10 ---------------------------------------
 ; (run-mode image drawable kernel input padding border stride dilation
 ;  activation mapping destination), enumerations as the table's index.
