@@ -186,6 +186,7 @@ test_learn_pair (void)
   g_assert_cmpstr (cell, ==, want_cell);
   /* The quality, in the window and the dialog's status row: float rounding
    * only, so far above 60 dB. */
+  g_test_message ("quality shown: %s", text_of (w->quality_label));
   g_assert_nonnull (strstr (text_of (w->quality_label), "Residual RMS"));
   g_assert_cmpfloat (psnr_in (text_of (w->quality_label)), >, 60);
   g_assert_cmpfloat (fabs (psnr_in (text_of (w->quality_label)) - w->result.psnr), <, 0.01);
@@ -216,6 +217,7 @@ expect_pair_error (FmDialogLearnWindow *w, const char *user, int before, int aft
   g_assert_nonnull (w->error);
   g_assert_true (gtk_widget_get_visible (w->error_box));
   const char *shown = text_of (w->error_label);
+  g_test_message ("error shown: %s", shown);
   if (!strstr (shown, needle1) || (needle2 && !strstr (shown, needle2)))
     g_error ("error \"%s\" lacks \"%s\" / \"%s\"", shown, needle1, needle2 ? needle2 : "");
   g_assert_cmpint (json_files (user), ==, files);
@@ -242,7 +244,7 @@ test_learn_pair_errors (void)
   FmDialogLearnWindow *w = fm_dialog_learn_open_pair (fm_dialog_learn_get (d));
 
   expect_pair_error (w, user, 1, 2, "64 × 48", "same size");
-  expect_pair_error (w, user, 3, 0, "flat", NULL);
+  expect_pair_error (w, user, 3, 0, "The before image is flat", NULL);
   expect_pair_error (w, user, 1, 1, "same layer", NULL);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (w->rows_spin), 63);
   expect_pair_error (w, user, 1, 0, "larger than", NULL);
@@ -257,6 +259,8 @@ test_learn_pair_errors (void)
   press_learn (w);
   g_assert_null (w->error);
   g_assert_cmpint (json_files (user), ==, 1);
+  g_test_message ("quality shown: %s", text_of (w->quality_label));
+  g_test_message ("error shown: %s", text_of (w->error_label));
   g_assert_cmpfloat (psnr_in (text_of (w->quality_label)), <, 20);
   g_assert_nonnull (strstr (text_of (w->quality_label), "does not look like a convolution"));
   g_assert_true (gtk_widget_get_visible (w->error_box));
@@ -338,6 +342,7 @@ test_learn_patches (void)
   g_assert_cmpstr (d->model->spec, ==, "texture-pca");
   g_autoptr (FmBank) want = cli_patches (ref, tex, LW, LH, 3, 6, 4, 4, "pca", 7);
   assert_same_bank (d->model->bank, want);
+  g_test_message ("quality shown: %s", text_of (w->quality_label));
   g_assert_nonnull (strstr (text_of (w->quality_label), "of the patch variance explained"));
   g_assert_nonnull (strstr (d->model->note, "Learned 'texture-pca'"));
   /* the editor shows filter 1 of the 6 */
@@ -390,7 +395,7 @@ test_learn_patches_flat (void)
   FmDialogLearnWindow *w = fm_dialog_learn_open_patches (fm_dialog_learn_get (d));
   press_learn (w);
   g_assert_nonnull (w->error);
-  g_assert_nonnull (strstr (w->error, "the layer is flat"));
+  g_assert_nonnull (strstr (w->error, "The layer is flat"));
   g_assert_cmpint (json_files (user), ==, 0);
   fm_dialog_free (d);
 }

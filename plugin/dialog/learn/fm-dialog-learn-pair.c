@@ -123,9 +123,7 @@ fm_dialog_learn_pair_run (FmDialogLearnWindow *w)
   if (!fm_learn_fit_pair (&b, &a, masked ? &m : NULL, &opt, w->dialog->model->user_dir,
                           fm_dialog_learn_progress, w, &w->result, &error))
     {
-      g_autofree char *text = g_strdup_printf ("%s%s", error->message,
-                                               error->code == FM_LEARN_ERROR_SIZE
-                                               ? "" : ".");
+      g_autofree char *text = g_strdup_printf ("%s.", error->message);
       fm_dialog_learn_show_error (w, text);
       return FALSE;
     }

@@ -143,6 +143,11 @@ fm_dialog_learn_show_error (FmDialogLearnWindow *w, const char *message)
 {
   g_free (w->error);
   w->error = message ? g_strdup (message) : NULL;
+  /* The core's messages are clauses ("the before image is flat …"); the
+   * window shows sentences. */
+  if (w->error)
+    w->error[0] = g_ascii_toupper (w->error[0]);
+  message = w->error;
   gtk_label_set_text (GTK_LABEL (w->error_label), message ? message : "");
   gtk_widget_set_visible (w->error_box, message != NULL);
   if (message)
