@@ -357,6 +357,28 @@ learn_free (gpointer data)
   g_free (learn);
 }
 
+/* Test hook FEATUREMAPS_DIALOG_LEARN=pair|patches (tests/dialog/learn-gimp.py,
+ * inside the real GIMPs): as soon as the dialog runs, open that window,
+ * press Learn with its defaults, say what came of it on stderr, and press
+ * OK (Cancel when the dialog cannot run the result). */
+static gboolean
+learn_hook (gpointer data)
+{
+  FmDialogLearn *learn = data;
+  gboolean pair = g_strcmp0 (g_getenv ("FEATUREMAPS_DIALOG_LEARN"), "pair") == 0;
+  FmDialogLearnWindow *w = pair ? fm_dialog_learn_open_pair (learn)
+                                : fm_dialog_learn_open_patches (learn);
+  if (fm_dialog_learn_window_run (w))
+    g_printerr ("featuremaps: dialog learned %s (%s): %s\n", w->result.preset,
+                w->result.path, w->quality);
+  else
+    g_printerr ("featuremaps: dialog learning failed: %s\n", w->error);
+  gtk_dialog_response (GTK_DIALOG (learn->dialog->window),
+                       fm_dialog_model_is_valid (learn->dialog->model)
+                       ? GTK_RESPONSE_OK : GTK_RESPONSE_CANCEL);
+  return G_SOURCE_REMOVE;
+}
+
 FmDialogLearn *
 fm_dialog_learn_attach (FmDialog *dialog, FmDialogLayers *layers)
 {
@@ -391,6 +413,9 @@ fm_dialog_learn_attach (FmDialog *dialog, FmDialogLayers *layers)
   gtk_widget_set_sensitive (learn->patches_button, layers->names->len >= 1);
 
   g_object_set_data_full (G_OBJECT (dialog->window), LEARN_KEY, learn, learn_free);
+  const char *hook = g_getenv ("FEATUREMAPS_DIALOG_LEARN");
+  if (hook && *hook)
+    g_idle_add (learn_hook, learn);
   return learn;
 }
 
