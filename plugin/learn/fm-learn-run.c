@@ -47,7 +47,10 @@ fm_learn_read_drawable (FmItemId drawable, gboolean in_selection, FmLearnImage *
   img->height = fm_host_drawable_height (drawable);
   if (in_selection && !fm_host_drawable_mask_intersect (drawable, &x, &y, &img->width,
                                                         &img->height))
-    return NULL;
+    {
+      img->width = img->height = 0;   /* the caller's sign: nothing selected here */
+      return NULL;
+    }
   gboolean gray = !fm_host_drawable_is_rgb (drawable);
   gboolean alpha = fm_host_drawable_has_alpha (drawable);
   const char *name = gray ? (alpha ? "Y'A float" : "Y' float")

@@ -39,9 +39,9 @@ gboolean fm_learn_run (const FmLearnRunArgs *args, FmLearnRunResult *result,
 /* The whole drawable as perceptual floats in its own model and space (the
  * values `featuremaps apply` and plug-in-feature-maps feed a bank), into
  * img; with in_selection, only the selection's bounding box on it (the
- * rectangle plug-in-feature-maps filters), FALSE when the selection misses
- * the drawable.  img->pixels is the returned block (g_free); NULL when out
- * of memory. */
+ * rectangle plug-in-feature-maps filters).  img->pixels is the returned
+ * block (g_free); NULL with img->width 0 when the selection misses the
+ * drawable, NULL with the size set when out of memory. */
 float *fm_learn_read_drawable (FmItemId drawable, gboolean in_selection,
                                FmLearnImage *img);
 /* The image's selection under drawable as a one-channel mask, NULL when

@@ -190,6 +190,9 @@ fm_dialog_learn_window_run (FmDialogLearnWindow *w)
   if (w->running)
     return FALSE;
   w->running = TRUE;
+  /* Events run during the fit (progress): modal meanwhile, so the dialog it
+   * belongs to cannot be closed under it. */
+  gtk_window_set_modal (GTK_WINDOW (w->window), TRUE);
   gtk_widget_set_sensitive (w->learn_button, FALSE);
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (w->progress), 0);
   gtk_widget_show (w->progress);
@@ -197,6 +200,7 @@ fm_dialog_learn_window_run (FmDialogLearnWindow *w)
   gboolean ok = w->pair ? fm_dialog_learn_pair_run (w) : fm_dialog_learn_patches_run (w);
   gtk_widget_hide (w->progress);
   gtk_widget_set_sensitive (w->learn_button, TRUE);
+  gtk_window_set_modal (GTK_WINDOW (w->window), FALSE);
   w->running = FALSE;
   return ok;
 }
