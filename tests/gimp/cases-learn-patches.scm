@@ -123,6 +123,15 @@
       (gimp-image-select-rectangle (car il) CHANNEL-OP-REPLACE 5 5 4 2)
       il))
   4 3 3 0 '("selection (4 × 2)" "smaller than one 3 × 3 patch"))
+(fm-patch-error-case "a selection that misses the layer"
+  (lambda ()
+    (let* ((il (fm-noise-layer))
+           (small (car (gimp-layer-new (car il) 6 6 RGB-IMAGE "corner" 100 LAYER-MODE-NORMAL))))
+      (gimp-image-insert-layer (car il) small 0 0)
+      (gimp-layer-set-offsets small 18 14)
+      (gimp-image-select-rectangle (car il) CHANNEL-OP-REPLACE 0 0 8 8)
+      (list (car il) small)))
+  4 3 3 0 '("the selection does not touch the layer"))
 (fm-patch-error-case "an indexed image"
   (lambda ()
     (let* ((img (car (gimp-image-new 24 20 INDEXED)))
