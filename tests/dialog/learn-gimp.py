@@ -13,6 +13,8 @@ the inversion's kernel (centre −1, the rest 0, bias 1, within 1e-3), the
 quality line with its PSNR, and OK running that bank (one map layer named
 after it).  FEATUREMAPS_DIALOG_LEARN=patches then does the same with "Learn
 filters from this layer…" (8 pca filters of 7 × 7: eight map layers).
+With --screenshots DIR the hook also saves the learning window and the
+dialog as PNGs there (docs/screenshots).
 
 Exit 77 when the GIMP, xvfb-run or the plug-in is missing.
 """
@@ -83,6 +85,10 @@ def run_gimp(args, host, which):
     root = tempfile.mkdtemp(prefix="fm-learn-gimp-")
     env, gimprc = smoke.hermetic_root(root, args.plugin, host)
     env["FEATUREMAPS_DIALOG_LEARN"] = which
+    if args.screenshots:
+        os.makedirs(args.screenshots, exist_ok=True)
+        env["FEATUREMAPS_DIALOG_LEARN_SNAPSHOT"] = os.path.join(
+            os.path.abspath(args.screenshots), "%s-learn-%s" % (host["prefix"], which))
     script = SCRIPT % HOST_SCRIPT[args.gimp]
     cmd = ["timeout", "400", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24",
            host["gimp"], "-d", "-f", "-s", "-c", "--stack-trace-mode=never", "-g", gimprc]
@@ -168,6 +174,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--plugin", required=True, help="the built plug-in binary")
     ap.add_argument("--gimp", choices=sorted(smoke.HOSTS), default="2")
+    ap.add_argument("--screenshots", default=None,
+                    help="save PNGs of the learning window and the dialog here")
     args = ap.parse_args()
     host = smoke.HOSTS[args.gimp]
     for prog in (host["gimp"], "xvfb-run"):

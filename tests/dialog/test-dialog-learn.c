@@ -194,6 +194,7 @@ test_learn_pair (void)
   g_assert_nonnull (strstr (d->model->note, "PSNR"));
   g_assert_true (gtk_widget_get_visible (d->note_label));
   g_assert_cmpstr (text_of (d->note_label), ==, d->model->note);
+  g_assert_true (g_str_has_prefix (d->model->note, text_of (w->quality_label)));
 
   /* OK now runs the learned bank by its name. */
   FmValues values;

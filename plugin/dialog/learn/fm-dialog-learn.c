@@ -181,7 +181,11 @@ fm_dialog_learn_opened (FmDialogLearnWindow *w, const char *quality)
   fm_dialog_chooser_refresh (d->chooser);
   if (!fm_dialog_chooser_select (d->chooser, w->result.preset))
     fm_dialog_model_load (d->model, w->result.path, TRUE, NULL);
-  fm_dialog_model_set_note (d->model, quality);
+  /* Loading may have left a note of its own (a raw mapping replaced on an
+   * 8-bit image): kept after the quality. */
+  g_autofree char *note = d->model->note
+    ? g_strdup_printf ("%s\n%s", quality, d->model->note) : g_strdup (quality);
+  fm_dialog_model_set_note (d->model, note);
 }
 
 gboolean
@@ -377,6 +381,30 @@ learn_hook (gpointer data)
                 w->result.path, w->quality);
   else
     g_printerr ("featuremaps: dialog learning failed: %s\n", w->error);
+  /* FEATUREMAPS_DIALOG_LEARN_SNAPSHOT=PREFIX: PREFIX-learn.png (the window
+   * with its quality) and PREFIX-dialog.png (the bank open under Mine), for
+   * docs/screenshots. */
+  const char *prefix = g_getenv ("FEATUREMAPS_DIALOG_LEARN_SNAPSHOT");
+  if (prefix && *prefix)
+    {
+      GtkWidget *shots[] = { w->window, learn->dialog->window };
+      const char *names[] = { "learn", "dialog" };
+      for (guint i = 0; i < G_N_ELEMENTS (shots); i++)
+        {
+          /* GTK 2 reads the screen back: the learning window goes out of
+           * the dialog's picture first. */
+          if (i == 1)
+            gtk_widget_hide (w->window);
+          gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+          while (g_get_monotonic_time () < end)
+            if (!g_main_context_iteration (NULL, FALSE))
+              g_usleep (10000);
+          g_autoptr (GdkPixbuf) pb = fm_window_snapshot (shots[i]);
+          g_autofree char *path = g_strdup_printf ("%s-%s.png", prefix, names[i]);
+          if (!pb || !gdk_pixbuf_save (pb, path, "png", NULL, NULL))
+            g_printerr ("featuremaps: learning snapshot %s failed\n", path);
+        }
+    }
   gtk_dialog_response (GTK_DIALOG (learn->dialog->window),
                        fm_dialog_model_is_valid (learn->dialog->model)
                        ? GTK_RESPONSE_OK : GTK_RESPONSE_CANCEL);
