@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include "fm-file.h"
+#include "fm-json-strict.h"
 #include <string.h>
 
 typedef struct {
@@ -86,16 +88,39 @@ model_key (const char *model_path)
   return g_canonicalize_filename (model_path, NULL);
 }
 
+/* The choices, as the user's file holds them.  The file is read like any
+ * file from outside (fm_file_read_capped: no FIFO, no device, a size cap)
+ * and parsed the strict way (fm_json_parse: nesting and value count
+ * bounded), since a hand-edited or damaged settings file must not hang or
+ * crash GIMP.  A missing file is no choice; *damaged says the file exists
+ * but is not a JSON object, so it is never overwritten by a save. */
+#define FM_NET_PREP_MAX_BYTES (1u << 20)
 static JsonObject *
-read_choices (const char *user_dir)
+read_choices (const char *user_dir, GError **damaged)
 {
   g_autofree char *path = g_build_filename (user_dir, FM_NET_PREP_FILE, NULL);
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!json_parser_load_from_file (parser, path, NULL))
+  if (!fm_file_exists (path))
     return json_object_new ();
-  JsonNode *root = json_parser_get_root (parser);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  const FmJsonCtx cx = { .where = "", .domain = G_FILE_ERROR,
+                         .parse_code = G_FILE_ERROR_INVAL,
+                         .invalid_code = G_FILE_ERROR_INVAL };
+  g_autoptr (JsonParser) parser = NULL;
+  GError *e = NULL;
+  if (fm_file_read_capped (path, FM_NET_PREP_MAX_BYTES, "settings file", &data, &len, &e))
+    parser = fm_json_parse (&cx, data, len, "settings file", &e);
+  JsonNode *root = parser ? json_parser_get_root (parser) : NULL;
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
-    return json_object_new ();
+    {
+      g_autofree char *display = fm_file_display (path);
+      g_set_error (damaged, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "%s is not a featuremaps settings file (%s): the preset is not "
+                   "remembered, and the file is left as it is",
+                   display, e ? e->message : "not a JSON object");
+      g_clear_error (&e);
+      return json_object_new ();
+    }
   return json_object_ref (json_node_get_object (root));
 }
 
@@ -106,7 +131,7 @@ fm_net_prep_recall (const char *user_dir, const char *model_path)
   if (!user_dir || !model_path)
     return prep;
   g_autofree char *key = model_key (model_path);
-  JsonObject *choices = read_choices (user_dir);
+  JsonObject *choices = read_choices (user_dir, NULL);
   JsonNode *node = json_object_get_member (choices, key);
   if (node && JSON_NODE_HOLDS_VALUE (node) &&
       json_node_get_value_type (node) == G_TYPE_STRING &&
@@ -128,7 +153,14 @@ fm_net_prep_remember (const char *user_dir, const char *model_path,
                    "Cannot create the folder %s: %s", user_dir, g_strerror (e));
       return FALSE;
     }
-  JsonObject *choices = read_choices (user_dir);
+  GError *damaged = NULL;
+  JsonObject *choices = read_choices (user_dir, &damaged);
+  if (damaged)
+    {
+      json_object_unref (choices);
+      g_propagate_error (error, damaged);
+      return FALSE;
+    }
   if (prep == FM_NET_PREP_MODEL)
     json_object_remove_member (choices, key);
   else

@@ -500,6 +500,25 @@ test_net_preprocessing (void)
   net_wait (d);
   g_assert_cmpint (fm_net_prep_recall (user, onnx), ==, FM_NET_PREP_MODEL);
   fm_dialog_free (d);
+
+  /* A damaged settings file (nested past any JSON limit) is neither
+   * crashed on nor overwritten: recalling gives the model's own, and
+   * remembering is refused with a message naming the file. */
+  GString *deep = g_string_new ("{\"a\": ");
+  for (int i = 0; i < 200000; i++)
+    g_string_append_c (deep, '[');
+  g_assert_true (g_file_set_contents (file, deep->str, (gssize) deep->len, NULL));
+  g_assert_cmpint (fm_net_prep_recall (user, onnx), ==, FM_NET_PREP_MODEL);
+  GError *e = NULL;
+  g_assert_false (fm_net_prep_remember (user, onnx, FM_NET_PREP_CAFFE, &e));
+  g_assert_nonnull (e);
+  g_assert_nonnull (strstr (e->message, FM_NET_PREP_FILE));
+  g_clear_error (&e);
+  g_autofree char *after = NULL;
+  gsize after_len = 0;
+  g_assert_true (g_file_get_contents (file, &after, &after_len, NULL));
+  g_assert_cmpuint (after_len, ==, deep->len);
+  g_string_free (deep, TRUE);
 }
 
 /* safetensors with its stack description: the same network (batch norm as
