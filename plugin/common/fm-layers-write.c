@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 #include "fm-plugin-errors.h"
+#include "fm-profile.h"
 
 static gboolean
 format_is_perceptual (const Babl *format)
@@ -192,6 +193,7 @@ fm_layer_target_write (gpointer user_data, int layer, int y0, int n_rows,
 
   if (t->write_channels != t->map_channels || rx > 1 || ry > 1)
     {
+      gint64 start = fm_profile_now ();
       /* Grey maps in a colour layer are replicated, alpha is opaque: the
        * layer is exactly the map's size, so no pixel of it is "outside".
        * A strided map's pixel becomes its rx × ry block of photo pixels. */
@@ -224,11 +226,15 @@ fm_layer_target_write (gpointer user_data, int layer, int y0, int n_rows,
                     t->scratch + (gsize) r * ry * row, row * sizeof (float));
         }
       data = t->scratch;
+      fm_profile_add (FM_PROFILE_PACK, start);
     }
 
+  /* babl converts to the layer's sample type inside (timed as store). */
+  gint64 start = fm_profile_now ();
   gegl_buffer_set (t->buffers[layer],
                    GEGL_RECTANGLE (0, y0 * ry, map_w * rx, n_rows * ry),
                    0, t->format, data, GEGL_AUTO_ROWSTRIDE);
+  fm_profile_add (FM_PROFILE_STORE, start);
   return TRUE;
 }
 
@@ -274,6 +280,7 @@ gboolean
 fm_layer_target_commit (FmLayerTarget *t, GError **error)
 {
   close_buffers (t);
+  fm_profile_mark ("flushed");
 
   gboolean ok = TRUE;
   if (t->destination == FM_DESTINATION_IMAGE)
@@ -317,6 +324,7 @@ fm_layer_target_commit (FmLayerTarget *t, GError **error)
       return FALSE;
     }
   t->inserted = TRUE;
+  fm_profile_mark ("inserted");
   return TRUE;
 }
 

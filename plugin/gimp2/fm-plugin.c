@@ -3,6 +3,7 @@
  * return values (status + message on failure). */
 #include <libgimp/gimp.h>
 #include <string.h>
+#include "fm-profile.h"
 #include "fm-apply.h"
 #include "fm-file-check.h"
 #include "fm-learn-proc.h"
@@ -104,6 +105,7 @@ run (const gchar *name, gint n_params, const GimpParam *params,
   *n_return = 1;
   values_out[0].type = GIMP_PDB_STATUS;
 
+  fm_profile_mark ("run");
   fm_gegl_init ();
   /* GIMP hands plug-ins its own tile-cache size (often gigabytes): GEGL
    * would then keep every written map tile in this process until the end,
@@ -111,6 +113,7 @@ run (const gchar *name, gint n_params, const GimpParam *params,
    * tile store as bands are written; the engine's bands are its only
    * other big allocation. */
   g_object_set (gegl_config (), "tile-cache-size", (guint64) FM_PLUGIN_TILE_CACHE, NULL);
+  fm_profile_mark ("gegl");
 
   GimpRunMode mode = n_params > 0 ? params[0].data.d_int32 : GIMP_RUN_NONINTERACTIVE;
   gint32 image = n_params > 1 ? params[1].data.d_image : -1;
@@ -162,6 +165,7 @@ run (const gchar *name, gint n_params, const GimpParam *params,
         g_message ("%s", message);
       g_error_free (error);
     }
+  fm_profile_end ("done");
 }
 
 int

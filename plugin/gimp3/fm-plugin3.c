@@ -7,6 +7,7 @@
  * RUN_INTERACTIVE and RUN_WITH_LAST_VALS. */
 #include <libgimp/gimp.h>
 
+#include "fm-profile.h"
 #include "fm-apply.h"
 #include "fm-dialog.h"
 #include "fm-learn-proc3.h"
@@ -54,12 +55,14 @@ run (GimpProcedure *procedure, GimpRunMode mode, GimpImage *image,
   int n_drawables = 0;
 
   (void) data;
+  fm_profile_mark ("run");
   gegl_init (NULL, NULL);
   /* GIMP hands plug-ins its own tile-cache size (often gigabytes): GEGL
    * would then keep every written map tile here until the end, K full maps
    * after all.  A small cache passes tiles on to GIMP as bands are
    * written. */
   g_object_set (gegl_config (), "tile-cache-size", (guint64) FM_PLUGIN_TILE_CACHE, NULL);
+  fm_profile_mark ("gegl");
 
   while (drawables && drawables[n_drawables])
     n_drawables++;
@@ -104,6 +107,7 @@ run (GimpProcedure *procedure, GimpRunMode mode, GimpImage *image,
   GIMP_VALUES_SET_CORE_OBJECT_ARRAY (out, 3, (GObject **) layers);
   g_free (layers);
   g_free (result.layers);
+  fm_profile_end ("done");
   return out;
 }
 
