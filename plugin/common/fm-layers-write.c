@@ -1,9 +1,17 @@
 /* fm-layers-write: creating, filling and inserting the map layers.
  *
- * Values are written in each layer's own model and TRC ("TRC trap" in
- * docs/gimp-notes.md): a gamma layer gets R'G'B'A / Y'A, a linear one RGBA / YA, so
- * babl only changes the sample type and what is stored equals what the core
- * computed (a raw 3.0 in a float image reads back 3.0). */
+ * Each map layer has the most compact format that keeps the mapping's
+ * values: the image's own model and TRC ("TRC trap" in docs/gimp-notes.md),
+ * its own precision (GIMP gives every layer of an image the image's), and no
+ * alpha channel (a map is opaque everywhere).  GIMP refuses a grey layer in
+ * an RGB image, so a grey map over an RGB photo is R = G = B.  The floats
+ * the job hands over are converted to the layer's sample type by babl once
+ * per map value (babl changes only the type: what is stored is what babl
+ * stores for the computed float, so a raw 3.0 in a float image reads back
+ * 3.0), replicated into R, G, B where needed, and given to
+ * gegl_buffer_set in the layer's own format, which GEGL copies into tiles
+ * without a conversion of its own.  FEATUREMAPS_PROFILE times each part
+ * (fm-profile.h). */
 #include "fm-layers-write.h"
 
 #include <math.h>
@@ -92,11 +100,10 @@ fm_layer_target_create (FmLayerTarget *t, FmItemId image,
   for (int o = 0; o < t->n_outputs; o++)
     t->groups[o] = -1;
 
-  const char *format_name;
   gboolean colour;
   if (destination == FM_DESTINATION_IMAGE)
     {
-      /* Float linear, no alpha: the stored value is the computed one. */
+      /* Float linear: the stored value is the computed one. */
       colour = t->map_channels == 3;
       int w = fm_host_drawable_width (src->drawable), h = fm_host_drawable_height (src->drawable);
       if (network)
@@ -113,8 +120,6 @@ fm_layer_target_create (FmLayerTarget *t, FmItemId image,
       t->image = fm_host_image_new_float (w, h, colour);
       if (t->image <= 0)
         goto gimp_failed;
-      format_name = colour ? "RGB float" : "Y float";
-      t->alpha = FALSE;
     }
   else
     {
@@ -124,8 +129,6 @@ fm_layer_target_create (FmLayerTarget *t, FmItemId image,
       off_y += oy;
       t->image = image;
       colour = fm_host_image_is_rgb (image);
-      format_name = NULL;   /* known once a layer exists */
-      t->alpha = TRUE;
     }
   if (destination == FM_DESTINATION_LAYERS || network)
     {
@@ -151,7 +154,7 @@ fm_layer_target_create (FmLayerTarget *t, FmItemId image,
       t->map_w[k] = w / t->rep_x[k];
       t->layer_group[k] = network ? fm_job_layer_output (job, k) : 0;
       t->layers[k] = fm_host_layer_new (t->image, fm_job_layer_name (job, k),
-                                        w, h, colour, t->alpha);
+                                        w, h, colour, FALSE);
       if (t->layers[k] <= 0)
         goto gimp_failed;
       fm_host_layer_set_offsets (t->layers[k], off_x + x, off_y + y);
@@ -162,15 +165,22 @@ fm_layer_target_create (FmLayerTarget *t, FmItemId image,
         fm_host_item_set_visible (t->layers[k], FALSE);
     }
 
-  const Babl *layer_format = fm_host_drawable_format (t->layers[0]);
-  if (!format_name)
-    {
-      gboolean gamma = format_is_perceptual (layer_format);
-      format_name = colour ? (gamma ? "R'G'B'A float" : "RGBA float")
-                           : (gamma ? "Y'A float" : "YA float");
-    }
-  t->format = babl_format_with_space (format_name, layer_format);
+  /* What GIMP made: the image's precision and TRC, in the layer's space. */
+  t->format = fm_host_drawable_format (t->layers[0]);
   t->write_channels = babl_format_get_n_components (t->format);
+  t->sample_bytes = babl_format_get_bytes_per_pixel (t->format) / t->write_channels;
+  {
+    const gboolean gamma = format_is_perceptual (t->format);
+    const char *model = t->map_channels == 3 ? (gamma ? "R'G'B'" : "RGB")
+                                             : (gamma ? "Y'" : "Y");
+    const char *type = babl_get_name (babl_format_get_type (t->format, 0));
+    g_autofree char *floats = g_strdup_printf ("%s float", model);
+    g_autofree char *samples = g_strdup_printf ("%s %s", model, type);
+    t->map_format = babl_format_with_space (floats, t->format);
+    t->sample_format = babl_format_with_space (samples, t->format);
+    t->fish = t->map_format == t->sample_format ? NULL
+              : babl_fish (t->map_format, t->sample_format);
+  }
 
   for (int k = 0; k < t->n_layers; k++)
     t->buffers[k] = fm_host_drawable_buffer (t->layers[k]);
@@ -182,6 +192,18 @@ gimp_failed:
   return FALSE;
 }
 
+static guint8 *
+grow (guint8 **buffer, gsize *len, gsize need)
+{
+  if (need > *len)
+    {
+      g_free (*buffer);
+      *buffer = g_malloc (need);
+      *len = need;
+    }
+  return *buffer;
+}
+
 gboolean
 fm_layer_target_write (gpointer user_data, int layer, int y0, int n_rows,
                        const float *pixels, GError **error)
@@ -189,48 +211,54 @@ fm_layer_target_write (gpointer user_data, int layer, int y0, int n_rows,
   FmLayerTarget *t = user_data;
   (void) error;
   const int map_w = t->map_w[layer], rx = t->rep_x[layer], ry = t->rep_y[layer];
-  const float *data = pixels;
+  const gsize n_pixels = (gsize) map_w * n_rows;
+  const gsize sb = t->sample_bytes;
+  const guint8 *data = (const guint8 *) pixels;
+
+  gint64 start = fm_profile_now ();
+  if (t->fish)
+    {
+      guint8 *out = grow (&t->converted, &t->converted_len,
+                          n_pixels * t->map_channels * sb);
+      babl_process (t->fish, pixels, out, (long) n_pixels);
+      data = out;
+    }
+  fm_profile_add (FM_PROFILE_CONVERT, start);
 
   if (t->write_channels != t->map_channels || rx > 1 || ry > 1)
     {
-      gint64 start = fm_profile_now ();
-      /* Grey maps in a colour layer are replicated, alpha is opaque: the
-       * layer is exactly the map's size, so no pixel of it is "outside".
-       * A strided map's pixel becomes its rx × ry block of photo pixels. */
-      const int wc = t->write_channels;
-      const gsize row = (gsize) map_w * rx * wc;
-      gsize need = row * n_rows * ry;
-      if (need > t->scratch_len)
-        {
-          g_free (t->scratch);
-          t->scratch = g_new (float, need);
-          t->scratch_len = need;
-        }
-      int colours = wc - (t->alpha ? 1 : 0);
+      /* A grey map in an RGB layer is replicated into R, G, B; a strided
+       * map's pixel becomes its rx × ry block of photo pixels.  Samples are
+       * copied as bytes: the conversion above is done once per value. */
+      start = fm_profile_now ();
+      const gsize in_px = t->map_channels * sb, out_px = t->write_channels * sb;
+      const gsize row = (gsize) map_w * rx * out_px;
+      guint8 *scratch = grow (&t->scratch, &t->scratch_len, row * n_rows * ry);
       for (int r = 0; r < n_rows; r++)
         {
-          float *o = t->scratch + (gsize) r * ry * row;
-          for (int x = 0; x < map_w; x++)
-            {
-              const float *p = pixels + ((gsize) r * map_w + x) * t->map_channels;
-              for (int i = 0; i < rx; i++, o += wc)
-                {
-                  for (int c = 0; c < colours; c++)
-                    o[c] = t->map_channels == 1 ? p[0] : p[c];
-                  if (t->alpha)
-                    o[colours] = 1.0f;
-                }
-            }
+          guint8 *o = scratch + (gsize) r * ry * row;
+          const guint8 *p = data + (gsize) r * map_w * in_px;
+          if (in_px == out_px)
+            for (int x = 0; x < map_w; x++, p += in_px)
+              for (int i = 0; i < rx; i++, o += out_px)
+                memcpy (o, p, out_px);
+          else if (sb == 1)
+            for (int x = 0; x < map_w; x++, p++)
+              for (int i = 0; i < rx; i++, o += 3)
+                o[0] = o[1] = o[2] = p[0];
+          else
+            for (int x = 0; x < map_w; x++, p += in_px)
+              for (int i = 0; i < rx; i++)
+                for (int c = 0; c < t->write_channels; c++, o += sb)
+                  memcpy (o, p, sb);
           for (int i = 1; i < ry; i++)
-            memcpy (t->scratch + ((gsize) r * ry + i) * row,
-                    t->scratch + (gsize) r * ry * row, row * sizeof (float));
+            memcpy (scratch + ((gsize) r * ry + i) * row, scratch + (gsize) r * ry * row, row);
         }
-      data = t->scratch;
+      data = scratch;
       fm_profile_add (FM_PROFILE_PACK, start);
     }
 
-  /* babl converts to the layer's sample type inside (timed as store). */
-  gint64 start = fm_profile_now ();
+  start = fm_profile_now ();
   gegl_buffer_set (t->buffers[layer],
                    GEGL_RECTANGLE (0, y0 * ry, map_w * rx, n_rows * ry),
                    0, t->format, data, GEGL_AUTO_ROWSTRIDE);
@@ -349,6 +377,7 @@ fm_layer_target_clear (FmLayerTarget *t)
   g_clear_pointer (&t->layers, g_free);
   g_clear_pointer (&t->buffers, g_free);
   g_clear_pointer (&t->scratch, g_free);
+  g_clear_pointer (&t->converted, g_free);
   g_clear_pointer (&t->groups, g_free);
   g_clear_pointer (&t->layer_group, g_free);
   g_clear_pointer (&t->map_w, g_free);

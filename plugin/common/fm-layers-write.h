@@ -29,11 +29,17 @@ typedef struct {
    * (a network layer's total stride over the photo; 1 otherwise). */
   int *map_w, *rep_x, *rep_y;
   GeglBuffer **buffers;  /* open while filling */
-  const Babl *format;    /* what the sink writes: the layers' own model and TRC */
-  int map_channels, write_channels;
-  gboolean alpha;
-  float *scratch;
-  gsize scratch_len;
+  /* The layers' own format (model, TRC, sample type, space; no alpha), what
+   * gegl_buffer_set receives, so GEGL copies and never converts. */
+  const Babl *format;
+  /* The map's floats in the layers' model and TRC, and the same with the
+   * layers' sample type: babl converts only the sample type, one value per
+   * map channel (a grey map is replicated into R, G, B after that). */
+  const Babl *map_format, *sample_format;
+  const Babl *fish;      /* map_format → sample_format; NULL when the same */
+  int map_channels, write_channels, sample_bytes;
+  guint8 *converted, *scratch;
+  gsize converted_len, scratch_len;
   /* Attached so far: the group, groups [0, n), layers [0, n). */
   gboolean group_attached;
   int groups_attached, layers_attached;
