@@ -92,6 +92,10 @@ fm_layer_target_create (FmLayerTarget *t, FmItemId image,
   t->map_w = g_new (int, t->n_layers);
   t->rep_x = g_new (int, t->n_layers);
   t->rep_y = g_new (int, t->n_layers);
+  t->layer_h = g_new (int, t->n_layers);
+  t->rows_done = g_new0 (int, t->n_layers);
+  t->block_fill = g_new0 (int, t->n_layers);
+  t->blocks = g_new0 (guint8 *, t->n_layers);
   t->layer_group = g_new0 (int, t->n_layers);
   for (int k = 0; k < t->n_layers; k++)
     t->layers[k] = -1;
@@ -152,6 +156,7 @@ fm_layer_target_create (FmLayerTarget *t, FmItemId image,
       int x, y, w, h;
       map_geometry (job, k, destination, &x, &y, &w, &h, &t->rep_x[k], &t->rep_y[k]);
       t->map_w[k] = w / t->rep_x[k];
+      t->layer_h[k] = h;
       t->layer_group[k] = network ? fm_job_layer_output (job, k) : 0;
       t->layers[k] = fm_host_layer_new (t->image, fm_job_layer_name (job, k),
                                         w, h, colour, FALSE);
@@ -184,6 +189,8 @@ fm_layer_target_create (FmLayerTarget *t, FmItemId image,
 
   for (int k = 0; k < t->n_layers; k++)
     t->buffers[k] = fm_host_drawable_buffer (t->layers[k]);
+  g_object_get (t->buffers[0], "tile-height", &t->tile_h, NULL);
+  t->tile_h = MAX (t->tile_h, 1);
   return TRUE;
 
 gimp_failed:
@@ -202,6 +209,66 @@ grow (guint8 **buffer, gsize *len, gsize need)
       *len = need;
     }
   return *buffer;
+}
+
+/* Rows [first, first + n) of a tile row to GEGL, and on to GIMP at once:
+ * whole tiles, so GEGL neither fetches them from GIMP first nor keeps
+ * them dirty in its cache. */
+static void
+store (FmLayerTarget *t, int layer, int first, int n, const guint8 *rows)
+{
+  gint64 start = fm_profile_now ();
+  const GeglRectangle rect = { 0, first, t->map_w[layer] * t->rep_x[layer], n };
+  gegl_buffer_set (t->buffers[layer], &rect, 0, t->format, rows, GEGL_AUTO_ROWSTRIDE);
+  gegl_buffer_flush_ext (t->buffers[layer], &rect);
+  fm_profile_add (FM_PROFILE_STORE, start);
+}
+
+/* Layer rows [y, y + n) (the next ones: rows come in order) through the
+ * layer's tile-row block. */
+static void
+put_rows (FmLayerTarget *t, int layer, int y, int n, const guint8 *rows)
+{
+  const gsize row = (gsize) t->map_w[layer] * t->rep_x[layer] * t->write_channels * t->sample_bytes;
+  const int th = t->tile_h, h = t->layer_h[layer];
+  if (y != t->rows_done[layer] + t->block_fill[layer])
+    {
+      /* Not the next rows (no job does this): written as they come. */
+      if (t->block_fill[layer] > 0)
+        store (t, layer, t->rows_done[layer], t->block_fill[layer], t->blocks[layer]);
+      store (t, layer, y, n, rows);
+      t->rows_done[layer] = y + n;
+      t->block_fill[layer] = 0;
+      return;
+    }
+  while (n > 0)
+    {
+      const int first = t->rows_done[layer];   /* a tile row's first row */
+      const int block = MIN (th, h - first);
+      if (t->block_fill[layer] == 0 && n >= block)
+        {
+          store (t, layer, first, block, rows);   /* a whole tile row: no copy */
+          t->rows_done[layer] += block;
+          rows += block * row;
+          n -= block;
+          continue;
+        }
+      gint64 start = fm_profile_now ();
+      if (!t->blocks[layer])
+        t->blocks[layer] = g_malloc (th * row);
+      const int take = MIN (n, block - t->block_fill[layer]);
+      memcpy (t->blocks[layer] + t->block_fill[layer] * row, rows, take * row);
+      t->block_fill[layer] += take;
+      rows += take * row;
+      n -= take;
+      fm_profile_add (FM_PROFILE_PACK, start);
+      if (t->block_fill[layer] == block)
+        {
+          store (t, layer, first, block, t->blocks[layer]);
+          t->rows_done[layer] += block;
+          t->block_fill[layer] = 0;
+        }
+    }
 }
 
 gboolean
@@ -258,11 +325,7 @@ fm_layer_target_write (gpointer user_data, int layer, int y0, int n_rows,
       fm_profile_add (FM_PROFILE_PACK, start);
     }
 
-  start = fm_profile_now ();
-  gegl_buffer_set (t->buffers[layer],
-                   GEGL_RECTANGLE (0, y0 * ry, map_w * rx, n_rows * ry),
-                   0, t->format, data, GEGL_AUTO_ROWSTRIDE);
-  fm_profile_add (FM_PROFILE_STORE, start);
+  put_rows (t, layer, y0 * ry, n_rows * ry, data);
   return TRUE;
 }
 
@@ -270,7 +333,14 @@ static void
 close_buffers (FmLayerTarget *t)
 {
   for (int k = 0; t->buffers && k < t->n_layers; k++)
-    g_clear_object (&t->buffers[k]);   /* the last unref flushes tiles to GIMP */
+    {
+      /* Every row arrives in a full run; a failed one is deleted anyway. */
+      if (t->buffers[k] && t->block_fill[k] > 0)
+        store (t, k, t->rows_done[k], t->block_fill[k], t->blocks[k]);
+      t->block_fill[k] = 0;
+      g_clear_pointer (&t->blocks[k], g_free);
+      g_clear_object (&t->buffers[k]);   /* the last unref flushes tiles to GIMP */
+    }
 }
 
 /* Inserts the group (if any), the network's layer groups and the maps,
@@ -383,4 +453,8 @@ fm_layer_target_clear (FmLayerTarget *t)
   g_clear_pointer (&t->map_w, g_free);
   g_clear_pointer (&t->rep_x, g_free);
   g_clear_pointer (&t->rep_y, g_free);
+  g_clear_pointer (&t->layer_h, g_free);
+  g_clear_pointer (&t->rows_done, g_free);
+  g_clear_pointer (&t->block_fill, g_free);
+  g_clear_pointer (&t->blocks, g_free);
 }

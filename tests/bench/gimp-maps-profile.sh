@@ -52,7 +52,12 @@ if [ "$perf" = 0 ]; then
   cat > "$root/plugdir/featuremaps/featuremaps" <<WRAP
 #!/bin/sh
 case "\$4" in -run) ;; *) exec "$plugin" "\$@" ;; esac
-FEATUREMAPS_PROFILE=1 exec /usr/bin/time -a -o "$root/times" -f "%e %U %S %M \$4" "$plugin" "\$@"
+# GIMP's CPU time (user, system: clock ticks) while the plug-in lives.
+g0=\$(cut -d' ' -f14,15 /proc/\$PPID/stat)
+FEATUREMAPS_PROFILE=1 /usr/bin/time -a -o "$root/times" -f "%e %U %S %M \$4" "$plugin" "\$@"
+status=\$?
+echo "\$g0 \$(cut -d' ' -f14,15 /proc/\$PPID/stat)" >> "$root/gimpcpu"
+exit \$status
 WRAP
 else
   cat > "$root/plugdir/featuremaps/featuremaps" <<WRAP
@@ -89,8 +94,7 @@ cat > "$root/job.scm" <<SCM
     (if (= $save 1)
         (let ((f (string-append "$root/tmp/maps" (number->string round) ".xcf")))
           (gimp-xcf-save 0 img layer f f)
-          (gimp-message "FMPROFILE saved")
-          (file-glob f 0)))
+          (gimp-message "FMPROFILE saved")))
     (gimp-image-delete img)))
 (let loop ((i 0)) (if (< i $rounds) (begin (one i) (loop (+ i 1)))))
 SCM
@@ -110,10 +114,13 @@ timeout 3600 gimp-console-2.10 -i -d -f --stack-trace-mode=never -g "$root/gimpr
   || { echo "gimp-maps-profile: the run failed:"; cat "$root/log"; exit 1; }
 
 echo "gimp-maps-profile: $w × $h $base $precision, 32 maps, $rounds round(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-/usr/bin/python3 - "$root/log" "$root/times" <<'PY'
+touch "$root/gimpcpu"
+/usr/bin/python3 - "$root/log" "$root/times" "$root/gimpcpu" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 log = [l.rstrip("\n").split(" ", 1) for l in open(sys.argv[1])]
 times = [l.split() for l in open(sys.argv[2]) if l.split()[-1:] == ["-run"]]
+tck = float(sys.argv[4])
+gimp = [[int(v) for v in l.split()] for l in open(sys.argv[3]) if len(l.split()) == 4]
 rounds, cur = [], None
 for stamp, text in log:
     t = float(stamp)
@@ -133,6 +140,10 @@ for i, r in enumerate(rounds):
           % (i + 1, r.get("call", float("nan")),
              ", save %.2f s" % r["save"] if "save" in r else "",
              wall, user, sys_, int(kb) / 1024 if kb != "?" else float("nan")))
+    if i < len(gimp):
+        u0, s0, u1, s1 = gimp[i]
+        print("  GIMP while the plug-in ran: %.2f s user, %.2f s sys"
+              % ((u1 - u0) / tck, (s1 - s0) / tck))
     for p in r["phases"]:
         print("  " + p)
 PY
