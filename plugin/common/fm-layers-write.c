@@ -224,6 +224,44 @@ store (FmLayerTarget *t, int layer, int first, int n, const guint8 *rows)
   fm_profile_add (FM_PROFILE_STORE, start);
 }
 
+/* Makes row y the next one of the layer's block: rows come in order (bands
+ * in order of y0); if they ever did not, what is pending goes to GEGL and
+ * the block starts again at y. */
+static void
+in_order (FmLayerTarget *t, int layer, int y)
+{
+  if (y == t->rows_done[layer] + t->block_fill[layer])
+    return;
+  if (t->block_fill[layer] > 0)
+    store (t, layer, t->rows_done[layer], t->block_fill[layer], t->blocks[layer]);
+  t->rows_done[layer] = y;
+  t->block_fill[layer] = 0;
+}
+
+/* Where the layer's next row goes in its block (row: bytes a row). */
+static guint8 *
+block_row (FmLayerTarget *t, int layer, gsize row)
+{
+  if (!t->blocks[layer])
+    t->blocks[layer] = g_malloc ((gsize) t->tile_h * row);
+  return t->blocks[layer] + (gsize) t->block_fill[layer] * row;
+}
+
+/* That row is written; a full tile row goes to GEGL (not timed as
+ * packing: *start moves past it). */
+static void
+block_row_done (FmLayerTarget *t, int layer, gint64 *start)
+{
+  const int block = MIN (t->tile_h, t->layer_h[layer] - t->rows_done[layer]);
+  if (++t->block_fill[layer] < block)
+    return;
+  fm_profile_add (FM_PROFILE_PACK, *start);
+  store (t, layer, t->rows_done[layer], block, t->blocks[layer]);
+  t->rows_done[layer] += block;
+  t->block_fill[layer] = 0;
+  *start = fm_profile_now ();
+}
+
 /* Layer rows [y, y + n) (the next ones: rows come in order) through the
  * layer's tile-row block. */
 static void
@@ -231,20 +269,13 @@ put_rows (FmLayerTarget *t, int layer, int y, int n, const guint8 *rows)
 {
   const gsize row = (gsize) t->map_w[layer] * t->rep_x[layer] * t->write_channels * t->sample_bytes;
   const int th = t->tile_h, h = t->layer_h[layer];
-  if (y != t->rows_done[layer] + t->block_fill[layer])
-    {
-      /* Not the next rows (no job does this): written as they come. */
-      if (t->block_fill[layer] > 0)
-        store (t, layer, t->rows_done[layer], t->block_fill[layer], t->blocks[layer]);
-      store (t, layer, y, n, rows);
-      t->rows_done[layer] = y + n;
-      t->block_fill[layer] = 0;
-      return;
-    }
+  in_order (t, layer, y);
   while (n > 0)
     {
       const int first = t->rows_done[layer];   /* a tile row's first row */
       const int block = MIN (th, h - first);
+      if (block <= 0)
+        return;   /* past the layer's last row: nothing of it to write */
       if (t->block_fill[layer] == 0 && n >= block)
         {
           store (t, layer, first, block, rows);   /* a whole tile row: no copy */
@@ -292,40 +323,46 @@ fm_layer_target_write (gpointer user_data, int layer, int y0, int n_rows,
     }
   fm_profile_add (FM_PROFILE_CONVERT, start);
 
-  if (t->write_channels != t->map_channels || rx > 1 || ry > 1)
+  if (t->write_channels == t->map_channels && rx == 1 && ry == 1)
     {
-      /* A grey map in an RGB layer is replicated into R, G, B; a strided
-       * map's pixel becomes its rx × ry block of photo pixels.  Samples are
-       * copied as bytes: the conversion above is done once per value. */
-      start = fm_profile_now ();
-      const gsize in_px = t->map_channels * sb, out_px = t->write_channels * sb;
-      const gsize row = (gsize) map_w * rx * out_px;
-      guint8 *scratch = grow (&t->scratch, &t->scratch_len, row * n_rows * ry);
-      for (int r = 0; r < n_rows; r++)
-        {
-          guint8 *o = scratch + (gsize) r * ry * row;
-          const guint8 *p = data + (gsize) r * map_w * in_px;
-          if (in_px == out_px)
-            for (int x = 0; x < map_w; x++, p += in_px)
-              for (int i = 0; i < rx; i++, o += out_px)
-                memcpy (o, p, out_px);
-          else if (sb == 1)
-            for (int x = 0; x < map_w; x++, p++)
-              for (int i = 0; i < rx; i++, o += 3)
-                o[0] = o[1] = o[2] = p[0];
-          else
-            for (int x = 0; x < map_w; x++, p += in_px)
-              for (int i = 0; i < rx; i++)
-                for (int c = 0; c < t->write_channels; c++, o += sb)
-                  memcpy (o, p, sb);
-          for (int i = 1; i < ry; i++)
-            memcpy (scratch + ((gsize) r * ry + i) * row, scratch + (gsize) r * ry * row, row);
-        }
-      data = scratch;
-      fm_profile_add (FM_PROFILE_PACK, start);
+      put_rows (t, layer, y0, n_rows, data);
+      return TRUE;
     }
 
-  put_rows (t, layer, y0 * ry, n_rows * ry, data);
+  /* A grey map in an RGB layer is replicated into R, G, B; a strided map's
+   * pixel becomes its rx × ry block of photo pixels.  Samples are copied as
+   * bytes (the conversion above is done once per value), straight into the
+   * layer's tile-row block. */
+  start = fm_profile_now ();
+  const gsize in_px = t->map_channels * sb, out_px = t->write_channels * sb;
+  const gsize row = (gsize) map_w * rx * out_px;
+  in_order (t, layer, y0 * ry);
+  for (int r = 0; r < n_rows; r++)
+    {
+      guint8 *first = block_row (t, layer, row), *o = first;
+      const guint8 *p = data + (gsize) r * map_w * in_px;
+      if (in_px == out_px)
+        for (int x = 0; x < map_w; x++, p += in_px)
+          for (int i = 0; i < rx; i++, o += out_px)
+            memcpy (o, p, out_px);
+      else if (sb == 1)
+        for (int x = 0; x < map_w; x++, p++)
+          for (int i = 0; i < rx; i++, o += 3)
+            o[0] = o[1] = o[2] = p[0];
+      else
+        for (int x = 0; x < map_w; x++, p += in_px)
+          for (int i = 0; i < rx; i++)
+            for (int c = 0; c < t->write_channels; c++, o += sb)
+              memcpy (o, p, sb);
+      for (int i = 1; i < ry; i++)
+        {
+          block_row_done (t, layer, &start);
+          memcpy (block_row (t, layer, row), first, row);
+          first = t->blocks[layer] + (gsize) t->block_fill[layer] * row;
+        }
+      block_row_done (t, layer, &start);
+    }
+  fm_profile_add (FM_PROFILE_PACK, start);
   return TRUE;
 }
 
@@ -446,7 +483,6 @@ fm_layer_target_clear (FmLayerTarget *t)
     }
   g_clear_pointer (&t->layers, g_free);
   g_clear_pointer (&t->buffers, g_free);
-  g_clear_pointer (&t->scratch, g_free);
   g_clear_pointer (&t->converted, g_free);
   g_clear_pointer (&t->groups, g_free);
   g_clear_pointer (&t->layer_group, g_free);

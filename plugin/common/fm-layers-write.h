@@ -48,8 +48,8 @@ typedef struct {
   const Babl *map_format, *sample_format;
   const Babl *fish;      /* map_format → sample_format; NULL when the same */
   int map_channels, write_channels, sample_bytes;
-  guint8 *converted, *scratch;
-  gsize converted_len, scratch_len;
+  guint8 *converted;
+  gsize converted_len;
   /* Attached so far: the group, groups [0, n), layers [0, n). */
   gboolean group_attached;
   int groups_attached, layers_attached;
