@@ -16,7 +16,9 @@
 #include "fm-plugin-info.h"
 #include "fm-values-store.h"
 
-#define FM_PLUGIN_TILE_CACHE (64u << 20)
+/* The map layers flush each row of tiles as it is written (fm-layers-write.c),
+ * so the cache holds clean tiles and the source's band: 16 MiB is plenty. */
+#define FM_PLUGIN_TILE_CACHE (16u << 20)
 
 static void query (void);
 static void run (const gchar *name, gint n_params, const GimpParam *params,
