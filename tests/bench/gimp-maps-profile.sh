@@ -22,7 +22,12 @@
 #   tests/bench/gimp-maps-profile.sh BUILD/plugin/featuremaps [WIDTH HEIGHT]
 #   ROUNDS=3 PERF=0 SAVE=1 tests/bench/gimp-maps-profile.sh BUILD/plugin/featuremaps
 #   BASE=GRAY PRECISION=PRECISION-U16-GAMMA …
+#   tests/gimp3/root.sh exec env GIMP=3 PERF=0 ROUNDS=2 \
+#     sh tests/bench/gimp-maps-profile.sh build-gimp3/plugin/gimp3/featuremaps
 #
+# GIMP=3 runs gimp-console-3.0 (the photo is a gradient there: GIMP 3 has no
+# plasma procedure; without /usr/bin/time the plug-in's own last profile
+# line gives its CPU and peak).
 # ROUNDS calls run one after the other in one GIMP session, each on a new
 # image; the plug-in process's wall/CPU/peak RSS come from /usr/bin/time.
 set -eu
@@ -34,6 +39,7 @@ perf=${PERF:-1}
 save=${SAVE:-0}
 base=${BASE:-RGB}
 precision=${PRECISION:-PRECISION-U8-GAMMA}
+host=${GIMP:-2}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 root=$(mktemp -d "${TMPDIR:-/tmp}/fm-maps-profile.XXXXXX")
 [ -n "${KEEP:-}" ] && echo "gimp-maps-profile: keeping $root" || trap 'rm -rf "$root"' EXIT
@@ -43,18 +49,28 @@ case $base in RGB) layer_type=RGB-IMAGE ;; GRAY) layer_type=GRAY-IMAGE ;;
 
 mkdir -p "$root/sysplug" "$root/plugdir/featuremaps" "$root/sfpath" \
          "$root/cache/babl" "$root/data" "$root/config" "$root/tmp"
-for p in script-fu plasma; do ln -s "/usr/lib/gimp/2.0/plug-ins/$p" "$root/sysplug/$p"; done
-for f in script-fu.init script-fu-compat.init plug-in-compat.init; do
-  ln -s "/usr/share/gimp/2.0/scripts/$f" "$root/sfpath/$f"
-done
+if [ "$host" = 3 ]; then
+  gimp=gimp-console-3.0 profile_var=GIMP3_DIRECTORY
+  gimp_args="--batch-interpreter=plug-in-script-fu-eval"
+  ln -s /usr/lib/x86_64-linux-gnu/gimp/3.0/plug-ins/script-fu "$root/sysplug/script-fu"
+  [ "$precision" = PRECISION-U8-GAMMA ] && precision=PRECISION-U8-NON-LINEAR
+else
+  gimp=gimp-console-2.10 profile_var=GIMP2_DIRECTORY gimp_args=
+  for p in script-fu plasma; do ln -s "/usr/lib/gimp/2.0/plug-ins/$p" "$root/sysplug/$p"; done
+  for f in script-fu.init script-fu-compat.init plug-in-compat.init; do
+    ln -s "/usr/share/gimp/2.0/scripts/$f" "$root/sfpath/$f"
+  done
+fi
+timer=
+[ -x /usr/bin/time ] && timer="/usr/bin/time -a -o $root/times -f %e\\ %U\\ %S\\ %M\\ -run"
 cp "$src/tests/data/babl-cache/babl-fishes" "$root/cache/babl/babl-fishes"
 if [ "$perf" = 0 ]; then
   cat > "$root/plugdir/featuremaps/featuremaps" <<WRAP
 #!/bin/sh
-case "\$4" in -run) ;; *) exec "$plugin" "\$@" ;; esac
+case " \$* " in *" -run "*) ;; *) exec "$plugin" "\$@" ;; esac
 # GIMP's CPU time (user, system: clock ticks) while the plug-in lives.
 g0=\$(cut -d' ' -f14,15 /proc/\$PPID/stat)
-FEATUREMAPS_PROFILE=1 /usr/bin/time -a -o "$root/times" -f "%e %U %S %M \$4" "$plugin" "\$@"
+FEATUREMAPS_PROFILE=1 $timer "$plugin" "\$@"
 status=\$?
 echo "\$g0 \$(cut -d' ' -f14,15 /proc/\$PPID/stat)" >> "$root/gimpcpu"
 exit \$status
@@ -64,7 +80,7 @@ else
 #!/bin/sh
 # Only the call is profiled: the plug-in process, and GIMP (its parent)
 # while the plug-in lives.
-case "\$4" in -run) ;; *) exec "$plugin" "\$@" ;; esac
+case " \$* " in *" -run "*) ;; *) exec "$plugin" "\$@" ;; esac
 n=\$(wc -l < "$root/times")
 perf record -q --call-graph dwarf,8192 -F ${FREQ:-199} -p \$PPID -o "$root/gimp\$n.data" >/dev/null 2>&1 &
 rec=\$!
@@ -78,9 +94,30 @@ WRAP
 fi
 chmod +x "$root/plugdir/featuremaps/featuremaps"
 ln -s "$src/presets" "$root/plugdir/featuremaps/presets"
-printf '(plug-in-path "%s:%s")\n(script-fu-path "%s")\n' \
-  "$root/sysplug" "$root/plugdir" "$root/sfpath" > "$root/gimprc"
+printf '(plug-in-path "%s:%s")\n' "$root/sysplug" "$root/plugdir" > "$root/gimprc"
+# GIMP 3's script-fu crashes without its whole scripts folder.
+[ "$host" = 3 ] || printf '(script-fu-path "%s")\n' "$root/sfpath" >> "$root/gimprc"
 
+if [ "$host" = 3 ]; then
+  cat > "$root/job.scm" <<SCM
+(define (one round)
+  (let* ((img (car (gimp-image-new-with-precision $w $h $base $precision)))
+         (layer (car (gimp-layer-new img "photo" $w $h $layer_type 100 LAYER-MODE-NORMAL))))
+    (gimp-image-insert-layer img layer 0 0)
+    (gimp-drawable-edit-gradient-fill layer GRADIENT-LINEAR 0 FALSE 1 0 FALSE 0 0 $w $h)
+    (gimp-message "FMPROFILE start")
+    (let ((r (plug-in-feature-maps #:run-mode RUN-NONINTERACTIVE #:image img
+                                   #:drawables (vector layer)
+                                   #:kernel "$src/tests/data/bank32.json"
+                                   #:input-mode "auto" #:padding "same" #:border "zero"
+                                   #:stride 1 #:dilation 1 #:activation "none"
+                                   #:mapping "normalize" #:destination "layers")))
+      (gimp-message (string-append "FMPROFILE layers "
+                                   (number->string (vector-length (caddr r))))))
+    (gimp-image-delete img)))
+(let loop ((i 0)) (if (< i $rounds) (begin (one i) (loop (+ i 1)))))
+SCM
+else
 cat > "$root/job.scm" <<SCM
 (define (one round)
   (let* ((img (car (gimp-image-new-with-precision $w $h $base $precision)))
@@ -98,22 +135,31 @@ cat > "$root/job.scm" <<SCM
     (gimp-image-delete img)))
 (let loop ((i 0)) (if (< i $rounds) (begin (one i) (loop (+ i 1)))))
 SCM
+fi
 
-export GIMP2_DIRECTORY="$root/profile" XDG_CACHE_HOME="$root/cache" \
+export $profile_var="$root/profile" HOME="$root/home" XDG_CACHE_HOME="$root/cache" \
        XDG_DATA_HOME="$root/data" XDG_CONFIG_HOME="$root/config" TMPDIR="$root/tmp"
+mkdir -p "$root/home"
+# gimp-console with the batches given, then quitting (GIMP 3: --quit).
+run_gimp () {
+  t=$1; shift
+  if [ "$host" = 3 ]; then
+    timeout "$t" $gimp -i -d -f --stack-trace-mode=never -g "$root/gimprc" $gimp_args "$@" --quit
+  else
+    timeout "$t" $gimp -i -d -f --stack-trace-mode=never -g "$root/gimprc" "$@" -b '(gimp-quit 0)'
+  fi
+}
 # A first start makes the profile (and is not measured).
-timeout 600 gimp-console-2.10 -i -d -f --stack-trace-mode=never -g "$root/gimprc" \
-  -b '(gimp-quit 0)' </dev/null >/dev/null 2>&1 || true
+run_gimp 600 </dev/null >/dev/null 2>&1 || true
 cp "$src/tests/data/babl-cache/babl-fishes" "$root/cache/babl/babl-fishes"
 : > "$root/times"
 # Every line of GIMP's output, with the time it arrived.
-timeout 3600 gimp-console-2.10 -i -d -f --stack-trace-mode=never -g "$root/gimprc" \
-  -b "(load \"$root/job.scm\")" -b '(gimp-quit 0)' </dev/null 2>&1 \
+run_gimp 3600 -b "(load \"$root/job.scm\")" </dev/null 2>&1 \
   | while IFS= read -r line; do echo "$(date +%s.%N) $line"; done >"$root/log" || true
 [ "$(grep -c "FMPROFILE layers 32" "$root/log")" = "$rounds" ] \
   || { echo "gimp-maps-profile: the run failed:"; cat "$root/log"; exit 1; }
 
-echo "gimp-maps-profile: $w × $h $base $precision, 32 maps, $rounds round(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "gimp-maps-profile: $gimp, $w × $h $base $precision, 32 maps, $rounds round(s), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 touch "$root/gimpcpu"
 /usr/bin/python3 - "$root/log" "$root/times" "$root/gimpcpu" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
