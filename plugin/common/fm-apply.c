@@ -14,6 +14,7 @@
 #include "fm-layers-read.h"
 #include "fm-layers-write.h"
 #include "fm-plugin-errors.h"
+#include "fm-profile.h"
 
 G_DEFINE_QUARK (fm-plugin-error-quark, fm_plugin_error)
 
@@ -189,6 +190,7 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
   FmLayerTarget target;
   gboolean ok = fm_layer_target_create (&target, image, &src, job, group_name,
                                         values->options.destination, error);
+  fm_profile_mark ("layers");
   if (ok)
     {
       g_autofree char *message = g_strdup_printf ("Feature maps: %s", group_name);
@@ -201,6 +203,7 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
         g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_EXECUTION,
                      "%s", e->message), g_clear_error (&e);
     }
+  fm_profile_mark ("computed");
   fm_drawable_source_clear (&src);
   fm_job_free (job);
   fm_net_kernel_clear (&net);
