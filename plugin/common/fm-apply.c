@@ -12,6 +12,7 @@
 #include "fm-layers-read.h"
 #include "fm-layers-write.h"
 #include "fm-plugin-errors.h"
+#include "fm-summary-layer.h"
 
 G_DEFINE_QUARK (fm-plugin-error-quark, fm_plugin_error)
 
@@ -149,6 +150,36 @@ check_map_count (const FmJob *job, const FmNetKernel *net, const char *spec, GEr
   return FALSE;
 }
 
+/* Every layer asked for is LAYER[summary]: no maps, the summaries alone. */
+static gboolean
+fm_apply_summaries_only (FmItemId image, FmItemId drawable, const FmValues *values,
+                         const FmNetKernel *net, FmSummaries *summaries,
+                         const char *group_name, FmApplyResult *result, GError **error)
+{
+  g_autofree char *message = g_strdup_printf ("Feature maps: %s", group_name);
+  fm_host_progress_init (message);
+  gboolean ok = fm_summaries_make (summaries, image, drawable, net->graph,
+                                   values->options.input_mode, 0.0, error);
+  if (ok)
+    {
+      fm_host_undo_group_start (image);
+      ok = fm_summaries_insert (summaries, image, drawable, NULL, group_name, error);
+      fm_host_undo_group_end (image);
+      if (ok && fm_host_item_is_layer (fm_host_layer_of (drawable)))
+        fm_host_image_select_layer (image, fm_host_layer_of (drawable));
+    }
+  if (ok)
+    {
+      result->image = image;
+      result->group = summaries->model_group;
+      result->n_layers = 0;
+      result->layers = NULL;
+    }
+  fm_host_progress_end ();
+  fm_summaries_clear (summaries);
+  return ok;
+}
+
 gboolean
 fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
           gboolean display, FmApplyResult *result, GError **error)
@@ -175,10 +206,22 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
   g_autoptr (FmBank) bank = NULL;
   FmJobKernel kernel = { 0 };
   g_autofree char *group_name = NULL;
+  /* Summary layers (LAYER[summary], fm-summary-layer.h) come off the names:
+   * what stays asks for maps, and may be nothing. */
+  FmSummaries summaries = { 0 };
   if (fm_net_spec_parse (values->kernel, &net.model, &net.layers))
     {
       if (!net_kernel_load (&net, values->kernel, &kernel, error))
         {
+          fm_net_kernel_clear (&net);
+          return FALSE;
+        }
+      fm_summaries_take (&summaries, &net.layers);
+      kernel.layers = (const char *const *) net.layers;
+      kernel.n_layers = g_strv_length (net.layers);
+      if (!fm_summaries_check (&summaries, image, values->options.destination, error))
+        {
+          fm_summaries_clear (&summaries);
           fm_net_kernel_clear (&net);
           return FALSE;
         }
@@ -198,8 +241,17 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
   FmDrawableSource src;
   if (!fm_drawable_source_init (&src, drawable, error))
     {
+      fm_summaries_clear (&summaries);
       fm_net_kernel_clear (&net);
       return FALSE;
+    }
+  if (summaries.n > 0 && kernel.n_layers == 0)
+    {
+      fm_drawable_source_clear (&src);
+      gboolean done = fm_apply_summaries_only (image, drawable, values, &net, &summaries,
+                                               group_name, result, error);
+      fm_net_kernel_clear (&net);
+      return done;
     }
 
   FmImageInfo info;
@@ -216,13 +268,20 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
         g_prefix_error (&e, "selection %d × %d at %d,%d: ", src.width, src.height,
                         src.x, src.y);
       fm_drawable_source_clear (&src);
+      fm_summaries_clear (&summaries);
       fm_net_kernel_clear (&net);
       calling_error (error, e, kernel.graph ? "kernel" : NULL);
       return FALSE;
     }
 
-  FmLayerTarget target;
-  gboolean ok = fm_layer_target_create (&target, image, &src, job, group_name,
+  /* The summaries first: their calling errors (a layer the model lacks, a
+   * selection too small for its grid) come before the maps' long run. */
+  fm_summaries_match (&summaries, job);
+  gboolean ok = summaries.n == 0
+                || fm_summaries_make (&summaries, image, drawable, net.graph,
+                                      values->options.input_mode, 0.0, error);
+  FmLayerTarget target = { 0 };
+  ok = ok && fm_layer_target_create (&target, image, &src, job, group_name,
                                         values->options.destination, error);
   if (ok)
     {
@@ -241,7 +300,19 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
   fm_net_kernel_clear (&net);
 
   if (ok)
-    ok = fm_layer_target_commit (&target, error);
+    {
+      /* One undo step for the maps and the summaries (undo groups nest). */
+      if (summaries.n > 0)
+        fm_host_undo_group_start (image);
+      ok = fm_layer_target_commit (&target, error)
+           && fm_summaries_insert (&summaries, image, drawable, &target, group_name, error);
+      if (!ok && target.inserted && target.group > 0)
+        fm_host_image_remove_layer (target.image, target.group);
+      if (summaries.n > 0)
+        fm_host_undo_group_end (image);
+      if (ok && summaries.n > 0 && fm_host_item_is_layer (fm_host_layer_of (drawable)))
+        fm_host_image_select_layer (image, fm_host_layer_of (drawable));
+    }
   if (ok)
     {
       result->image = target.image;
@@ -253,5 +324,6 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
     }
   fm_host_progress_end ();
   fm_layer_target_clear (&target);
+  fm_summaries_clear (&summaries);
   return ok;
 }
