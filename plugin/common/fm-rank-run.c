@@ -127,6 +127,7 @@ fm_rank_run (FmItemId image, FmItemId drawable, const char *spec, const char *by
   if (ok)
     {
       const int n = deep.out->n_layers;
+      result->layer = g_strdup (deep.out->name);
       result->n = n;
       result->channels = g_new (gint32, n);
       result->means = g_new (double, n);
@@ -146,6 +147,7 @@ fm_rank_run (FmItemId image, FmItemId drawable, const char *spec, const char *by
 void
 fm_rank_run_result_clear (FmRankRunResult *result)
 {
+  g_free (result->layer);
   g_free (result->channels);
   g_free (result->means);
   g_free (result->maxes);

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 #define FM_RANK_PROC "plug-in-feature-maps-rank"
 
 typedef struct {
+  char *layer;           /* the layer ranked, as the model names it */
   int n;                 /* K */
   gint32 *channels;      /* rank order, channel numbers from 0 */
   double *means, *maxes; /* in the same order */

@@ -18,7 +18,10 @@ static const GimpParamDef args[] = {
   { GIMP_PDB_STRING, "by", "What ranks the channels: \"mean\" or \"max\" (highest first)" },
 };
 
+/* The string first: a failed call's message takes its place, and no
+ * array follows a slot that is not its count. */
 static const GimpParamDef returns[] = {
+  { GIMP_PDB_STRING, "layer", "The layer ranked, as the model names it" },
   { GIMP_PDB_INT32, "num-channels", "K, the layer's channel count" },
   { GIMP_PDB_INT32ARRAY, "channels", "The channel numbers (from 0) in rank order" },
   { GIMP_PDB_INT32, "num-means", "K" },
@@ -47,7 +50,7 @@ void
 fm_rank_proc_run (gint n_params, const GimpParam *params, gint *n_return,
                   GimpParam **return_vals)
 {
-  static GimpParam out[7];
+  static GimpParam out[8];
   static FmRankRunResult result;
   static char *message;
   GError *error = NULL;
@@ -82,17 +85,19 @@ fm_rank_proc_run (gint n_params, const GimpParam *params, gint *n_return,
       return;
     }
   out[0].data.d_status = GIMP_PDB_SUCCESS;
-  out[1].type = GIMP_PDB_INT32;
-  out[1].data.d_int32 = result.n;
-  out[2].type = GIMP_PDB_INT32ARRAY;
-  out[2].data.d_int32array = result.channels;
-  out[3].type = GIMP_PDB_INT32;
-  out[3].data.d_int32 = result.n;
-  out[4].type = GIMP_PDB_FLOATARRAY;
-  out[4].data.d_floatarray = result.means;
-  out[5].type = GIMP_PDB_INT32;
-  out[5].data.d_int32 = result.n;
-  out[6].type = GIMP_PDB_FLOATARRAY;
-  out[6].data.d_floatarray = result.maxes;
-  *n_return = 7;
+  out[1].type = GIMP_PDB_STRING;
+  out[1].data.d_string = result.layer;
+  out[2].type = GIMP_PDB_INT32;
+  out[2].data.d_int32 = result.n;
+  out[3].type = GIMP_PDB_INT32ARRAY;
+  out[3].data.d_int32array = result.channels;
+  out[4].type = GIMP_PDB_INT32;
+  out[4].data.d_int32 = result.n;
+  out[5].type = GIMP_PDB_FLOATARRAY;
+  out[5].data.d_floatarray = result.means;
+  out[6].type = GIMP_PDB_INT32;
+  out[6].data.d_int32 = result.n;
+  out[7].type = GIMP_PDB_FLOATARRAY;
+  out[7].data.d_floatarray = result.maxes;
+  *n_return = 8;
 }

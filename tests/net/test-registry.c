@@ -98,7 +98,7 @@ test_summary_word (void)
   assert_summary ("conv2[summary]", "conv2", TRUE, FALSE);
   assert_summary ("conv2[ summary ]", "conv2", TRUE, FALSE);
   assert_summary ("conv2[summary,0-7]", "conv2[0-7]", TRUE, TRUE);
-  assert_summary ("conv2[3, summary ,5]", "conv2[3, 5]", TRUE, TRUE);
+  assert_summary ("conv2[3, summary ,5]", "conv2[3,5]", TRUE, TRUE);
   assert_summary ("conv2[summary,]", "conv2[]", TRUE, TRUE);  /* the pick refuses it */
   assert_summary ("conv2[summary,a]", "conv2[summary,a]", FALSE, TRUE);  /* a name */
   assert_summary ("conv2[Summary]", "conv2[Summary]", FALSE, TRUE);
