@@ -81,9 +81,11 @@ split_layers (const char *text)
 static gboolean
 pick_error (GError **error, const char *text, const char *why)
 {
+  /* The text is the user's bytes; the message is UTF-8. */
+  g_autofree char *shown = g_utf8_make_valid (text, -1);
   g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_INVALID,
                "'%s': %s (pick channels as LAYER[0-7,12]: numbers from 0 and "
-               "ranges, comma-separated)", text, why);
+               "ranges, comma-separated)", shown, why);
   return FALSE;
 }
 
@@ -202,10 +204,12 @@ fm_net_layer_pick_parse (const char *text, char **name, int **channels,
       /* The layer's name alone, for the advice. */
       if (!fm_net_layer_pick_parse (without, &name, &ignored, &n_ignored, NULL))
         name = g_strdup (without);
+      g_autofree char *shown = g_utf8_make_valid (text, -1);
+      g_autofree char *shown_name = g_utf8_make_valid (name, -1);
       g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_INVALID,
                    "'%s': the summary layer is made by the GIMP plug-in "
                    "(plug-in-feature-maps); on the command line run featuremaps "
-                   "summary MODEL#%s -i IMAGE -o OUT.png", text, name);
+                   "summary MODEL#%s -i IMAGE -o OUT.png", shown, shown_name);
       return FALSE;
     }
   for (const char *p = open ? open + 1 : NULL; is_pick && p < text + len - 1; p++)
