@@ -198,7 +198,8 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
                    "drawable %d: not a drawable of image %d", drawable, image);
       return FALSE;
     }
-  if (!check_raw_destination (image, &values->options, error))
+  if (!fm_summaries_only (values->kernel)
+      && !check_raw_destination (image, &values->options, error))
     return FALSE;
 
   g_autofree char *user_dir = fm_values_user_dir ();

@@ -71,6 +71,24 @@ fm_summaries_match (FmSummaries *s, const FmJob *job)
 }
 
 gboolean
+fm_summaries_only (const char *spec)
+{
+  g_autofree char *model = NULL;
+  g_auto (GStrv) layers = NULL;
+  if (!fm_net_spec_parse (spec, &model, &layers) || !layers[0])
+    return FALSE;
+  for (int i = 0; layers[i]; i++)
+    {
+      g_autofree char *rest = NULL;
+      gboolean summary, maps;
+      fm_net_layer_summary_parse (layers[i], &rest, &summary, &maps);
+      if (maps)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 fm_summaries_check (const FmSummaries *s, FmItemId image, FmDestination destination,
                     GError **error)
 {

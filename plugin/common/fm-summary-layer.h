@@ -40,6 +40,11 @@ typedef struct {
  * always; s->n is 0 when no summary is asked for. */
 void fm_summaries_take (FmSummaries *s, char ***layers);
 
+/* TRUE when spec names a network and asks only for summaries
+ * ("m.onnx#conv2[summary]"): no map is made, so the mapping and the image's
+ * precision do not matter (the summary holds display values 0..1). */
+gboolean fm_summaries_only (const char *spec);
+
 /* Calling errors that need no run: a summary into a new image (destination
  * 1) or into a grey image (an RGB layer cannot go there). */
 gboolean fm_summaries_check (const FmSummaries *s, FmItemId image,

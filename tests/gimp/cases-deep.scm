@@ -107,6 +107,21 @@
       (fm-say "PCA sum-all " fm-relu2-ref fm-relu2-grid "0 0 256 256")
       (gimp-image-delete img))))
 
+(fm-case "summary alone in an 8-bit image: the mapping does not matter"
+  (lambda ()
+    (let* ((png (string-append fm-src "/samples/lines.png"))
+           (img (car (gimp-file-load RUN-NONINTERACTIVE png png)))
+           (src (fm-layer-of img))
+           (r (fm-run img src (fm-tiny# "/relu2/Relu[summary]") (fm-opts 'mapping 0)))
+           (groups (fm-children (list-ref r 1))))
+      (fm-assert= "only the summary" (list "/relu2/Relu · summary (PC1–3)")
+                  (fm-names (fm-children (car groups))))
+      ; maps with mapping raw are still refused in an 8-bit image
+      (fm-expect-error '("mapping 0 raw" "float")
+                       (lambda () (fm-run img src (fm-tiny# "/relu2/Relu[summary,3]")
+                                          (fm-opts 'mapping 0))))
+      (gimp-image-delete img))))
+
 (fm-case "ranking in a selection: numpy's, by mean and by max"
   (lambda ()
     (let* ((img (fm-lines-image))
