@@ -1,7 +1,6 @@
 /* fm-rank-proc3: plug-in-feature-maps-rank's GIMP 3 signature and run.
- * The arguments are 2.10's in the same order, with by a GimpChoice ("mean",
- * "max"), so GIMP checks it before the plug-in runs; the return values are
- * 2.10's without the counts (GIMP 3's arrays carry their length).  A plain
+ * The arguments are 2.10's in the same order and types; the return values
+ * are 2.10's without the counts (GIMP 3's arrays carry their length).  A plain
  * GimpProcedure with no menu entry: every run mode uses the arguments
  * given. */
 #include "fm-rank-proc3.h"
@@ -68,11 +67,10 @@ fm_rank_proc3_new (GimpPlugIn *plug_in)
                                       "MODEL#LAYER (as plug-in-feature-maps takes it, without "
                                       "a channel pick), or a filter bank", "",
                                       G_PARAM_READWRITE);
-  GimpChoice *choice = gimp_choice_new ();
-  gimp_choice_add (choice, "mean", FM_RANK_BY_MEAN, "Mean", "By the mean activation");
-  gimp_choice_add (choice, "max", FM_RANK_BY_MAX, "Max", "By the largest activation");
-  gimp_procedure_add_choice_argument (p, "by", "By", "What ranks the channels { mean, max } "
-                                      "(highest first)", choice, "mean", G_PARAM_READWRITE);
+  /* A string, not a GimpChoice: GIMP 3 quietly replaces a choice it does
+   * not know by the default, where a wrong "by" must be a calling error. */
+  gimp_procedure_add_string_argument (p, "by", "By", "What ranks the channels: \"mean\" or "
+                                      "\"max\" (highest first)", "mean", G_PARAM_READWRITE);
 
   gimp_procedure_add_string_return_value (p, "layer", "Layer", "The layer ranked, as the "
                                           "model names it", NULL, G_PARAM_READWRITE);
