@@ -150,36 +150,6 @@ check_map_count (const FmJob *job, const FmNetKernel *net, const char *spec, GEr
   return FALSE;
 }
 
-/* Every layer asked for is LAYER[summary]: no maps, the summaries alone. */
-static gboolean
-fm_apply_summaries_only (FmItemId image, FmItemId drawable, const FmValues *values,
-                         const FmNetKernel *net, FmSummaries *summaries,
-                         const char *group_name, FmApplyResult *result, GError **error)
-{
-  g_autofree char *message = g_strdup_printf ("Feature maps: %s", group_name);
-  fm_host_progress_init (message);
-  gboolean ok = fm_summaries_make (summaries, image, drawable, net->graph,
-                                   values->options.input_mode, 0.0, error);
-  if (ok)
-    {
-      fm_host_undo_group_start (image);
-      ok = fm_summaries_insert (summaries, image, drawable, NULL, group_name, error);
-      fm_host_undo_group_end (image);
-      if (ok && fm_host_item_is_layer (fm_host_layer_of (drawable)))
-        fm_host_image_select_layer (image, fm_host_layer_of (drawable));
-    }
-  if (ok)
-    {
-      result->image = image;
-      result->group = summaries->model_group;
-      result->n_layers = 0;
-      result->layers = NULL;
-    }
-  fm_host_progress_end ();
-  fm_summaries_clear (summaries);
-  return ok;
-}
-
 gboolean
 fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
           gboolean display, FmApplyResult *result, GError **error)
@@ -249,8 +219,12 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
   if (summaries.n > 0 && kernel.n_layers == 0)
     {
       fm_drawable_source_clear (&src);
-      gboolean done = fm_apply_summaries_only (image, drawable, values, &net, &summaries,
-                                               group_name, result, error);
+      /* Every layer asked for is LAYER[summary]: no maps. */
+      gboolean done = fm_summaries_run_alone (&summaries, image, drawable, net.graph,
+                                              values->options.input_mode, group_name,
+                                              &result->group, error);
+      if (done)
+        result->image = image;
       fm_net_kernel_clear (&net);
       return done;
     }

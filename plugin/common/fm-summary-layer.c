@@ -320,6 +320,29 @@ fm_summaries_insert (FmSummaries *s, FmItemId image, FmItemId drawable,
   return TRUE;
 }
 
+gboolean
+fm_summaries_run_alone (FmSummaries *s, FmItemId image, FmItemId drawable,
+                        const FmNetGraph *graph, FmInputMode input_mode,
+                        const char *model_name, FmItemId *group, GError **error)
+{
+  g_autofree char *message = g_strdup_printf ("Feature maps: %s", model_name);
+  fm_host_progress_init (message);
+  gboolean ok = fm_summaries_make (s, image, drawable, graph, input_mode, 0.0, error);
+  if (ok)
+    {
+      fm_host_undo_group_start (image);
+      ok = fm_summaries_insert (s, image, drawable, NULL, model_name, error);
+      fm_host_undo_group_end (image);
+      /* Inserting made the group the active layer; the source stays it. */
+      if (ok && fm_host_item_is_layer (fm_host_layer_of (drawable)))
+        fm_host_image_select_layer (image, fm_host_layer_of (drawable));
+    }
+  *group = ok ? s->model_group : -1;
+  fm_host_progress_end ();
+  fm_summaries_clear (s);
+  return ok;
+}
+
 void
 fm_summaries_clear (FmSummaries *s)
 {

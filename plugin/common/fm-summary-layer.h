@@ -67,6 +67,13 @@ gboolean fm_summaries_insert (FmSummaries *s, FmItemId image, FmItemId drawable,
                               const FmLayerTarget *maps, const char *model_name,
                               GError **error);
 
+/* The whole run when no map is asked for: makes and inserts every summary
+ * (one undo step, the model's group named model_name above the source,
+ * returned in *group), then clears s. */
+gboolean fm_summaries_run_alone (FmSummaries *s, FmItemId image, FmItemId drawable,
+                                 const FmNetGraph *graph, FmInputMode input_mode,
+                                 const char *model_name, FmItemId *group, GError **error);
+
 /* Removes what was attached (after a failed insertion) and deletes what
  * was made and not inserted; frees. */
 void fm_summaries_clear (FmSummaries *s);
