@@ -183,6 +183,8 @@ make_one (FmSummaries *s, int i, FmItemId image, FmItemId drawable,
 {
   const char *layers[] = { s->names[i], NULL };
   FmJobKernel kernel = { .graph = graph, .layers = layers, .n_layers = 1 };
+  g_autofree char *message = g_strdup_printf ("Summary of %s", s->names[i]);
+  fm_host_progress_init (message);
   FmDeepJob deep;
   Summary sum = { .deep = &deep };
   gboolean ok = fm_deep_job_open (&deep, image, drawable, &kernel, input_mode, error);
@@ -325,8 +327,6 @@ fm_summaries_run_alone (FmSummaries *s, FmItemId image, FmItemId drawable,
                         const FmNetGraph *graph, FmInputMode input_mode,
                         const char *model_name, FmItemId *group, GError **error)
 {
-  g_autofree char *message = g_strdup_printf ("Feature maps: %s", model_name);
-  fm_host_progress_init (message);
   gboolean ok = fm_summaries_make (s, image, drawable, graph, input_mode, 0.0, error);
   if (ok)
     {
