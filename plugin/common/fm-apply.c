@@ -9,6 +9,8 @@
 #include "fm-job.h"
 #include "fm-net-load.h"
 #include "fm-net-plan.h"
+#include "fm-map-count.h"
+#include "fm-net-prep.h"
 #include "fm-layers-read.h"
 #include "fm-layers-write.h"
 #include "fm-plugin-errors.h"
@@ -81,7 +83,8 @@ fm_net_kernel_clear (FmNetKernel *net)
  * network they are ignored rather than refused as on the command line:
  * its layers have their own. */
 static gboolean
-net_kernel_load (FmNetKernel *net, const char *spec, FmJobKernel *kernel, GError **error)
+net_kernel_load (FmNetKernel *net, const char *spec, const char *user_dir,
+                 FmJobKernel *kernel, GError **error)
 {
   GError *e = NULL;
   if (!net->layers[0])
@@ -98,56 +101,18 @@ net_kernel_load (FmNetKernel *net, const char *spec, FmJobKernel *kernel, GError
       calling_error (error, e, "kernel");
       return FALSE;
     }
+  /* The preprocessing the dialog's preset chose for this model, if any. */
+  fm_net_prep_apply (fm_net_prep_recall (user_dir, net->model), net->graph);
   kernel->graph = net->graph;
   kernel->layers = (const char *const *) net->layers;
   kernel->n_layers = g_strv_length (net->layers);
   return TRUE;
 }
 
-/* A deep layer has 64 to 512 channels, each a GIMP layer as large as the
- * photo: a call makes at most FM_PLUGIN_MAX_MAPS of them unless channels
- * are picked, and at most FM_PLUGIN_MAX_PICKED picked ones. */
-#define FM_PLUGIN_MAX_MAPS 64
-#define FM_PLUGIN_MAX_PICKED 512
-
 static gboolean
 check_map_count (const FmJob *job, const FmNetKernel *net, const char *spec, GError **error)
 {
-  if (!net->graph)
-    return TRUE;
-  gboolean all_picked = TRUE;
-  for (int i = 0; net->layers[i]; i++)
-    {
-      g_autofree char *name = NULL;
-      g_autofree int *channels = NULL;
-      int n_channels = 0;
-      /* The job parsed them already; this cannot fail now. */
-      if (!fm_net_layer_pick_parse (net->layers[i], &name, &channels, &n_channels, NULL)
-          || n_channels == 0)
-        all_picked = FALSE;
-    }
-  const int n = fm_job_n_layers (job);
-  const int max = all_picked ? FM_PLUGIN_MAX_PICKED : FM_PLUGIN_MAX_MAPS;
-  if (n <= max)
-    return TRUE;
-  /* The widest output, to show the pick on. */
-  const FmJobOutput *wide = fm_job_output (job, 0);
-  for (int o = 1; o < fm_job_n_outputs (job); o++)
-    if (fm_job_output (job, o)->n_layers > wide->n_layers)
-      wide = fm_job_output (job, o);
-  g_autofree char *model = g_path_get_basename (net->model);
-  if (all_picked)
-    g_set_error (error, FM_JOB_ERROR, FM_JOB_ERROR_INVALID,
-                 "%d channels picked, and a call makes at most %d map layers: "
-                 "pick fewer, or make several calls", n, max);
-  else
-    g_set_error (error, FM_JOB_ERROR, FM_JOB_ERROR_INVALID,
-                 "%s makes %d map layers ('%s' has %d channels), and a call makes at "
-                 "most %d unless channels are picked: pick them after the layer's "
-                 "name, e.g. %s#%s[0-%d] or %s#%s[0-7,12] (at most %d picked)",
-                 spec, n, wide->name, wide->n_layers, max, model, wide->name,
-                 MIN (wide->n_layers, max) - 1, model, wide->name, FM_PLUGIN_MAX_PICKED);
-  return FALSE;
+  return !net->graph || fm_net_check_map_count (job, net->layers, spec, net->model, error);
 }
 
 gboolean
@@ -182,7 +147,7 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
   FmSummaries summaries = { 0 };
   if (fm_net_spec_parse (values->kernel, &net.model, &net.layers))
     {
-      if (!net_kernel_load (&net, values->kernel, &kernel, error))
+      if (!net_kernel_load (&net, values->kernel, user_dir, &kernel, error))
         {
           fm_net_kernel_clear (&net);
           return FALSE;

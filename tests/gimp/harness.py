@@ -25,6 +25,13 @@ requests for checks done here in numpy:
                              the saved bank file holds one filter whose
                              kh x kw weights (row by row) and bias are these
                              within tol
+  PATCHES path image K kh kw method seed
+                             the bank plug-in-feature-maps-learn-patches saved
+                             at path holds the filters and biases `featuremaps
+                             learn --patches image` gives with the same options
+                             (within 1e-5); for pca also numpy's leading
+                             eigenvectors of the same patches' covariance, up to
+                             sign (within 1e-4), biases -w·mean
   CLOSE label1 label2 margin tol
                              the colour channels of two DATA records agree
                              within tol, margin pixels in from every edge
@@ -44,6 +51,7 @@ Needs /usr/bin/python3 (numpy and tifffile live there).  Exit 77 when the
 GIMP (gimp-console-2.10, or -3.0 with --gimp 3) or the plug-in is missing.
 """
 import argparse
+import json
 import concurrent.futures as futures
 import os
 import re
@@ -151,6 +159,24 @@ class Worker:
         data = self.args.data
         shutil.copy(os.path.join(data, "user-bank.json"), os.path.join(user, "user-bank.json"))
         shutil.copy(os.path.join(data, "shared-bank.json"), os.path.join(self.shared, "shared-bank.json"))
+        # The preprocessing the dialog remembers per model (user/
+        # net-preprocessing.json): a copy of the tiny CNN remembered as
+        # "imagenet" (beside its own sidecar, which that overrides), and a
+        # reference copy whose sidecar declares ImageNet's mean / std for the
+        # command line (cases-network.scm, "remembered preprocessing").
+        tiny = os.path.join(self.args.src, "models", "tiny-cnn")
+        for sub in ("prep", "prep-ref"):
+            os.makedirs(os.path.join(self.root, sub), exist_ok=True)
+            shutil.copy(os.path.join(tiny, "tiny-cnn.onnx"), os.path.join(self.root, sub))
+        shutil.copy(os.path.join(tiny, "tiny-cnn.json"), os.path.join(self.root, "prep"))
+        with open(os.path.join(self.root, "prep-ref", "tiny-cnn.json"), "w") as f:
+            json.dump({"format": "featuremaps-stack", "version": 1,
+                       "input": {"channels": 3, "range": "0..1", "order": "rgb",
+                                 "light": "perceptual", "mean": [0.485, 0.456, 0.406],
+                                 "std": [0.229, 0.224, 0.225]}}, f)
+        with open(os.path.join(user, "net-preprocessing.json"), "w") as f:
+            json.dump({os.path.abspath(os.path.join(self.root, "prep", "tiny-cnn.onnx")):
+                       "imagenet"}, f)
 
     def run_file(self, case_file):
         name = os.path.splitext(os.path.basename(case_file))[0]
@@ -485,6 +511,58 @@ def check_bank(rest):
     return errors
 
 
+def check_patches(rest, args, out):
+    """A bank learned from a layer's patches, against the command line's
+    bank from the layer's exported pixels, and for pca against numpy."""
+    import json
+    f = rest.split()
+    path, image, K, kh, kw, method, seed = f[0], f[1], int(f[2]), int(f[3]), int(f[4]), \
+        f[5], int(f[6])
+    if not os.path.isfile(path):
+        return ["PATCHES %s: no such file" % path]
+    tag = re.sub(r"[^A-Za-z0-9_.-]", "_", os.path.basename(path))
+    cli_bank = os.path.join(out, "cli-" + tag)
+    dump = os.path.join(out, "cli-" + tag + "-patches.npy")
+    cmd = [args.cli, "learn", "--patches", image, "--filters", str(K), "--size",
+           "%dx%d" % (kh, kw), "--method", method, "--seed", str(seed),
+           "--dump-patches", dump, "-o", cli_bank]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        return ["CLI %s failed: %s" % (" ".join(cmd), p.stderr.decode().strip())]
+
+    def filters(bank):
+        doc = json.load(open(bank))
+        W = np.array([np.asarray(fl["weights"], np.float64).ravel() for fl in doc["filters"]])
+        b = np.array([fl.get("bias", 0.0) for fl in doc["filters"]], np.float64)
+        return W, b
+
+    W, b = filters(path)
+    Wc, bc = filters(cli_bank)
+    errors = []
+    if W.shape != Wc.shape:
+        return ["%s: filters %s, the command line's %s" % (path, W.shape, Wc.shape)]
+    if W.shape[0] != K:
+        errors.append("%s: %d filters, asked for %d" % (path, W.shape[0], K))
+    dw, db = float(np.max(np.abs(W - Wc))), float(np.max(np.abs(b - bc)))
+    if dw > 1e-5 or db > 1e-5:
+        errors.append("%s: max |weight - CLI| %.3g, |bias - CLI| %.3g (want <= 1e-5)"
+                      % (path, dw, db))
+    if method == "pca":
+        X = np.load(dump).astype(np.float64)
+        X = X.reshape(len(X), -1)
+        mean = X.mean(axis=0)
+        lam, V = np.linalg.eigh(np.cov(X, rowvar=False, bias=True))
+        V = V[:, ::-1]
+        worst = max(min(np.max(np.abs(W[k] - V[:, k])), np.max(np.abs(W[k] + V[:, k])))
+                    for k in range(K))
+        if worst > 1e-4:
+            errors.append("%s: components differ from numpy's by %.3g (want <= 1e-4)"
+                          % (path, worst))
+        if np.max(np.abs(b + W @ mean)) > 1e-4:
+            errors.append("%s: biases are not -w·mean of the patches" % path)
+    return errors
+
+
 def check_close(rest, data):
     a, b, margin, tol = rest.split()
     m, tol = int(margin), float(tol)
@@ -538,6 +616,8 @@ def python_checks(case, args, out):
                     errors.append("%s and %s differ" % (a, b))
             elif kind == "BANK":
                 errors += check_bank(rest)
+            elif kind == "PATCHES":
+                errors += check_patches(rest, args, out)
             elif kind == "CLOSE":
                 errors += check_close(rest, data)
             elif kind == "PSNR":
