@@ -15,6 +15,7 @@
 #include "fm-layers-write.h"
 #include "fm-plugin-errors.h"
 #include "fm-profile.h"
+#include "fm-summary-layer.h"
 
 G_DEFINE_QUARK (fm-plugin-error-quark, fm_plugin_error)
 
@@ -133,7 +134,8 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
                    "drawable %d: not a drawable of image %d", drawable, image);
       return FALSE;
     }
-  if (!check_raw_destination (image, &values->options, error))
+  if (!fm_summaries_only (values->kernel)
+      && !check_raw_destination (image, &values->options, error))
     return FALSE;
 
   g_autofree char *user_dir = fm_values_user_dir ();
@@ -141,10 +143,22 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
   g_autoptr (FmBank) bank = NULL;
   FmJobKernel kernel = { 0 };
   g_autofree char *group_name = NULL;
+  /* Summary layers (LAYER[summary], fm-summary-layer.h) come off the names:
+   * what stays asks for maps, and may be nothing. */
+  FmSummaries summaries = { 0 };
   if (fm_net_spec_parse (values->kernel, &net.model, &net.layers))
     {
       if (!net_kernel_load (&net, values->kernel, user_dir, &kernel, error))
         {
+          fm_net_kernel_clear (&net);
+          return FALSE;
+        }
+      fm_summaries_take (&summaries, &net.layers);
+      kernel.layers = (const char *const *) net.layers;
+      kernel.n_layers = g_strv_length (net.layers);
+      if (!fm_summaries_check (&summaries, image, values->options.destination, error))
+        {
+          fm_summaries_clear (&summaries);
           fm_net_kernel_clear (&net);
           return FALSE;
         }
@@ -164,8 +178,21 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
   FmDrawableSource src;
   if (!fm_drawable_source_init (&src, drawable, error))
     {
+      fm_summaries_clear (&summaries);
       fm_net_kernel_clear (&net);
       return FALSE;
+    }
+  if (summaries.n > 0 && kernel.n_layers == 0)
+    {
+      fm_drawable_source_clear (&src);
+      /* Every layer asked for is LAYER[summary]: no maps. */
+      gboolean done = fm_summaries_run_alone (&summaries, image, drawable, net.graph,
+                                              values->options.input_mode, group_name,
+                                              &result->group, error);
+      if (done)
+        result->image = image;
+      fm_net_kernel_clear (&net);
+      return done;
     }
 
   FmImageInfo info;
@@ -182,13 +209,20 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
         g_prefix_error (&e, "selection %d × %d at %d,%d: ", src.width, src.height,
                         src.x, src.y);
       fm_drawable_source_clear (&src);
+      fm_summaries_clear (&summaries);
       fm_net_kernel_clear (&net);
       calling_error (error, e, kernel.graph ? "kernel" : NULL);
       return FALSE;
     }
 
-  FmLayerTarget target;
-  gboolean ok = fm_layer_target_create (&target, image, &src, job, group_name,
+  /* The summaries first: their calling errors (a layer the model lacks, a
+   * selection too small for its grid) come before the maps' long run. */
+  fm_summaries_match (&summaries, job);
+  gboolean ok = summaries.n == 0
+                || fm_summaries_make (&summaries, image, drawable, net.graph,
+                                      values->options.input_mode, 0.0, error);
+  FmLayerTarget target = { 0 };
+  ok = ok && fm_layer_target_create (&target, image, &src, job, group_name,
                                         values->options.destination, error);
   fm_profile_mark ("layers");
   if (ok)
@@ -209,7 +243,19 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
   fm_net_kernel_clear (&net);
 
   if (ok)
-    ok = fm_layer_target_commit (&target, error);
+    {
+      /* One undo step for the maps and the summaries (undo groups nest). */
+      if (summaries.n > 0)
+        fm_host_undo_group_start (image);
+      ok = fm_layer_target_commit (&target, error)
+           && fm_summaries_insert (&summaries, image, drawable, &target, group_name, error);
+      if (!ok && target.inserted && target.group > 0)
+        fm_host_image_remove_layer (target.image, target.group);
+      if (summaries.n > 0)
+        fm_host_undo_group_end (image);
+      if (ok && summaries.n > 0 && fm_host_item_is_layer (fm_host_layer_of (drawable)))
+        fm_host_image_select_layer (image, fm_host_layer_of (drawable));
+    }
   if (ok)
     {
       result->image = target.image;
@@ -221,5 +267,6 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
     }
   fm_host_progress_end ();
   fm_layer_target_clear (&target);
+  fm_summaries_clear (&summaries);
   return ok;
 }

@@ -7,6 +7,7 @@
 #include "fm-apply.h"
 #include "fm-file-check.h"
 #include "fm-learn-proc.h"
+#include "fm-rank-proc.h"
 #include "fm-learn-patches-proc.h"
 #include "fm-gegl.h"
 #include "fm-bank.h"
@@ -46,6 +47,7 @@ query (void)
   fm_pdb_params_free (args);
   fm_file_check_query ();
   fm_learn_proc_query ();
+  fm_rank_proc_query ();
   fm_learn_patches_proc_query ();
 }
 
@@ -104,6 +106,11 @@ run (const gchar *name, gint n_params, const GimpParam *params,
   if (!strcmp (name, FM_LEARN_PROC))
     {
       fm_learn_proc_run (n_params, params, n_return, return_vals);
+      return;
+    }
+  if (!strcmp (name, FM_RANK_PROC))
+    {
+      fm_rank_proc_run (n_params, params, n_return, return_vals);
       return;
     }
   if (!strcmp (name, FM_LEARN_PATCHES_PROC))

@@ -11,6 +11,7 @@
 #include "fm-apply.h"
 #include "fm-dialog.h"
 #include "fm-learn-proc3.h"
+#include "fm-rank-proc3.h"
 #include "fm-learn-patches-proc3.h"
 #include "fm-paths.h"
 #include "fm-plugin-errors.h"
@@ -36,7 +37,8 @@ query_procedures (GimpPlugIn *plug_in)
   (void) plug_in;
   GList *names = g_list_append (NULL, g_strdup (FM_PLUGIN_PROC));
   names = g_list_append (names, g_strdup (FM_LEARN_PROC));
-  return g_list_append (names, g_strdup (FM_LEARN_PATCHES_PROC));
+  names = g_list_append (names, g_strdup (FM_LEARN_PATCHES_PROC));
+  return g_list_append (names, g_strdup (FM_RANK_PROC));
 }
 
 static GimpValueArray *
@@ -122,6 +124,8 @@ create_procedure (GimpPlugIn *plug_in, const gchar *name)
 {
   if (g_strcmp0 (name, FM_LEARN_PROC) == 0)
     return fm_learn_proc3_new (plug_in);
+  if (g_strcmp0 (name, FM_RANK_PROC) == 0)
+    return fm_rank_proc3_new (plug_in);
   if (g_strcmp0 (name, FM_LEARN_PATCHES_PROC) == 0)
     return fm_learn_patches_proc3_new (plug_in);
   if (g_strcmp0 (name, FM_PLUGIN_PROC) != 0)

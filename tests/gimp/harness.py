@@ -38,6 +38,8 @@ requests for checks done here in numpy:
   PSNR label1 label2 margin db tol
                              the same region's PSNR, 10 log10 (1 / mean
                              squared difference), is db within tol dB
+  PCA …, RANKED …             a summary layer and a ranking against numpy
+                             (deepcheck.py)
   TIFFDATA label w h ox oy precision n_components path
                              GIMP 3: a layer's stored pixels, exported as a TIFF
                              (its gimp-drawable-get-pixel returns 8-bit colours)
@@ -79,6 +81,8 @@ OPTION_VALUES = {
     "activation": ["none", "relu", "leaky-relu", "abs", "sigmoid", "tanh"],
     "mapping": ["raw", "clamp", "normalize", "normalize-joint", "abs-normalize"],
 }
+
+import deepcheck  # noqa: E402  (beside this file: the deep-layer checks)
 
 try:
     import numpy as np
@@ -618,6 +622,10 @@ def python_checks(case, args, out):
                 errors += check_close(rest, data)
             elif kind == "PSNR":
                 errors += check_psnr(rest, data)
+            elif kind == "PCA":
+                errors += deepcheck.check_pca(rest, data, args)
+            elif kind == "RANKED":
+                errors += deepcheck.check_ranked(rest, args)
             elif kind == "NOTE":
                 pass
             else:
