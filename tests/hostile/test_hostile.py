@@ -175,11 +175,11 @@ def batch_same_file(d):
     os.link(os.path.join(d, "in", "c.png"), os.path.join(d, "out", "b", "sobel-x.png"))
     same = "is the input"
     return [
-        ("output is a later input", "apply -k sobel -o D D/in/a.png D/z.npy", ["a.npy", same]),
+        ("output is a later input", "apply -k sobel -o D/. D/in/a.png D/z.npy", ["a.npy", same]),
         ("output is an input of another shard",
-         "apply -k sobel --shard 1/2 -o D D/in/a.png D/z.npy", ["a.npy", same]),
+         "apply -k sobel --shard 1/2 -o D/. D/in/a.png D/z.npy", ["a.npy", same]),
         ("output is the kernel, after other inputs",
-         "apply -k D/kz.npy -o D D/in/b.png D/in/kz.png",
+         "apply -k D/kz.npy -o D/. D/in/b.png D/in/kz.png",
          ["kz.npy", same]),
         ("output folder holds a later input", "apply -k sobel --each images -o D/out D/in/b.png D/in/c.png",
          ["c.png", same]),
