@@ -32,12 +32,6 @@
   (let ((files (car (fm3-file-glob #:pattern pattern #:filename-encoding encoding))))
     (list (length files) files)))
 
-; 3.0 takes a palette resource instead of a palette name: left out.
-(define (fm-convert-indexed img)
-  (gimp-image-convert-indexed #:image img #:dither-type CONVERT-DITHER-NONE
-                              #:palette-type CONVERT-PALETTE-GENERATE #:num-cols 16
-                              #:alpha-dither FALSE #:remove-unused FALSE))
-
 ; ---- renamed getters -------------------------------------------------------
 (define (gimp-drawable-width d) (gimp-drawable-get-width d))
 (define (gimp-drawable-height d) (gimp-drawable-get-height d))
