@@ -200,6 +200,12 @@ fm_file_log_find_id (dev_t dev, ino_t ino)
   return found;
 }
 
+void
+fm_file_log_note (const char *path, const struct stat *st)
+{
+  log_note (path, st);
+}
+
 char *
 fm_file_log_find (const char *path)
 {

@@ -207,8 +207,8 @@ def outputs_of_reads(d):
         ("summary -o is the weights (hard link)",
          "summary D/tiny-cnn.stack.json#relu1 -i D/a.png -o D/hard.png", ["hard.png", same]),
         ("info --sheet is the weights",
-         "info D/tiny-cnn.stack.json --sheet D/weights.png", ["weights.png", same]),
-        ("learn -o is an input", "learn --patches D/a.png D/b.png -o D/bank.json",
+         "info D/tiny-cnn.stack.json#conv1 --sheet D/weights.png", ["weights.png", same]),
+        ("learn -o is an input", "learn --size 3x3 --method pca --filters 2 --patches D/a.png D/b.png -o D/bank.json",
          ["bank.json", "is an input"]),
     ]
 
@@ -252,7 +252,7 @@ def model_readers(d):
                   + deep("") + "}")
     crafted.write(d, "sq.stack.json", deep("['\"', ", suffix="]"))
     fifo = ("FIFO", "named pipe")
-    big = ("too large", "more than", "at most", "larger", "past", "beyond", "end")
+    big = ("too large", "more than", "at most", "larger", "past", "beyond", "end", "limit")
     cases = []
     for e in exts:
         cases += [("FIFO ." + e, "M:D/fifo." + e, ["fifo." + e, fifo]),
@@ -260,16 +260,16 @@ def model_readers(d):
     cases += [
         ("symlink loop .onnx", "M:D/loop-a.onnx", ["loop-a.onnx", "symbolic links"]),
         ("stack naming a FIFO", "M:D/w-fifo.stack.json", ["fifo.safetensors", fifo]),
-        ("stack naming /dev/zero", "M:D/w-zero.stack.json", ["zero.safetensors", "character device"]),
+        ("stack naming /dev/zero", "M:D/w-zero.stack.json", ["zero.safetensors", ("character device", "symlink")]),
         ("stack naming a zip bomb", "M:D/w-bomb.stack.json", ["bomb.npz", ("share bytes", "twice")], 256),
         ("stack naming a 2^62 header", "M:D/w-huge.stack.json", ["huge-header.safetensors", big], 256),
         ("stack naming itself", "M:D/w-self.stack.json", ["w-self.stack.json"]),
-        ("safetensors header of 2^62", "M:D/huge-header.safetensors", ["huge-header.safetensors", big], 256),
+        ("safetensors header of 2^62", "M:D/huge-header.safetensors", ["huge-header.safetensors", big + ("without layers",)], 256),
         ("safetensors tensor of 2^40 floats", "M:D/huge-tensor.safetensors", ["huge-tensor.safetensors"], 256),
         ("ONNX graph of 2^40 bytes", "M:D/huge-graph.onnx", ["huge-graph.onnx"], 256),
         (".keras zip bomb", "M:D/bomb.keras", ["bomb.keras", ("share bytes", "twice")], 256),
         ("stack nesting", "M:D/deep.stack.json", ["deep.stack.json", ("nest", "deep")]),
-        ("stack behind a single quote", "M:D/sq.stack.json", ["sq.stack.json", "not valid JSON"]),
+        ("stack behind a single quote", "M:D/sq.stack.json", ["sq.stack.json", ("not valid JSON", "picks a layer")]),
     ]
     return cases
 
