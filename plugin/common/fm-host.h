@@ -62,10 +62,19 @@ gboolean fm_host_drawable_mask_intersect (FmItemId drawable, int *x, int *y,
 /* The image's selection channel (image-sized), or 0 when nothing is
  * selected. */
 FmItemId fm_host_image_selection (FmItemId image);
+/* An indexed (palette) drawable: learning refuses it (its values are
+ * palette positions, not light). */
+gboolean fm_host_drawable_is_indexed (FmItemId drawable);
 const Babl *fm_host_drawable_format (FmItemId drawable);
 GeglBuffer *fm_host_drawable_buffer (FmItemId drawable);   /* unref it */
 
 /* ---- layers --------------------------------------------------------------- */
+
+/* The image's layers, top of the stack first, groups' children after their
+ * group (g_free; *n of them), and a layer's name (g_free): the dialog's
+ * learning windows offer them by name. */
+FmItemId *fm_host_image_layers (FmItemId image, int *n);
+char *fm_host_item_get_name (FmItemId item);
 
 /* Detached (not yet in the image); 0 with fm_host_last_error set on failure. */
 FmItemId fm_host_layer_new (FmItemId image, const char *name, int width,

@@ -4,6 +4,7 @@
 #include "fm-dialog.h"
 #include "fm-dialog-private.h"
 #include "fm-gegl.h"
+#include "fm-dialog-learn.h"
 
 typedef struct {
   GeglBuffer *buffer;
@@ -77,6 +78,7 @@ fm_dialog_run (FmItemId image, FmItemId drawable, FmValues *values)
 
   FmDialog *d = fm_dialog_new (drawable_source (image, drawable),
                                values->kernel, &values->options, user_dir);
+  fm_dialog_learn_attach (d, fm_dialog_layers_new_host (image, drawable));
   /* Test hook: start on a given bank, as if picked in the list (so its
    * defaults apply) — the smoke test's screenshots. */
   if (test_kernel && *test_kernel)

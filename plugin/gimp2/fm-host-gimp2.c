@@ -81,7 +81,36 @@ fm_host_image_selection (FmItemId image)
   return gimp_selection_is_empty (image) ? 0 : gimp_image_get_selection (image);
 }
 
+gboolean fm_host_drawable_is_indexed (FmItemId drawable) { return gimp_drawable_is_indexed (drawable); }
 const Babl *fm_host_drawable_format (FmItemId drawable) { return gimp_drawable_get_format (drawable); }
+
+static void
+add_layers (GArray *out, const gint32 *ids, int n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      g_array_append_val (out, ids[i]);
+      if (gimp_item_is_group (ids[i]))
+        {
+          int nc = 0;
+          g_autofree gint32 *children = gimp_item_get_children (ids[i], &nc);
+          add_layers (out, children, nc);
+        }
+    }
+}
+
+FmItemId *
+fm_host_image_layers (FmItemId image, int *n)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (FmItemId));
+  int count = 0;
+  g_autofree gint32 *ids = gimp_image_get_layers (image, &count);
+  add_layers (out, ids, count);
+  *n = out->len;
+  return (FmItemId *) g_array_free (out, FALSE);
+}
+
+char *fm_host_item_get_name (FmItemId item) { return gimp_item_get_name (item); }
 GeglBuffer *fm_host_drawable_buffer (FmItemId drawable) { return gimp_drawable_get_buffer (drawable); }
 
 FmItemId

@@ -6,6 +6,7 @@
 #include "fm-apply.h"
 #include "fm-file-check.h"
 #include "fm-learn-proc.h"
+#include "fm-learn-patches-proc.h"
 #include "fm-gegl.h"
 #include "fm-bank.h"
 #include "fm-dialog.h"
@@ -40,6 +41,7 @@ query (void)
   fm_pdb_params_free (args);
   fm_file_check_query ();
   fm_learn_proc_query ();
+  fm_learn_patches_proc_query ();
 }
 
 /* Values for this run: FALSE with status set when there is nothing to run. */
@@ -97,6 +99,11 @@ run (const gchar *name, gint n_params, const GimpParam *params,
   if (!strcmp (name, FM_LEARN_PROC))
     {
       fm_learn_proc_run (n_params, params, n_return, return_vals);
+      return;
+    }
+  if (!strcmp (name, FM_LEARN_PATCHES_PROC))
+    {
+      fm_learn_patches_proc_run (n_params, params, n_return, return_vals);
       return;
     }
   g_clear_pointer (&layer_ids, g_free);

@@ -108,7 +108,41 @@ fm_host_image_selection (FmItemId image)
          : gimp_item_get_id (GIMP_ITEM (gimp_image_get_selection (img)));
 }
 
+gboolean fm_host_drawable_is_indexed (FmItemId drawable) { return gimp_drawable_is_indexed (drawable_of (drawable)); }
 const Babl *fm_host_drawable_format (FmItemId drawable) { return gimp_drawable_get_format (drawable_of (drawable)); }
+
+static void
+add_layers (GArray *out, GList *items)
+{
+  for (GList *l = items; l; l = l->next)
+    {
+      FmItemId id = gimp_item_get_id (GIMP_ITEM (l->data));
+      g_array_append_val (out, id);
+      if (gimp_item_is_group (GIMP_ITEM (l->data)))
+        {
+          GList *children = gimp_item_list_children (GIMP_ITEM (l->data));
+          add_layers (out, children);
+          g_list_free (children);
+        }
+    }
+}
+
+FmItemId *
+fm_host_image_layers (FmItemId image, int *n)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (FmItemId));
+  GList *layers = gimp_image_list_layers (image_of (image));
+  add_layers (out, layers);
+  g_list_free (layers);
+  *n = out->len;
+  return (FmItemId *) g_array_free (out, FALSE);
+}
+
+char *
+fm_host_item_get_name (FmItemId item)
+{
+  return gimp_item_get_name (gimp_item_get_by_id (item));
+}
 GeglBuffer *fm_host_drawable_buffer (FmItemId drawable) { return gimp_drawable_get_buffer (drawable_of (drawable)); }
 
 FmItemId

@@ -10,6 +10,7 @@
 #include "fm-apply.h"
 #include "fm-dialog.h"
 #include "fm-learn-proc3.h"
+#include "fm-learn-patches-proc3.h"
 #include "fm-paths.h"
 #include "fm-plugin-errors.h"
 #include "fm-plugin-info.h"
@@ -28,8 +29,9 @@ static GList *
 query_procedures (GimpPlugIn *plug_in)
 {
   (void) plug_in;
-  return g_list_append (g_list_append (NULL, g_strdup (FM_PLUGIN_PROC)),
-                        g_strdup (FM_LEARN_PROC));
+  GList *names = g_list_append (NULL, g_strdup (FM_PLUGIN_PROC));
+  names = g_list_append (names, g_strdup (FM_LEARN_PROC));
+  return g_list_append (names, g_strdup (FM_LEARN_PATCHES_PROC));
 }
 
 static GimpValueArray *
@@ -115,6 +117,8 @@ create_procedure (GimpPlugIn *plug_in, const gchar *name)
 {
   if (g_strcmp0 (name, FM_LEARN_PROC) == 0)
     return fm_learn_proc3_new (plug_in);
+  if (g_strcmp0 (name, FM_LEARN_PATCHES_PROC) == 0)
+    return fm_learn_patches_proc3_new (plug_in);
   if (g_strcmp0 (name, FM_PLUGIN_PROC) != 0)
     return NULL;
 

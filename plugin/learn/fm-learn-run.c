@@ -38,22 +38,30 @@ calling (GError **error, const char *fmt, ...)
 
 /* The whole drawable as perceptual floats in its own model and space, the
  * way fm-layers-read hands pixels to plug-in-feature-maps. */
-static float *
-read_drawable (FmItemId drawable, FmLearnImage *img)
+float *
+fm_learn_read_drawable (FmItemId drawable, gboolean in_selection, FmLearnImage *img)
 {
+  int x = 0, y = 0;
+  memset (img, 0, sizeof *img);
+  img->width = fm_host_drawable_width (drawable);
+  img->height = fm_host_drawable_height (drawable);
+  if (in_selection && !fm_host_drawable_mask_intersect (drawable, &x, &y, &img->width,
+                                                        &img->height))
+    {
+      img->width = img->height = 0;   /* the caller's sign: nothing selected here */
+      return NULL;
+    }
   gboolean gray = !fm_host_drawable_is_rgb (drawable);
   gboolean alpha = fm_host_drawable_has_alpha (drawable);
   const char *name = gray ? (alpha ? "Y'A float" : "Y' float")
                           : (alpha ? "R'G'B'A float" : "R'G'B' float");
   const Babl *format = babl_format_with_space (name, fm_host_drawable_format (drawable));
-  img->width = fm_host_drawable_width (drawable);
-  img->height = fm_host_drawable_height (drawable);
   img->channels = (gray ? 1 : 3) + (alpha ? 1 : 0);
   float *pixels = g_try_new (float, (gsize) img->width * img->height * img->channels);
   if (pixels)
     {
       GeglBuffer *buffer = fm_host_drawable_buffer (drawable);
-      fm_gegl_get_float (buffer, GEGL_RECTANGLE (0, 0, img->width, img->height),
+      fm_gegl_get_float (buffer, GEGL_RECTANGLE (x, y, img->width, img->height),
                          format, pixels);
       g_object_unref (buffer);
     }
@@ -64,8 +72,8 @@ read_drawable (FmItemId drawable, FmLearnImage *img)
 /* The selection under the before drawable, as the core's mask (a window
  * counts when the selection at its result is ≥ 0.5); NULL when nothing
  * is selected. */
-static float *
-read_selection (FmItemId image, FmItemId before, FmLearnImage *mask)
+float *
+fm_learn_read_selection (FmItemId image, FmItemId before, FmLearnImage *mask)
 {
   FmItemId selection = fm_host_image_selection (image);
   if (selection <= 0)
@@ -120,9 +128,9 @@ fm_learn_run (const FmLearnRunArgs *args, FmLearnRunResult *result, GError **err
     return FALSE;
 
   FmLearnImage before = { 0 }, after = { 0 }, mask = { 0 };
-  g_autofree float *bp = read_drawable (args->before, &before);
-  g_autofree float *ap = read_drawable (args->after, &after);
-  g_autofree float *mp = read_selection (args->image, args->before, &mask);
+  g_autofree float *bp = fm_learn_read_drawable (args->before, FALSE, &before);
+  g_autofree float *ap = fm_learn_read_drawable (args->after, FALSE, &after);
+  g_autofree float *mp = fm_learn_read_selection (args->image, args->before, &mask);
   /* mask.channels is set when there is a selection to read */
   if (!bp || !ap || (mask.channels && !mp))
     {
@@ -138,55 +146,21 @@ fm_learn_run (const FmLearnRunArgs *args, FmLearnRunResult *result, GError **err
   opt.kw = args->kw;
   opt.ridge = args->ridge;
   opt.robust = args->robust;
-  opt.name = args->name && *args->name ? args->name : "Learned";
+  opt.name = args->name;
 
-  FmLearnQuality q = { 0 };
   GError *local = NULL;
+  g_autofree char *dir = fm_values_user_dir ();
   fm_host_progress_init ("Learning a kernel");
-  FmBank *bank = fm_learn_pair (&before, &after, mp ? &mask : NULL, &opt, &q,
-                                progress, NULL, &local);
+  gboolean ok = fm_learn_fit_pair (&before, &after, mp ? &mask : NULL, &opt, dir,
+                                   progress, NULL, result, &local);
   fm_host_progress_end ();
-  if (!bank)
+  if (!ok)
     {
-      gboolean bad_input = local->domain == FM_LEARN_ERROR
-                           && local->code != FM_LEARN_ERROR_SOLVE
-                           && local->code != FM_LEARN_ERROR_CANCELLED
-                           && local->code != FM_LEARN_ERROR_SAVE;
       g_set_error_literal (error, FM_PLUGIN_ERROR,
-                           bad_input ? FM_PLUGIN_ERROR_CALLING : FM_PLUGIN_ERROR_EXECUTION,
+                           fm_learn_fit_bad_input (local) ? FM_PLUGIN_ERROR_CALLING
+                                                          : FM_PLUGIN_ERROR_EXECUTION,
                            local->message);
       g_error_free (local);
-      fm_learn_quality_clear (&q);
-      return FALSE;
     }
-
-  g_autofree char *dir = fm_values_user_dir ();
-  char *path = fm_learn_save_bank (bank, dir, opt.name, &local);
-  fm_bank_free (bank);
-  if (!path)
-    {
-      g_set_error_literal (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_EXECUTION, local->message);
-      g_error_free (local);
-      fm_learn_quality_clear (&q);
-      return FALSE;
-    }
-  result->path = path;
-  result->preset = g_path_get_basename (path);
-  char *dot = strrchr (result->preset, '.');
-  if (dot && dot != result->preset)
-    *dot = '\0';
-  result->psnr = q.psnr;
-  result->rms = q.rms;
-  result->warnings = q.warnings ? g_strjoinv ("\n", q.warnings) : g_strdup ("");
-  fm_learn_quality_clear (&q);
-  return TRUE;
-}
-
-void
-fm_learn_run_result_clear (FmLearnRunResult *result)
-{
-  g_free (result->path);
-  g_free (result->preset);
-  g_free (result->warnings);
-  memset (result, 0, sizeof *result);
+  return ok;
 }

@@ -9,7 +9,7 @@
 #pragma once
 
 #include "fm-host.h"
-#include "fm-learn.h"
+#include "fm-learn-fit.h"
 
 G_BEGIN_DECLS
 
@@ -25,13 +25,6 @@ typedef struct {
   const char *name;         /* the bank's name; NULL or "": "Learned" */
 } FmLearnRunArgs;
 
-typedef struct {
-  char *path;               /* the saved bank */
-  char *preset;             /* its file stem: the kernel name plug-in-feature-maps takes */
-  double psnr, rms;
-  char *warnings;           /* the fit's warnings, one per line; "" when none */
-} FmLearnRunResult;
-
 /* The PDB's mode numbers (2.10) and choice names (3.0): 0 luminance,
  * 1 per-channel, 2 full. */
 #define FM_LEARN_RUN_N_MODES 3
@@ -42,6 +35,17 @@ FmLearnMode fm_learn_run_mode (int index);
  * user cancelled.  Nothing is saved on failure. */
 gboolean fm_learn_run (const FmLearnRunArgs *args, FmLearnRunResult *result,
                        GError **error);
-void fm_learn_run_result_clear (FmLearnRunResult *result);
+
+/* The whole drawable as perceptual floats in its own model and space (the
+ * values `featuremaps apply` and plug-in-feature-maps feed a bank), into
+ * img; with in_selection, only the selection's bounding box on it (the
+ * rectangle plug-in-feature-maps filters).  img->pixels is the returned
+ * block (g_free); NULL with img->width 0 when the selection misses the
+ * drawable, NULL with the size set when out of memory. */
+float *fm_learn_read_drawable (FmItemId drawable, gboolean in_selection,
+                               FmLearnImage *img);
+/* The image's selection under drawable as a one-channel mask, NULL when
+ * nothing is selected (mask->channels stays 0) or out of memory. */
+float *fm_learn_read_selection (FmItemId image, FmItemId drawable, FmLearnImage *mask);
 
 G_END_DECLS

@@ -39,7 +39,12 @@ def binary():
 
 
 def workdir(prefix):
-    return tempfile.mkdtemp(prefix=prefix)
+    """A fresh folder, removed when the test ends."""
+    import atexit
+    import shutil
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def run(exe, *args, env=None):

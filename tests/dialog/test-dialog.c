@@ -16,6 +16,9 @@
 
 static char *tmp_root;
 
+/* test-dialog-learn.c: the learning windows */
+void fm_test_dialog_learn_register (const char *root);
+
 /* A vertical bright line on a dark horizontal ramp: every line and edge
  * detector has something to say about it. */
 static FmDialogSource *
@@ -854,6 +857,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dialog/designer/one-channel", test_designer_one_channel);
   g_test_add_func ("/dialog/designer/load-nothing", test_designer_load_nothing);
   g_test_add_func ("/dialog/snapshot-hook", test_snapshot_hook);
+  fm_test_dialog_learn_register (tmp_root);
   int status = g_test_run ();
   if (status == 0 && !g_getenv ("FM_KEEP_TMP"))
     {

@@ -25,6 +25,13 @@ requests for checks done here in numpy:
                              the saved bank file holds one filter whose
                              kh x kw weights (row by row) and bias are these
                              within tol
+  PATCHES path image K kh kw method seed
+                             the bank plug-in-feature-maps-learn-patches saved
+                             at path holds the filters and biases `featuremaps
+                             learn --patches image` gives with the same options
+                             (within 1e-5); for pca also numpy's leading
+                             eigenvectors of the same patches' covariance, up to
+                             sign (within 1e-4), biases -w·mean
   CLOSE label1 label2 margin tol
                              the colour channels of two DATA records agree
                              within tol, margin pixels in from every edge
@@ -481,6 +488,58 @@ def check_bank(rest):
     return errors
 
 
+def check_patches(rest, args, out):
+    """A bank learned from a layer's patches, against the command line's
+    bank from the layer's exported pixels, and for pca against numpy."""
+    import json
+    f = rest.split()
+    path, image, K, kh, kw, method, seed = f[0], f[1], int(f[2]), int(f[3]), int(f[4]), \
+        f[5], int(f[6])
+    if not os.path.isfile(path):
+        return ["PATCHES %s: no such file" % path]
+    tag = re.sub(r"[^A-Za-z0-9_.-]", "_", os.path.basename(path))
+    cli_bank = os.path.join(out, "cli-" + tag)
+    dump = os.path.join(out, "cli-" + tag + "-patches.npy")
+    cmd = [args.cli, "learn", "--patches", image, "--filters", str(K), "--size",
+           "%dx%d" % (kh, kw), "--method", method, "--seed", str(seed),
+           "--dump-patches", dump, "-o", cli_bank]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        return ["CLI %s failed: %s" % (" ".join(cmd), p.stderr.decode().strip())]
+
+    def filters(bank):
+        doc = json.load(open(bank))
+        W = np.array([np.asarray(fl["weights"], np.float64).ravel() for fl in doc["filters"]])
+        b = np.array([fl.get("bias", 0.0) for fl in doc["filters"]], np.float64)
+        return W, b
+
+    W, b = filters(path)
+    Wc, bc = filters(cli_bank)
+    errors = []
+    if W.shape != Wc.shape:
+        return ["%s: filters %s, the command line's %s" % (path, W.shape, Wc.shape)]
+    if W.shape[0] != K:
+        errors.append("%s: %d filters, asked for %d" % (path, W.shape[0], K))
+    dw, db = float(np.max(np.abs(W - Wc))), float(np.max(np.abs(b - bc)))
+    if dw > 1e-5 or db > 1e-5:
+        errors.append("%s: max |weight - CLI| %.3g, |bias - CLI| %.3g (want <= 1e-5)"
+                      % (path, dw, db))
+    if method == "pca":
+        X = np.load(dump).astype(np.float64)
+        X = X.reshape(len(X), -1)
+        mean = X.mean(axis=0)
+        lam, V = np.linalg.eigh(np.cov(X, rowvar=False, bias=True))
+        V = V[:, ::-1]
+        worst = max(min(np.max(np.abs(W[k] - V[:, k])), np.max(np.abs(W[k] + V[:, k])))
+                    for k in range(K))
+        if worst > 1e-4:
+            errors.append("%s: components differ from numpy's by %.3g (want <= 1e-4)"
+                          % (path, worst))
+        if np.max(np.abs(b + W @ mean)) > 1e-4:
+            errors.append("%s: biases are not -w·mean of the patches" % path)
+    return errors
+
+
 def check_close(rest, data):
     a, b, margin, tol = rest.split()
     m, tol = int(margin), float(tol)
@@ -534,6 +593,8 @@ def python_checks(case, args, out):
                     errors.append("%s and %s differ" % (a, b))
             elif kind == "BANK":
                 errors += check_bank(rest)
+            elif kind == "PATCHES":
+                errors += check_patches(rest, args, out)
             elif kind == "CLOSE":
                 errors += check_close(rest, data)
             elif kind == "PSNR":

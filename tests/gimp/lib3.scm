@@ -62,6 +62,9 @@
   (file-tiff-export #:run-mode run-mode #:image img #:file file #:compression "none"
                     #:include-color-profile TRUE))
 
+(define (file-png-save-defaults run-mode img drw file raw-file)
+  (file-png-export #:run-mode run-mode #:image img #:file file))
+
 ; ---- the plug-in, called as on 2.10 ---------------------------------------
 ; (run-mode image drawable kernel input padding border stride dilation
 ;  activation mapping destination), enumerations as the table's index.
@@ -127,3 +130,12 @@
                           #:after-drawable after #:kernel-size-h kh #:kernel-size-w kw
                           #:mode (list-ref '("luminance" "per-channel" "full") mode)
                           #:ridge ridge #:robust robust #:name name))
+
+; plug-in-feature-maps-learn-patches as on 2.10: method as the table's
+; index (0 pca, 1 kmeans, 2 ica), the three return values as a list.
+(define fm3-feature-maps-learn-patches plug-in-feature-maps-learn-patches)
+(define (plug-in-feature-maps-learn-patches run-mode img drw k kh kw method seed name)
+  (fm3-feature-maps-learn-patches #:run-mode run-mode #:image img #:drawable drw
+                                  #:filters k #:kernel-size-h kh #:kernel-size-w kw
+                                  #:method (list-ref '("pca" "kmeans" "ica") method)
+                                  #:seed seed #:name name))

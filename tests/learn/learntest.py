@@ -15,37 +15,10 @@ import numpy as np
 LUMA = np.array([0.2126, 0.7152, 0.0722])
 
 
-class Failures:
-    def __init__(self, name):
-        self.name = name
-        self.count = 0
-        self.failed = []
-
-    def check(self, ok, what):
-        self.count += 1
-        if not ok:
-            self.failed.append(what)
-            print("FAIL", what, flush=True)
-        return ok
-
-    def finish(self):
-        print("%s: %d checks, %d failed" % (self.name, self.count, len(self.failed)))
-        sys.exit(1 if self.failed else 0)
-
-
-def binary():
-    if len(sys.argv) < 2:
-        sys.exit("usage: %s FEATUREMAPS [ARGS...]" % sys.argv[0])
-    return os.path.abspath(sys.argv[1])
-
-
-def workdir(prefix):
-    """A fresh folder, removed when the test ends."""
-    import atexit
-    import shutil
-    path = tempfile.mkdtemp(prefix=prefix)
-    atexit.register(shutil.rmtree, path, True)
-    return path
+# The checks, the binary argument and the temporary folders are the command
+# line tests' own (tests/cli/fmtest.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+from fmtest import Failures, binary, workdir  # noqa: E402,F401
 
 
 def run(exe, *args, timeout=300):
