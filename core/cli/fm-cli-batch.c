@@ -194,7 +194,7 @@ refuse_input (const char *output, const char *input, GError **error)
   g_autofree char *shown = fm_file_display (output);
   g_autofree char *ishown = fm_file_display (input);
   return usage (error, "%s: is the input %s (the same file): writing the maps there "
-                "would destroy it; choose another OUTDIR", shown, ishown);
+                "would replace the input; choose another OUTDIR", shown, ishown);
 }
 
 /* With --each images the maps go into OUTDIR/<stem>/ (and folders in it,
