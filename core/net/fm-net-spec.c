@@ -81,9 +81,11 @@ split_layers (const char *text)
 static gboolean
 pick_error (GError **error, const char *text, const char *why)
 {
+  /* The text is the user's bytes; the message is UTF-8. */
+  g_autofree char *shown = g_utf8_make_valid (text, -1);
   g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_INVALID,
                "'%s': %s (pick channels as LAYER[0-7,12]: numbers from 0 and "
-               "ranges, comma-separated)", text, why);
+               "ranges, comma-separated)", shown, why);
   return FALSE;
 }
 
@@ -108,6 +110,78 @@ read_number (const char **p, int *value)
   return TRUE;
 }
 
+/* The bracket at the end of text, when there is one with a name before
+ * it: *open at '[' (text ends in ']'). */
+static gboolean
+find_bracket (const char *text, const char **open)
+{
+  gsize len = strlen (text);
+  *open = len > 0 && text[len - 1] == ']' ? strrchr (text, '[') : NULL;
+  return *open != NULL && *open > text;
+}
+
+static gboolean
+is_summary_word (const char *start, const char *end)
+{
+  while (start < end && *start == ' ')
+    start++;
+  while (end > start && end[-1] == ' ')
+    end--;
+  return end - start == 7 && strncmp (start, "summary", 7) == 0;
+}
+
+void
+fm_net_layer_summary_parse (const char *text, char **rest, gboolean *summary,
+                            gboolean *maps)
+{
+  g_return_if_fail (text && rest && summary && maps);
+  *summary = FALSE;
+  *maps = TRUE;
+  const char *open;
+  if (!find_bracket (text, &open))
+    {
+      *rest = g_strdup (text);
+      return;
+    }
+  /* The entries between the brackets: the word, or pick characters. */
+  const char *end = text + strlen (text) - 1;
+  GString *kept = g_string_new (NULL);
+  gboolean word = FALSE, other = FALSE;
+  int n_kept = 0;
+  for (const char *start = open + 1;;)
+    {
+      const char *comma = memchr (start, ',', end - start);
+      const char *stop = comma ? comma : end;
+      if (is_summary_word (start, stop))
+        word = TRUE;
+      else
+        {
+          for (const char *p = start; p < stop; p++)
+            if (!g_ascii_isdigit (*p) && *p != '-' && *p != ' ')
+              other = TRUE;
+          if (n_kept++)
+            g_string_append_c (kept, ',');
+          g_string_append_len (kept, start, stop - start);
+        }
+      if (!comma)
+        break;
+      start = comma + 1;
+    }
+  if (!word || other)
+    {
+      *rest = g_strdup (text);
+      g_string_free (kept, TRUE);
+      return;
+    }
+  *summary = TRUE;
+  g_autofree char *name = g_strndup (text, open - text);
+  g_strstrip (name);
+  /* An empty entry stays, for the pick's own message ("conv2[]"). */
+  *maps = n_kept > 0;
+  *rest = *maps ? g_strdup_printf ("%s[%s]", name, kept->str) : g_steal_pointer (&name);
+  g_string_free (kept, TRUE);
+}
+
 gboolean
 fm_net_layer_pick_parse (const char *text, char **name, int **channels,
                          int *n_channels, GError **error)
@@ -117,8 +191,27 @@ fm_net_layer_pick_parse (const char *text, char **name, int **channels,
   *channels = NULL;
   *n_channels = 0;
   gsize len = strlen (text);
-  const char *open = len > 0 && text[len - 1] == ']' ? strrchr (text, '[') : NULL;
-  gboolean is_pick = open != NULL && open > text;
+  const char *open;
+  gboolean is_pick = find_bracket (text, &open);
+  g_autofree char *without = NULL;
+  gboolean summary = FALSE, maps = TRUE;
+  fm_net_layer_summary_parse (text, &without, &summary, &maps);
+  if (summary)
+    {
+      g_autofree char *name = NULL;
+      g_autofree int *ignored = NULL;
+      int n_ignored = 0;
+      /* The layer's name alone, for the advice. */
+      if (!fm_net_layer_pick_parse (without, &name, &ignored, &n_ignored, NULL))
+        name = g_strdup (without);
+      g_autofree char *shown = g_utf8_make_valid (text, -1);
+      g_autofree char *shown_name = g_utf8_make_valid (name, -1);
+      g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_INVALID,
+                   "'%s': the summary layer is made by the GIMP plug-in "
+                   "(plug-in-feature-maps); on the command line run featuremaps "
+                   "summary MODEL#%s -i IMAGE -o OUT.png", shown, shown_name);
+      return FALSE;
+    }
   for (const char *p = open ? open + 1 : NULL; is_pick && p < text + len - 1; p++)
     if (!g_ascii_isdigit (*p) && *p != '-' && *p != ',' && *p != ' ')
       is_pick = FALSE;

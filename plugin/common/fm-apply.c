@@ -9,9 +9,13 @@
 #include "fm-job.h"
 #include "fm-net-load.h"
 #include "fm-net-plan.h"
+#include "fm-map-count.h"
+#include "fm-net-prep.h"
 #include "fm-layers-read.h"
 #include "fm-layers-write.h"
 #include "fm-plugin-errors.h"
+#include "fm-profile.h"
+#include "fm-summary-layer.h"
 
 G_DEFINE_QUARK (fm-plugin-error-quark, fm_plugin_error)
 
@@ -95,7 +99,8 @@ fm_net_kernel_clear (FmNetKernel *net)
  * network they are ignored rather than refused as on the command line:
  * its layers have their own. */
 static gboolean
-net_kernel_load (FmNetKernel *net, const char *spec, FmJobKernel *kernel, GError **error)
+net_kernel_load (FmNetKernel *net, const char *spec, const char *user_dir,
+                 FmJobKernel *kernel, GError **error)
 {
   GError *e = NULL;
   if (!net->layers[0])
@@ -112,56 +117,18 @@ net_kernel_load (FmNetKernel *net, const char *spec, FmJobKernel *kernel, GError
       calling_error (error, e, "kernel");
       return FALSE;
     }
+  /* The preprocessing the dialog's preset chose for this model, if any. */
+  fm_net_prep_apply (fm_net_prep_recall (user_dir, net->model), net->graph);
   kernel->graph = net->graph;
   kernel->layers = (const char *const *) net->layers;
   kernel->n_layers = g_strv_length (net->layers);
   return TRUE;
 }
 
-/* A deep layer has 64 to 512 channels, each a GIMP layer as large as the
- * photo: a call makes at most FM_PLUGIN_MAX_MAPS of them unless channels
- * are picked, and at most FM_PLUGIN_MAX_PICKED picked ones. */
-#define FM_PLUGIN_MAX_MAPS 64
-#define FM_PLUGIN_MAX_PICKED 512
-
 static gboolean
 check_map_count (const FmJob *job, const FmNetKernel *net, const char *spec, GError **error)
 {
-  if (!net->graph)
-    return TRUE;
-  gboolean all_picked = TRUE;
-  for (int i = 0; net->layers[i]; i++)
-    {
-      g_autofree char *name = NULL;
-      g_autofree int *channels = NULL;
-      int n_channels = 0;
-      /* The job parsed them already; this cannot fail now. */
-      if (!fm_net_layer_pick_parse (net->layers[i], &name, &channels, &n_channels, NULL)
-          || n_channels == 0)
-        all_picked = FALSE;
-    }
-  const int n = fm_job_n_layers (job);
-  const int max = all_picked ? FM_PLUGIN_MAX_PICKED : FM_PLUGIN_MAX_MAPS;
-  if (n <= max)
-    return TRUE;
-  /* The widest output, to show the pick on. */
-  const FmJobOutput *wide = fm_job_output (job, 0);
-  for (int o = 1; o < fm_job_n_outputs (job); o++)
-    if (fm_job_output (job, o)->n_layers > wide->n_layers)
-      wide = fm_job_output (job, o);
-  g_autofree char *model = g_path_get_basename (net->model);
-  if (all_picked)
-    g_set_error (error, FM_JOB_ERROR, FM_JOB_ERROR_INVALID,
-                 "%d channels picked, and a call makes at most %d map layers: "
-                 "pick fewer, or make several calls", n, max);
-  else
-    g_set_error (error, FM_JOB_ERROR, FM_JOB_ERROR_INVALID,
-                 "%s makes %d map layers ('%s' has %d channels), and a call makes at "
-                 "most %d unless channels are picked: pick them after the layer's "
-                 "name, e.g. %s#%s[0-%d] or %s#%s[0-7,12] (at most %d picked)",
-                 spec, n, wide->name, wide->n_layers, max, model, wide->name,
-                 MIN (wide->n_layers, max) - 1, model, wide->name, FM_PLUGIN_MAX_PICKED);
-  return FALSE;
+  return !net->graph || fm_net_check_map_count (job, net->layers, spec, net->model, error);
 }
 
 gboolean
@@ -182,7 +149,10 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
                    "drawable %d: not a drawable of image %d", drawable, image);
       return FALSE;
     }
-  if (!fm_apply_check_image (image, error) || !check_raw_destination (image, &values->options, error))
+  if (!fm_apply_check_image (image, error))
+    return FALSE;
+  if (!fm_summaries_only (values->kernel)
+      && !check_raw_destination (image, &values->options, error))
     return FALSE;
 
   g_autofree char *user_dir = fm_values_user_dir ();
@@ -190,10 +160,22 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
   g_autoptr (FmBank) bank = NULL;
   FmJobKernel kernel = { 0 };
   g_autofree char *group_name = NULL;
+  /* Summary layers (LAYER[summary], fm-summary-layer.h) come off the names:
+   * what stays asks for maps, and may be nothing. */
+  FmSummaries summaries = { 0 };
   if (fm_net_spec_parse (values->kernel, &net.model, &net.layers))
     {
-      if (!net_kernel_load (&net, values->kernel, &kernel, error))
+      if (!net_kernel_load (&net, values->kernel, user_dir, &kernel, error))
         {
+          fm_net_kernel_clear (&net);
+          return FALSE;
+        }
+      fm_summaries_take (&summaries, &net.layers);
+      kernel.layers = (const char *const *) net.layers;
+      kernel.n_layers = g_strv_length (net.layers);
+      if (!fm_summaries_check (&summaries, image, values->options.destination, error))
+        {
+          fm_summaries_clear (&summaries);
           fm_net_kernel_clear (&net);
           return FALSE;
         }
@@ -213,8 +195,21 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
   FmDrawableSource src;
   if (!fm_drawable_source_init (&src, drawable, error))
     {
+      fm_summaries_clear (&summaries);
       fm_net_kernel_clear (&net);
       return FALSE;
+    }
+  if (summaries.n > 0 && kernel.n_layers == 0)
+    {
+      fm_drawable_source_clear (&src);
+      /* Every layer asked for is LAYER[summary]: no maps. */
+      gboolean done = fm_summaries_run_alone (&summaries, image, drawable, net.graph,
+                                              values->options.input_mode, group_name,
+                                              &result->group, error);
+      if (done)
+        result->image = image;
+      fm_net_kernel_clear (&net);
+      return done;
     }
 
   FmImageInfo info;
@@ -231,14 +226,22 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
         g_prefix_error (&e, "selection %d × %d at %d,%d: ", src.width, src.height,
                         src.x, src.y);
       fm_drawable_source_clear (&src);
+      fm_summaries_clear (&summaries);
       fm_net_kernel_clear (&net);
       calling_error (error, e, kernel.graph ? "kernel" : NULL);
       return FALSE;
     }
 
-  FmLayerTarget target;
-  gboolean ok = fm_layer_target_create (&target, image, &src, job, group_name,
+  /* The summaries first: their calling errors (a layer the model lacks, a
+   * selection too small for its grid) come before the maps' long run. */
+  fm_summaries_match (&summaries, job);
+  gboolean ok = summaries.n == 0
+                || fm_summaries_make (&summaries, image, drawable, net.graph,
+                                      values->options.input_mode, 0.0, error);
+  FmLayerTarget target = { 0 };
+  ok = ok && fm_layer_target_create (&target, image, &src, job, group_name,
                                         values->options.destination, error);
+  fm_profile_mark ("layers");
   if (ok)
     {
       g_autofree char *message = g_strdup_printf ("Feature maps: %s", group_name);
@@ -251,12 +254,25 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
         g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_EXECUTION,
                      "%s", e->message), g_clear_error (&e);
     }
+  fm_profile_mark ("computed");
   fm_drawable_source_clear (&src);
   fm_job_free (job);
   fm_net_kernel_clear (&net);
 
   if (ok)
-    ok = fm_layer_target_commit (&target, error);
+    {
+      /* One undo step for the maps and the summaries (undo groups nest). */
+      if (summaries.n > 0)
+        fm_host_undo_group_start (image);
+      ok = fm_layer_target_commit (&target, error)
+           && fm_summaries_insert (&summaries, image, drawable, &target, group_name, error);
+      if (!ok && target.inserted && target.group > 0)
+        fm_host_image_remove_layer (target.image, target.group);
+      if (summaries.n > 0)
+        fm_host_undo_group_end (image);
+      if (ok && summaries.n > 0 && fm_host_item_is_layer (fm_host_layer_of (drawable)))
+        fm_host_image_select_layer (image, fm_host_layer_of (drawable));
+    }
   if (ok)
     {
       result->image = target.image;
@@ -268,5 +284,6 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
     }
   fm_host_progress_end ();
   fm_layer_target_clear (&target);
+  fm_summaries_clear (&summaries);
   return ok;
 }

@@ -9,6 +9,7 @@
 
 #include "fm-gegl.h"
 #include "fm-plugin-errors.h"
+#include "fm-profile.h"
 
 gboolean
 fm_drawable_source_init (FmDrawableSource *src, FmItemId drawable, GError **error)
@@ -55,8 +56,10 @@ fm_drawable_source_read (gpointer user_data, int y0, int n_rows, float *pixels,
 {
   FmDrawableSource *src = user_data;
   (void) error;
+  gint64 start = fm_profile_now ();
   fm_gegl_get_float (src->buffer,
                             GEGL_RECTANGLE (src->x, src->y + y0, src->width, n_rows),
                             src->format, pixels);
+  fm_profile_add (FM_PROFILE_READ, start);
   return TRUE;
 }

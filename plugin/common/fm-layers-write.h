@@ -1,9 +1,11 @@
 /* fm-layers-write: where the maps go.
  *
- * The map layers are created detached from the image, filled band by band
- * (an FmLayerSink writing straight into each layer's GeglBuffer, so the
- * plug-in never holds K full maps), and only inserted once every band is
- * written.  Inserting is one undo group; a failure before that simply deletes
+ * The map layers are created detached from the image, in the most compact
+ * format that keeps the values (the image's model and precision, no
+ * alpha), filled band by band (an FmLayerSink writing into each layer's
+ * GeglBuffer one whole row of tiles at a time, so the plug-in never holds
+ * K full maps and every tile crosses to GIMP once), and only inserted once
+ * every band is written.  Inserting is one undo group; a failure before that simply deletes
  * the detached layers, so the image never shows a partial result. */
 #pragma once
 
@@ -27,13 +29,27 @@ typedef struct {
   int *layer_group;      /* per map: its output */
   /* Per map: its width, and how many layer pixels one map pixel covers
    * (a network layer's total stride over the photo; 1 otherwise). */
-  int *map_w, *rep_x, *rep_y;
+  int *map_w, *rep_x, *rep_y, *layer_h;
   GeglBuffer **buffers;  /* open while filling */
-  const Babl *format;    /* what the sink writes: the layers' own model and TRC */
-  int map_channels, write_channels;
-  gboolean alpha;
-  float *scratch;
-  gsize scratch_len;
+  /* Rows reach GEGL a whole row of tiles at a time (tile_h rows): the
+   * engine's bands are a few rows, and a tile written in pieces went to
+   * GIMP, came back and went again for each piece.  Per layer: the rows
+   * already given to GEGL (a multiple of tile_h until the last) and the
+   * next tile row being filled (blocks[k], block_fill[k] rows of it). */
+  int tile_h;
+  int *rows_done, *block_fill;
+  guint8 **blocks;
+  /* The layers' own format (model, TRC, sample type, space; no alpha), what
+   * gegl_buffer_set receives, so GEGL copies and never converts. */
+  const Babl *format;
+  /* The map's floats in the layers' model and TRC, and the same with the
+   * layers' sample type: babl converts only the sample type, one value per
+   * map channel (a grey map is replicated into R, G, B after that). */
+  const Babl *map_format, *sample_format;
+  const Babl *fish;      /* map_format → sample_format; NULL when the same */
+  int map_channels, write_channels, sample_bytes;
+  guint8 *converted;
+  gsize converted_len;
   /* Attached so far: the group, groups [0, n), layers [0, n). */
   gboolean group_attached;
   int groups_attached, layers_attached;

@@ -217,6 +217,27 @@ fm_dialog_chooser_load_file (FmDialogChooser *chooser, const char *path,
   return fm_dialog_model_load_file (chooser->model, path, layout, NULL);
 }
 
+/* kind −1: banks and networks */
+static GtkFileFilter *
+file_filter (int kind)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  g_autofree char *banks = fm_formats_suffixes (FM_FORMAT_BANK, FALSE, ", *");
+  g_autofree char *models = fm_formats_suffixes (FM_FORMAT_MODEL, FALSE, ", *");
+  g_autofree char *name =
+    kind == FM_FORMAT_BANK ? g_strdup_printf ("Kernel banks (*%s)", banks)
+    : kind == FM_FORMAT_MODEL ? g_strdup_printf ("Networks (*%s)", models)
+    : g_strdup ("Kernel banks and networks");
+  gtk_file_filter_set_name (filter, name);
+  for (const FmFormat *const *f = fm_formats (); *f; f++)
+    for (int i = 0; (kind < 0 || (int) (*f)->kind == kind) && (*f)->suffixes && (*f)->suffixes[i]; i++)
+      {
+        g_autofree char *pattern = g_strconcat ("*", (*f)->suffixes[i], NULL);
+        gtk_file_filter_add_pattern (filter, pattern);
+      }
+  return filter;
+}
+
 static void
 load_clicked (GtkButton *button, FmDialogChooser *chooser)
 {
@@ -225,20 +246,14 @@ load_clicked (GtkButton *button, FmDialogChooser *chooser)
     "Load Kernel File", GTK_WINDOW (toplevel), GTK_FILE_CHOOSER_ACTION_OPEN,
     "_Cancel", GTK_RESPONSE_CANCEL, "_Open", GTK_RESPONSE_ACCEPT,
     NULL);
-  GtkFileFilter *filter = gtk_file_filter_new ();
   const char *layouts[] = { "auto (documented rule)", "hwio (Keras)", "oihw (PyTorch)" };
 
-  /* Every bank format of the core's registry, by its suffixes. */
-  g_autofree char *patterns = fm_formats_suffixes (FM_FORMAT_BANK, FALSE, ", *");
-  g_autofree char *filter_name = g_strdup_printf ("Kernel banks (*%s)", patterns);
-  gtk_file_filter_set_name (filter, filter_name);
-  for (const FmFormat *const *f = fm_formats (); *f; f++)
-    for (int i = 0; (*f)->kind == FM_FORMAT_BANK && (*f)->suffixes && (*f)->suffixes[i]; i++)
-      {
-        g_autofree char *pattern = g_strconcat ("*", (*f)->suffixes[i], NULL);
-        gtk_file_filter_add_pattern (filter, pattern);
-      }
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dlg), filter);
+  /* Every bank and model format of the core's registry, by its suffixes:
+   * both at once first, then each kind alone (a model's layers are picked
+   * in the network panel, net/fm-dialog-net-view.c). */
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dlg), file_filter (-1));
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dlg), file_filter (FM_FORMAT_BANK));
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dlg), file_filter (FM_FORMAT_MODEL));
   g_autofree char *weights = fm_formats_suffixes (FM_FORMAT_BANK, TRUE, ", ");
   g_autofree char *weights_or = fm_formats_suffixes (FM_FORMAT_BANK, TRUE, " / ");
   g_autofree char *layout_tip = g_strdup_printf ("How a %s array orders its axes: Keras "

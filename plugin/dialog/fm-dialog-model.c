@@ -3,6 +3,7 @@
 #include "fm-net-plan.h"
 #include "fm-formats.h"
 #include "fm-bank-edit.h"
+#include "net/fm-dialog-net.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -50,6 +51,8 @@ check (const FmDialogModel *model, const FmOptions *options)
     return g_strdup (model->load_error);
   if (model->entry_error)
     return g_strdup (model->entry_error);
+  if (model->net)
+    return fm_dialog_net_check (model->net, options, &model->image);
   if (!model->bank)
     return g_strdup ("No kernel bank is loaded: pick one in the list.");
   if (!fm_bank_validate (model->bank, &error) ||
@@ -82,6 +85,12 @@ notify (FmDialogModel *model, guint changes)
       Listener *l = &g_array_index (model->listeners, Listener, i);
       l->func (model, changes, l->data);
     }
+}
+
+void
+fm_dialog_model_changed (FmDialogModel *model, guint changes)
+{
+  notify (model, changes);
 }
 
 static void
@@ -152,6 +161,7 @@ fm_dialog_model_free (FmDialogModel *model)
   if (!model)
     return;
   fm_bank_free (model->bank);
+  fm_dialog_net_free (model->net);
   g_free (model->spec);
   g_free (model->user_dir);
   g_free (model->load_error);
@@ -186,17 +196,11 @@ fm_dialog_model_load (FmDialogModel *model, const char *spec,
   FmBank *bank = NULL;
   g_autofree char *net_model = NULL;
   g_auto (GStrv) net_layers = NULL;
-  /* The dialog edits and previews banks; a network's layers run through
-   * the procedure's kernel string (docs/plugin.md, "Networks"). */
+  FmDialogNet *net = NULL;
+  /* A network: its layers are listed and picked in the network view
+   * (net/fm-dialog-net-view.c); there is no bank to edit. */
   if (fm_net_spec_parse (spec, &net_model, &net_layers))
-    {
-      g_autofree char *name = g_path_get_basename (net_model);
-      g_set_error (&local, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
-                   "%s is a network: the dialog shows filter banks only. Run its "
-                   "layers without the dialog, with the kernel %s#LAYER (a script "
-                   "or the Procedure Browser; docs/plugin.md, \"Networks\").",
-                   name, name);
-    }
+    net = fm_dialog_net_load (net_model, net_layers, model->user_dir, &local);
   else
     bank = fm_bank_load (spec, model->user_dir, &local);
 
@@ -204,7 +208,7 @@ fm_dialog_model_load (FmDialogModel *model, const char *spec,
    * replaced) must survive it. */
   if (model->bank)
     set_note (model, NULL);
-  if (!bank)
+  if (!bank && !net)
     {
       g_free (model->load_error);
       model->load_error = g_strdup (local->message);
@@ -215,18 +219,21 @@ fm_dialog_model_load (FmDialogModel *model, const char *spec,
 
   fm_bank_free (model->bank);
   model->bank = bank;
+  fm_dialog_net_free (model->net);
+  model->net = net;
   set_string (&model->spec, spec);
   model->edited = FALSE;
   model->filter = 0;
   model->channel = 0;
   g_clear_pointer (&model->load_error, g_free);
   g_clear_pointer (&model->entry_error, g_free);
-  if (with_defaults)
+  if (with_defaults && bank)
     apply_defaults (model);
   keep_raw_possible (model);
   notify (model, FM_DIALOG_CHANGE_BANK | FM_DIALOG_CHANGE_SHAPE |
                  FM_DIALOG_CHANGE_SELECT | FM_DIALOG_CHANGE_NAMES |
-                 FM_DIALOG_CHANGE_OPTIONS | FM_DIALOG_CHANGE_STATUS);
+                 FM_DIALOG_CHANGE_OPTIONS | FM_DIALOG_CHANGE_STATUS |
+                 FM_DIALOG_CHANGE_NET);
   return TRUE;
 }
 
@@ -250,6 +257,13 @@ fm_dialog_model_load_file (FmDialogModel *model, const char *path,
 void
 fm_dialog_model_select (FmDialogModel *model, int filter)
 {
+  /* A network's maps: the preview knows how many there are. */
+  if (model->net && filter >= 0 && filter != model->filter)
+    {
+      model->filter = filter;
+      notify (model, FM_DIALOG_CHANGE_SELECT);
+      return;
+    }
   if (!model->bank || filter < 0 || filter >= model->bank->n_filters ||
       filter == model->filter)
     return;
@@ -429,6 +443,15 @@ fm_dialog_model_option_applies (const FmDialogModel *model, FmOptionId id,
 {
   const FmBank *b = model->bank;
 
+  /* A network's layers have their own (the procedure ignores these). */
+  if (model->net && (id == FM_OPT_PADDING || id == FM_OPT_BORDER || id == FM_OPT_STRIDE ||
+                     id == FM_OPT_DILATION || id == FM_OPT_ACTIVATION))
+    {
+      if (reason)
+        *reason = g_strdup ("A network's layers have their own padding, stride, "
+                            "dilation and activation.");
+      return FALSE;
+    }
   if (!b)
     return TRUE;
   if (id == FM_OPT_STRIDE && (b->stride_y || b->stride_x))
@@ -572,6 +595,16 @@ fm_dialog_model_commit (FmDialogModel *model, gsize max_len, GError **error)
     {
       g_set_error_literal (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
                            model->error);
+      return NULL;
+    }
+  if (model->net)
+    {
+      char *spec = fm_dialog_net_spec (model->net);
+      if (strlen (spec) < max_len)
+        return spec;
+      g_free (spec);
+      g_set_error (error, FM_BANK_ERROR, FM_BANK_ERROR_INVALID,
+                   "The kernel string is too long: pick fewer layers or channels.");
       return NULL;
     }
   if (!model->edited && model->spec && strlen (model->spec) < max_len)

@@ -26,11 +26,13 @@ typedef enum {
   FM_DIALOG_CHANGE_OPTIONS = 1 << 5,
   FM_DIALOG_CHANGE_STATUS  = 1 << 6, /* error or note text */
   FM_DIALOG_CHANGE_PRESETS = 1 << 7, /* the user folder gained a bank */
+  FM_DIALOG_CHANGE_NET     = 1 << 12, /* a network's layers, channels or input */
 } FmDialogChange;
 
 /* What changes the maps (the preview recomputes on these). */
 #define FM_DIALOG_CHANGE_MAPS (FM_DIALOG_CHANGE_BANK | FM_DIALOG_CHANGE_SHAPE | \
-                               FM_DIALOG_CHANGE_WEIGHTS | FM_DIALOG_CHANGE_OPTIONS)
+                               FM_DIALOG_CHANGE_WEIGHTS | FM_DIALOG_CHANGE_OPTIONS | \
+                               FM_DIALOG_CHANGE_NET)
 
 typedef struct _FmDialogModel FmDialogModel;
 typedef void (*FmDialogListener) (FmDialogModel *model, guint changes,
@@ -52,6 +54,9 @@ struct _FmDialogModel {
   char *note;            /* a remark that is not an error (an option changed) */
 
   GArray *listeners;
+  /* A network instead of a bank (bank NULL): its layers and picks
+   * (net/fm-dialog-net.h); the kernel is then MODEL#LAYER[…]. */
+  struct _FmDialogNet *net;
 };
 
 FmDialogModel *fm_dialog_model_new (const char *user_dir,
@@ -124,6 +129,10 @@ char *fm_dialog_model_commit (FmDialogModel *model, gsize max_len,
                               GError **error);
 
 gboolean fm_dialog_model_is_valid (const FmDialogModel *model);
+
+/* Tell the listeners (and recheck validity) after a change made outside
+ * this file (net/fm-dialog-model-net.c). */
+void fm_dialog_model_changed (FmDialogModel *model, guint changes);
 
 /* A remark for the status row (not an error; cleared by the next edit). */
 void fm_dialog_model_set_note (FmDialogModel *model, const char *note);

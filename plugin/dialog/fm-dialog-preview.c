@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 #include "fm-map.h"
+#include "net/fm-dialog-net.h"
 
 #define SHEET_COLUMNS 3
 
@@ -15,6 +16,11 @@ typedef struct {
   FmDialogPreview *preview;
   gint generation;
   FmBank *bank;
+  /* A network instead (net/fm-dialog-net.h): pixels then hold the
+   * rectangle with the halo the stack needs around it, inner_* the
+   * rectangle inside them whose maps are shown. */
+  FmDialogNetRun *net;
+  int inner_x, inner_y, inner_w, inner_h;
   FmOptions options;
   FmImageInfo info;
   float *pixels;
@@ -39,6 +45,7 @@ work_free (Work *w)
 {
   g_free (w->stats);
   fm_bank_free (w->bank);
+  fm_dialog_net_run_free (w->net);
   g_free (w->pixels);
   g_free (w->maps);
   g_strfreev (w->names);
@@ -96,6 +103,34 @@ stats_sink (gpointer data, int layer, int y0, int n_rows, const float *pixels,
   return TRUE;
 }
 
+static FmJob *
+work_job (Work *w, const FmOptions *options, const FmImageInfo *info, GError **error)
+{
+  return w->net ? fm_dialog_net_run_job (w->net, options, info, error)
+                : fm_job_new (w->bank, options, info, error);
+}
+
+/* A network's maps of the region read: keep those of the rectangle. */
+static void
+crop_to_inner (Work *w, FmJob *job)
+{
+  int ox, oy, ow, oh, lc = w->layer_channels;
+  fm_dialog_net_inner (fm_job_output (job, 0), w->out_w, w->out_h, w->inner_x,
+                       w->inner_y, w->inner_w, w->inner_h, &ox, &oy, &ow, &oh);
+  if (ow <= 0 || oh <= 0)
+    return;
+  float *maps = g_new (float, (gsize) w->n_maps * ow * oh * lc);
+  for (int k = 0; k < w->n_maps; k++)
+    for (int y = 0; y < oh; y++)
+      memcpy (maps + (((gsize) k * oh + y) * ow) * lc,
+              w->maps + (((gsize) k * w->out_h + oy + y) * w->out_w + ox) * lc,
+              (gsize) ow * lc * sizeof (float));
+  g_free (w->maps);
+  w->maps = maps;
+  w->out_w = ow;
+  w->out_h = oh;
+}
+
 /* A newer request makes this one pointless: stop at the next band. */
 static gboolean
 work_progress (gpointer data, double fraction)
@@ -117,7 +152,7 @@ work_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
   FmOptions options = w->options;
   if (stretch)
     options.mapping = FM_MAPPING_RAW;
-  FmJob *job = fm_job_new (w->bank, &options, &w->info, &error);
+  FmJob *job = work_job (w, &options, &w->info, &error);
 
   (void) source;
   (void) cancel;
@@ -130,15 +165,17 @@ work_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
       w->layer_channels = fm_job_layer_channels (job);
       w->maps = g_new0 (float, (gsize) w->n_maps * w->out_w * w->out_h * w->layer_channels);
       w->names = g_new0 (char *, w->n_maps + 1);
-      for (int k = 0; k < w->n_maps && k < w->bank->n_filters; k++)
-        w->names[k] = g_strdup (w->bank->filters[k].name);
+      for (int k = 0; k < w->n_maps && (w->net || k < w->bank->n_filters); k++)
+        w->names[k] = g_strdup (w->net ? fm_job_layer_name (job, k) : w->bank->filters[k].name);
       if (!fm_job_run (job, work_source, w, work_sink, w, work_progress, w, &error))
         g_clear_pointer (&w->maps, g_free);
+      else if (w->net)
+        crop_to_inner (w, job);
       fm_job_free (job);
     }
   if (w->maps && stretch)
     {
-      FmJob *whole = fm_job_new (w->bank, &options, &w->whole_info, &error);
+      FmJob *whole = work_job (w, &options, &w->whole_info, &error);
       gboolean ok = whole != NULL;
       if (ok)
         {
@@ -426,20 +463,31 @@ start (gpointer data)
   Work *w = g_new0 (Work, 1);
   w->preview = p;
   w->generation = g_atomic_int_get (&p->generation);
-  w->bank = fm_bank_copy (m->bank);
+  w->bank = m->bank ? fm_bank_copy (m->bank) : NULL;
   w->options = m->options;
-  w->info.width = p->crop_w;
-  w->info.height = p->crop_h;
+  /* A network reads its halo around the rectangle too, so that the maps
+   * shown are those of the whole image, not of a cut-out. */
+  int rx = p->crop_x, ry = p->crop_y, rw = p->crop_w, rh = p->crop_h;
+  if (m->net && (w->net = fm_dialog_net_run_new (m->net, TRUE)))
+    {
+      fm_dialog_net_run_region (w->net, p->source->width, p->source->height, p->crop_x,
+                                p->crop_y, p->crop_w, p->crop_h, &rx, &ry, &rw, &rh);
+      w->inner_x = p->crop_x - rx;
+      w->inner_y = p->crop_y - ry;
+      w->inner_w = p->crop_w;
+      w->inner_h = p->crop_h;
+    }
+  w->info.width = rw;
+  w->info.height = rh;
   w->info.channels = p->source->channels;
-  w->pixels = g_new (float, (gsize) p->crop_w * p->crop_h * p->source->channels);
+  w->pixels = g_new (float, (gsize) rw * rh * p->source->channels);
   if (ensure_whole (p, &error))
     {
       w->whole = p->whole;
       w->whole_info = (FmImageInfo) { p->source->width, p->source->height, p->source->channels };
     }
   if (error ||
-      !p->source->read (p->source, p->crop_x, p->crop_y, p->crop_w, p->crop_h,
-                        w->pixels, &error))
+      !p->source->read (p->source, rx, ry, rw, rh, w->pixels, &error))
     {
       set_status (p, error->message);
       g_error_free (error);

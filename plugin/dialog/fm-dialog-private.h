@@ -175,6 +175,7 @@ typedef struct {
   FmDialogEditor *editor;
   FmDialogOptions *options;
   FmDialogPreview *preview;
+  struct _FmDialogNetView *net_view;  /* a network's layers (net/) */
   char *snapshot_prefix;     /* FEATUREMAPS_DIALOG_SNAPSHOT */
   gboolean auto_ok;          /* FEATUREMAPS_DIALOG_AUTO_OK */
   gboolean snapshot_done;
@@ -189,7 +190,7 @@ void fm_dialog_free (FmDialog *dialog);
 gboolean fm_dialog_commit (FmDialog *dialog, FmValues *values,
                            GError **error);
 /* PNGs of the window and its parts: PREFIX-dialog.png, -chooser, -editor,
- * -preview. */
+ * -preview (and -network while a network is shown). */
 gboolean fm_dialog_snapshot (FmDialog *dialog, const char *prefix,
                              GError **error);
 

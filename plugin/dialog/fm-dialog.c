@@ -2,6 +2,7 @@
  * keeps OK in step with the model's validity, and hosts the test hook that
  * snapshots the window (FEATUREMAPS_DIALOG_SNAPSHOT, _AUTO_OK). */
 #include "fm-dialog-private.h"
+#include "net/fm-dialog-net-view.h"
 
 #include <string.h>
 
@@ -61,7 +62,9 @@ fm_dialog_snapshot (FmDialog *d, const char *prefix, GError **error)
   return save_part (shot, d->window, NULL, prefix, "dialog", error) &&
          save_part (shot, d->window, d->chooser->widget, prefix, "chooser", error) &&
          save_part (shot, d->window, d->editor->widget, prefix, "editor", error) &&
-         save_part (shot, d->window, d->preview->widget, prefix, "preview", error);
+         save_part (shot, d->window, d->preview->widget, prefix, "preview", error) &&
+         (!gtk_widget_get_visible (d->net_view->widget) ||
+          save_part (shot, d->window, d->net_view->widget, prefix, "network", error));
 }
 
 static gboolean
@@ -129,11 +132,13 @@ fm_dialog_new (FmDialogSource *source, const char *kernel,
   d->editor = fm_dialog_editor_new (d->model);
   d->options = fm_dialog_options_new (d->model);
   d->preview = fm_dialog_preview_new (d->model, source);
+  d->net_view = fm_dialog_net_view_new (d->model, source, d->preview, d->editor->widget);
 
   GtkWidget *main_vbox = fm_box_new (TRUE, 12);
   GtkWidget *hbox = fm_box_new (FALSE, 12);
   GtkWidget *middle = fm_box_new (TRUE, 12);
   gtk_container_set_border_width (GTK_CONTAINER (main_vbox), 12);
+  gtk_box_pack_start (GTK_BOX (middle), d->net_view->widget, TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (middle), d->editor->widget, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (middle), d->options->widget, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (hbox), d->chooser->widget, TRUE, TRUE, 0);
@@ -168,6 +173,7 @@ fm_dialog_new (FmDialogSource *source, const char *kernel,
   gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (d->window))),
                       main_vbox, TRUE, TRUE, 0);
   gtk_widget_show_all (main_vbox);
+  fm_dialog_net_view_sync (d->net_view);
 
   fm_dialog_model_add_listener (d->model, model_changed, d);
   show_status (d);
@@ -190,6 +196,7 @@ fm_dialog_free (FmDialog *d)
     return;
   /* Stop the preview's workers before the widgets they draw into go. */
   fm_dialog_preview_free (d->preview);
+  fm_dialog_net_view_free (d->net_view);
   gtk_widget_destroy (d->window);
   fm_dialog_chooser_free (d->chooser);
   fm_dialog_editor_free (d->editor);

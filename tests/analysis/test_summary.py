@@ -117,4 +117,13 @@ with tempfile.TemporaryDirectory() as tmp:
     check(not os.path.exists(out) and not [f for f in os.listdir(tmp) if f.startswith(".bad")],
           "nothing left behind by the failed runs")
     check(open(IMAGE, "rb").read() == before, "the input is untouched")
+
+    # The plug-in's summary word: `apply` names the command that makes one.
+    r = run(EXE, "apply", "-k", MODEL + "#relu3[summary,0-3]", "-i", IMAGE, "-o",
+            os.path.join(tmp, "maps.npy"))
+    check(r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+          and "featuremaps summary MODEL#relu3" in r.stderr
+          and not os.path.exists(os.path.join(tmp, "maps.npy")),
+          "apply -k LAYER[summary]: exit 2, one line naming featuremaps summary (%d, %s)"
+          % (r.returncode, r.stderr.strip()))
 finish()

@@ -15,7 +15,10 @@ the last values would say line-detectors).  GIMP 3 replaces an interactive
 call's arguments by the last values before the plug-in runs, so there the
 hook FEATUREMAPS_DIALOG_KERNEL picks the bank.  With --screenshots DIR the
 PNGs are copied there (docs/screenshots for the README and docs/plugin.md;
-GIMP 3's are named featuremaps-gimp3-*.png).
+GIMP 3's are named featuremaps-gimp3-*.png).  With --network MODEL the
+dialog opens on MODEL#/relu2/Relu[0-3,8] (the shipped tiny CNN): its network
+panel replaces the editor, and OK makes those five maps in a group per
+layer (PNGs featuremaps[-gimp3]-network-*.png).
 
 Exit 77 when the GIMP, xvfb-run or the plug-in is missing.
 """
@@ -42,7 +45,7 @@ HOSTS = {
 SCRIPT_2 = """
 (let* ((img (car (file-png-load RUN-NONINTERACTIVE "%(s)s" "%(s)s")))
        (drw (car (gimp-image-get-active-drawable img)))
-       (r (plug-in-feature-maps RUN-INTERACTIVE img drw "lines-4" 0 1 0 1 1 0 2 0))
+       (r (plug-in-feature-maps RUN-INTERACTIVE img drw "%(k)s" 0 1 0 1 1 0 2 0))
        (ids (vector->list (cadddr r))))
   (gimp-message (string-append "FMSMOKE NUM-LAYERS " (number->string (caddr r))))
   (gimp-message (string-append "FMSMOKE GROUP-CHILDREN "
@@ -124,7 +127,21 @@ def main():
     ap.add_argument("--out", default=None, help="folder for the PNGs (default: a temporary one)")
     ap.add_argument("--screenshots", default=None, help="also copy the PNGs here")
     ap.add_argument("--keep", action="store_true", help="keep the GIMP root")
+    ap.add_argument("--network", default=None,
+                    help="a model: open the dialog on MODEL#/relu2/Relu[0-3,8] instead")
     args = ap.parse_args()
+    # What the dialog opens on and what OK must then make: lines-4's four
+    # filters in one group named after the bank, or relu2's five picked
+    # channels in the model's group (one group per layer inside).
+    if args.network:
+        kernel = os.path.abspath(args.network) + "#/relu2/Relu[0-3,8]"
+        expect = dict(layers="5", children="1", first="/relu2/Relu · 0")
+        parts = ("dialog", "chooser", "network", "preview")
+    else:
+        kernel = "lines-4"
+        expect = dict(layers="4", children="4",
+                      first="horizontal · Line detectors (4 orientations)")
+        parts = PARTS
 
     host = HOSTS[args.gimp]
     for prog in (host["gimp"], "xvfb-run"):
@@ -138,8 +155,8 @@ def main():
     root = tempfile.mkdtemp(prefix="fm-smoke-")
     out = os.path.abspath(args.out or os.path.join(root, "out"))
     os.makedirs(out, exist_ok=True)
-    prefix = os.path.join(out, host["prefix"])
-    for part in PARTS:
+    prefix = os.path.join(out, host["prefix"] + ("-network" if args.network else ""))
+    for part in parts:
         if os.path.exists("%s-%s.png" % (prefix, part)):
             os.remove("%s-%s.png" % (prefix, part))
 
@@ -147,9 +164,9 @@ def main():
     env["FEATUREMAPS_DIALOG_SNAPSHOT"] = prefix
     env["FEATUREMAPS_DIALOG_AUTO_OK"] = "1"
     if args.gimp == "3":
-        env["FEATUREMAPS_DIALOG_KERNEL"] = "lines-4"
+        env["FEATUREMAPS_DIALOG_KERNEL"] = kernel
     sample = os.path.abspath(args.sample)
-    script = (SCRIPT_3 if args.gimp == "3" else SCRIPT_2) % {"s": sample}
+    script = (SCRIPT_3 if args.gimp == "3" else SCRIPT_2) % {"s": sample, "k": kernel}
     cmd = ["timeout", "400", "xvfb-run", "-a", "-s", "-screen 0 1280x1024x24",
            host["gimp"], "-d", "-f", "-s", "-c", "--stack-trace-mode=never", "-g", gimprc]
     if args.gimp == "3":
@@ -175,14 +192,16 @@ def main():
             key, _, value = line[i + 8:].partition(" ")
             facts[key] = value.strip()
     # lines-4 has four filters: four layers in one group, named
-    # "<filter> · <bank>", hidden, the source still active.
-    if facts.get("NUM-LAYERS") != "4":
-        failures.append("expected 4 layers (the lines-4 bank), got %r" % facts.get("NUM-LAYERS"))
-    if facts.get("GROUP-CHILDREN") != "4":
-        failures.append("expected a group of 4, got %r" % facts.get("GROUP-CHILDREN"))
-    if facts.get("FIRST") != "horizontal · Line detectors (4 orientations)":
-        failures.append("first layer %r is not 'horizontal · Line detectors (4 orientations)'"
-                        % facts.get("FIRST"))
+    # "<filter> · <bank>", hidden, the source still active.  relu2's picks:
+    # five maps in one layer group inside the model's.
+    if facts.get("NUM-LAYERS") != expect["layers"]:
+        failures.append("expected %s layers (%s), got %r" % (expect["layers"], kernel,
+                                                             facts.get("NUM-LAYERS")))
+    if facts.get("GROUP-CHILDREN") != expect["children"]:
+        failures.append("expected a group of %s, got %r" % (expect["children"],
+                                                            facts.get("GROUP-CHILDREN")))
+    if facts.get("FIRST") != expect["first"]:
+        failures.append("first layer %r is not %r" % (facts.get("FIRST"), expect["first"]))
     if facts.get("VISIBLE") != "0":
         failures.append("%r map layers visible, expected none" % facts.get("VISIBLE"))
     if facts.get("ACTIVE-IS-SOURCE") != "yes":
@@ -192,7 +211,7 @@ def main():
     if (facts.get("RERUN-LAYERS"), rerun_first) != (facts.get("NUM-LAYERS"), facts.get("FIRST")):
         failures.append("Re-Run made %r layers, first %r: not what the dialog chose"
                         % (facts.get("RERUN-LAYERS"), facts.get("RERUN-FIRST")))
-    for part in PARTS:
+    for part in parts:
         png = "%s-%s.png" % (prefix, part)
         if not os.path.exists(png) or os.path.getsize(png) < 1000:
             failures.append("no snapshot " + png)
@@ -207,7 +226,7 @@ def main():
           % (facts["NUM-LAYERS"], facts["FIRST"]))
     if args.screenshots:
         os.makedirs(args.screenshots, exist_ok=True)
-        for part in PARTS:
+        for part in parts:
             shutil.copy("%s-%s.png" % (prefix, part), args.screenshots)
         print("smoke-gimp: screenshots copied to", args.screenshots)
     if not args.keep:

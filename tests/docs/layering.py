@@ -20,6 +20,7 @@ PUBLIC = {
     "fm-net-load.h": "formats", "fm-learn.h": "learn", "fm-net-plan.h": "net",
     "fm-maps.h": "analysis", "fm-rank.h": "analysis", "fm-pca.h": "analysis",
     "fm-sheet.h": "analysis", "fm-colour.h": "analysis",
+    "fm-json-strict.h": "parsers",
 }
 # What each family may include ("decl" and "graph" are plain data types).
 ALLOWED = {

@@ -69,6 +69,14 @@ for i, text in enumerate([
         "\xe9", "1e38,-1e38", "3.4028236e38"]):
     out("inline", "case-%02d.txt" % i, text)
 
+# ---- a layer's bracket: channel pick and summary word ------------------------
+for i, text in enumerate([
+        "conv2", "conv2[0-7,12]", "conv2[summary]", "conv2[summary,0-7]",
+        "conv2[ 3 , summary ,5]", "conv2[summary,]", "conv2[summary,a]",
+        "/features/features.3/Conv[summary]", "a[1][summary]", "x[7-3,summary]",
+        "conv2[65536,summary]", "[summary]"]):
+    out("pick", "case-%02d.txt" % i, text)
+
 
 # ---- .npy ------------------------------------------------------------------
 def npy_bytes(arr, **kw):

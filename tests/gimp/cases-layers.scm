@@ -39,7 +39,12 @@
         (fm-assert= "same padding: offsets" '(0 0) (gimp-drawable-offsets (car ids)))
         (fm-assert= "same padding: size" '(12 10)
                     (list (car (gimp-drawable-width (car ids))) (car (gimp-drawable-height (car ids)))))
-        (fm-assert "maps have alpha" (= 1 (car (gimp-drawable-has-alpha (car ids)))))
+        ; The most compact format that keeps the values: no alpha, the
+        ; image's own model and precision (float gamma RGB: 3 × 4 bytes).
+        (fm-assert= "maps have no alpha" '(0 0 0 0)
+                    (map (lambda (id) (car (gimp-drawable-has-alpha id))) ids))
+        (fm-assert= "maps: R'G'B' float, 12 bytes a pixel" '(12 12 12 12)
+                    (map (lambda (id) (car (gimp-drawable-bpp id))) ids))
         ; The photo stays in sight and stays the layer the user works on.
         (fm-assert= "maps hidden" '(0 0 0 0)
                     (map (lambda (id) (car (gimp-item-get-visible id))) ids))

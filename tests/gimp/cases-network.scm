@@ -110,6 +110,26 @@
       (gimp-image-delete new)
       (gimp-image-delete img))))
 
+;; The preprocessing the dialog's Input preset remembered for a model (the
+;; harness wrote net-preprocessing.json: prep/tiny-cnn.onnx → imagenet) is the
+;; procedure's too: its maps are the command line's on a copy whose sidecar
+;; declares ImageNet's mean / std, not those of the model's own sidecar.
+(fm-case "remembered preprocessing: the procedure applies the dialog's preset"
+  (lambda ()
+    (let* ((img (fm-make-image 25 21 RGB F FALSE 3))
+           (src (fm-layer-of img))
+           (root (string-append fm-out "/../.."))
+           (r (fm-run img src (string-append root "/prep/tiny-cnn.onnx#/relu1/Relu[0,4]")
+                      (fm-opts 'mapping 0)))
+           (ids (vector->list (list-ref r 3))))
+      (fm-assert= "two maps" 2 (list-ref r 2))
+      (if fm-gimp3 (fm-dump "prep-src" src))
+      (fm-dump "prep#0" (car ids))
+      (fm-dump "prep#1" (cadr ids))
+      (fm-say "NETCLI prep 25 21 3 3 " (fm-num F) " 1 1 0 0 "
+              root "/prep-ref/tiny-cnn.onnx#/relu1/Relu[0,4]")
+      (gimp-image-delete img))))
+
 ; ---- calling errors: one message, the image exactly as it was ------------
 
 (define (fm-net-error-case name kernel opts needles)

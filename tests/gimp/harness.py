@@ -38,6 +38,8 @@ requests for checks done here in numpy:
   PSNR label1 label2 margin db tol
                              the same region's PSNR, 10 log10 (1 / mean
                              squared difference), is db within tol dB
+  PCA …, RANKED …             a summary layer and a ranking against numpy
+                             (deepcheck.py)
   TIFFDATA label w h ox oy precision n_components path
                              GIMP 3: a layer's stored pixels, exported as a TIFF
                              (its gimp-drawable-get-pixel returns 8-bit colours)
@@ -49,6 +51,7 @@ Needs /usr/bin/python3 (numpy and tifffile live there).  Exit 77 when the
 GIMP (gimp-console-2.10, or -3.0 with --gimp 3) or the plug-in is missing.
 """
 import argparse
+import json
 import concurrent.futures as futures
 import os
 import re
@@ -78,6 +81,8 @@ OPTION_VALUES = {
     "activation": ["none", "relu", "leaky-relu", "abs", "sigmoid", "tanh"],
     "mapping": ["raw", "clamp", "normalize", "normalize-joint", "abs-normalize"],
 }
+
+import deepcheck  # noqa: E402  (beside this file: the deep-layer checks)
 
 try:
     import numpy as np
@@ -154,6 +159,24 @@ class Worker:
         data = self.args.data
         shutil.copy(os.path.join(data, "user-bank.json"), os.path.join(user, "user-bank.json"))
         shutil.copy(os.path.join(data, "shared-bank.json"), os.path.join(self.shared, "shared-bank.json"))
+        # The preprocessing the dialog remembers per model (user/
+        # net-preprocessing.json): a copy of the tiny CNN remembered as
+        # "imagenet" (beside its own sidecar, which that overrides), and a
+        # reference copy whose sidecar declares ImageNet's mean / std for the
+        # command line (cases-network.scm, "remembered preprocessing").
+        tiny = os.path.join(self.args.src, "models", "tiny-cnn")
+        for sub in ("prep", "prep-ref"):
+            os.makedirs(os.path.join(self.root, sub), exist_ok=True)
+            shutil.copy(os.path.join(tiny, "tiny-cnn.onnx"), os.path.join(self.root, sub))
+        shutil.copy(os.path.join(tiny, "tiny-cnn.json"), os.path.join(self.root, "prep"))
+        with open(os.path.join(self.root, "prep-ref", "tiny-cnn.json"), "w") as f:
+            json.dump({"format": "featuremaps-stack", "version": 1,
+                       "input": {"channels": 3, "range": "0..1", "order": "rgb",
+                                 "light": "perceptual", "mean": [0.485, 0.456, 0.406],
+                                 "std": [0.229, 0.224, 0.225]}}, f)
+        with open(os.path.join(user, "net-preprocessing.json"), "w") as f:
+            json.dump({os.path.abspath(os.path.join(self.root, "prep", "tiny-cnn.onnx")):
+                       "imagenet"}, f)
 
     def run_file(self, case_file):
         name = os.path.splitext(os.path.basename(case_file))[0]
@@ -599,6 +622,10 @@ def python_checks(case, args, out):
                 errors += check_close(rest, data)
             elif kind == "PSNR":
                 errors += check_psnr(rest, data)
+            elif kind == "PCA":
+                errors += deepcheck.check_pca(rest, data, args)
+            elif kind == "RANKED":
+                errors += deepcheck.check_ranked(rest, args)
             elif kind == "NOTE":
                 pass
             else:

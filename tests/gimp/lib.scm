@@ -191,6 +191,10 @@
 ; sel: #f or (x y w h); opts: the 8 option ints.  Returns the PDB result.
 (define fm-label-count 0)
 (define (fm-check-run name w h base precision alpha seed sel kernel opts)
+  (fm-check-run-with name w h base precision alpha seed sel kernel opts (lambda (img src layers) #t)))
+
+; The same, calling (check img src layers) on the result before the image goes.
+(define (fm-check-run-with name w h base precision alpha seed sel kernel opts check)
   (set! fm-label-count (+ fm-label-count 1))
   (let* ((label (string-append "run" (fm-num fm-label-count)))
          (img (fm-make-image w h base precision alpha seed))
@@ -206,6 +210,7 @@
     (let* ((r (fm-run img src kernel opts))
            (layers (vector->list (list-ref r 3))))
       (fm-assert= "num-layers" (length layers) (list-ref r 2))
+      (check img src layers)
       (let loop ((k 0) (ls layers))
         (if (pair? ls)
             (begin (fm-dump (string-append label "#" (fm-num k)) (car ls))

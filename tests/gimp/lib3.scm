@@ -131,6 +131,15 @@
                           #:mode (list-ref '("luminance" "per-channel" "full") mode)
                           #:ridge ridge #:robust robust #:name name))
 
+; plug-in-feature-maps-rank as on 2.10: the layer, then each array after
+; its count.
+(define fm3-feature-maps-rank plug-in-feature-maps-rank)
+(define (plug-in-feature-maps-rank run-mode img drw kernel by)
+  (let ((r (fm3-feature-maps-rank #:run-mode run-mode #:image img #:drawable drw
+                                  #:kernel kernel #:by by)))
+    (list (car r) (vector-length (cadr r)) (cadr r) (vector-length (caddr r)) (caddr r)
+          (vector-length (cadddr r)) (cadddr r))))
+
 ; plug-in-feature-maps-learn-patches as on 2.10: method as the table's
 ; index (0 pca, 1 kmeans, 2 ica), the three return values as a list.
 (define fm3-feature-maps-learn-patches plug-in-feature-maps-learn-patches)

@@ -77,6 +77,36 @@ assert_pick_fails (const char *text, const char *needle)
   g_clear_error (&error);
 }
 
+static void
+assert_summary (const char *text, const char *rest, gboolean summary, gboolean maps)
+{
+  char *got = NULL;
+  gboolean s = !summary, m = !maps;
+  fm_net_layer_summary_parse (text, &got, &s, &m);
+  g_assert_cmpstr (got, ==, rest);
+  g_assert_cmpint (s, ==, summary);
+  g_assert_cmpint (m, ==, maps);
+  g_free (got);
+}
+
+/* The summary is one more entry of the pick's brackets. */
+static void
+test_summary_word (void)
+{
+  assert_summary ("conv2", "conv2", FALSE, TRUE);
+  assert_summary ("conv2[0-3]", "conv2[0-3]", FALSE, TRUE);
+  assert_summary ("conv2[summary]", "conv2", TRUE, FALSE);
+  assert_summary ("conv2[ summary ]", "conv2", TRUE, FALSE);
+  assert_summary ("conv2[summary,0-7]", "conv2[0-7]", TRUE, TRUE);
+  assert_summary ("conv2[3, summary ,5]", "conv2[3,5]", TRUE, TRUE);
+  assert_summary ("conv2[summary,]", "conv2[]", TRUE, TRUE);  /* the pick refuses it */
+  assert_summary ("conv2[summary,a]", "conv2[summary,a]", FALSE, TRUE);  /* a name */
+  assert_summary ("conv2[Summary]", "conv2[Summary]", FALSE, TRUE);
+  assert_summary ("[summary]", "[summary]", FALSE, TRUE);
+  assert_summary ("/features/features.3/Conv[summary]", "/features/features.3/Conv", TRUE,
+                  FALSE);
+}
+
 /* Channel picks: LAYER[0-7,12], kept apart from the bank's ':hwio'. */
 static void
 test_pick (void)
@@ -95,6 +125,8 @@ test_pick (void)
   assert_pick_fails ("conv2[ ]", "no channels between the brackets");
   assert_pick_fails ("conv2[7-3]", "range 7-3 goes backwards");
   assert_pick_fails ("conv2[1,]", "numbers and ranges");
+  assert_pick_fails ("conv2[summary]", "featuremaps summary MODEL#conv2 -i");
+  assert_pick_fails ("conv2[summary,0-3]", "featuremaps summary MODEL#conv2 -i");
   assert_pick_fails ("conv2[,1]", "numbers and ranges");
   assert_pick_fails ("conv2[1-]", "a number on each side");
   assert_pick_fails ("conv2[1 2]", "numbers and ranges");
@@ -195,6 +227,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/registry/lookup", test_lookup);
   g_test_add_func ("/net/registry/spec", test_spec);
   g_test_add_func ("/net/registry/pick", test_pick);
+  g_test_add_func ("/net/registry/summary-word", test_summary_word);
   g_test_add_func ("/net/registry/bank-load", test_bank_load);
   return g_test_run ();
 }

@@ -96,10 +96,23 @@ gboolean fm_net_spec_parse (const char *spec, char **model, char ***layers);
  * brackets do not separate layers in fm_net_spec_parse.  *name gets the
  * layer's name; *channels (g_free) and *n_channels the pick, NULL and 0
  * when there is none.  FALSE with FM_NET_ERROR_INVALID for an empty pick, a
- * reversed range or a channel past FM_NET_MAX_CHANNEL. */
+ * reversed range or a channel past FM_NET_MAX_CHANNEL, and for a summary
+ * request ("conv2[summary]", below), which the front ends that make
+ * summaries take off first. */
 #define FM_NET_MAX_CHANNEL 65535
 gboolean fm_net_layer_pick_parse (const char *text, char **name, int **channels,
                                   int *n_channels, GError **error);
+/* A layer name may also ask for its summary, the layer's first three
+ * principal components as one RGB picture (fm-pca.h), with the word
+ * "summary" among the bracket's entries: "conv2[summary]" (the summary
+ * alone), "conv2[summary,0-7]" (and channels 0 to 7).  *rest gets the text
+ * without the word (the layer's name and its pick, if any, for
+ * fm_net_layer_pick_parse), *summary whether it was there, *maps whether
+ * any channel is asked for too (FALSE for "conv2[summary]").  A bracket
+ * holding anything else than numbers, ranges, commas and the word is part
+ * of a name, as for fm_net_layer_pick_parse.  Never fails. */
+void fm_net_layer_summary_parse (const char *text, char **rest, gboolean *summary,
+                                 gboolean *maps);
 /* Is this file a model by the rule above? */
 gboolean fm_net_is_model_file (const char *path);
 
