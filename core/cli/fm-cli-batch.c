@@ -18,6 +18,7 @@
  * and exit status 1. */
 #include "fm-cli-apply.h"
 #include "fm-cli-output.h"
+#include "fm-file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -144,74 +145,139 @@ item_clear (gpointer data)
   g_free (item->output);
 }
 
-/* Same file (device and inode), for the never-overwrite-an-input check. */
-static gboolean
-same_file (const char *a, const char *b)
+/* The files every output is checked against before anything is written:
+ * every input of the batch — of every shard, since the other shards write
+ * into the same OUTDIR, and later inputs, not yet read — by device and
+ * inode, and whatever the run has read so far (the kernel and its side
+ * files: fm-file's read log). */
+typedef struct {
+  dev_t dev;
+  ino_t ino;
+  const char *input;
+} InputId;
+
+static GArray *
+input_ids (GPtrArray *all)
 {
-  GStatBuf sa, sb;
-  return g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0 && sa.st_dev == sb.st_dev
-         && sa.st_ino == sb.st_ino;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (InputId));
+  for (guint i = 0; i < all->len; i++)
+    {
+      GStatBuf st;
+      if (g_stat (all->pdata[i], &st) == 0)
+        {
+          InputId id = { st.st_dev, st.st_ino, all->pdata[i] };
+          g_array_append_val (ids, id);
+        }
+    }
+  return ids;
 }
 
-/* Names every output and refuses what cannot end well before any work. */
+/* The input (or file read) that path is, or NULL; a new string. */
+static char *
+input_at (const char *path, GArray *ids)
+{
+  GStatBuf st;
+  if (g_stat (path, &st) != 0)
+    return NULL;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const InputId *id = &g_array_index (ids, InputId, i);
+      if (id->dev == st.st_dev && id->ino == st.st_ino)
+        return g_strdup (id->input);
+    }
+  return fm_file_log_find_id (st.st_dev, st.st_ino);
+}
+
+static gboolean
+refuse_input (const char *output, const char *input, GError **error)
+{
+  g_autofree char *shown = fm_file_display (output);
+  g_autofree char *ishown = fm_file_display (input);
+  return usage (error, "%s: is the input %s (the same file): writing the maps there "
+                "would replace the input; choose another OUTDIR", shown, ishown);
+}
+
+/* With --each images the maps go into OUTDIR/<stem>/ (and folders in it,
+ * one per network layer), under names taken from the filters: any file
+ * already there that is an input or was read could be overwritten, so
+ * none may be. */
+static gboolean
+check_folder (const char *folder, int depth, GArray *ids, GError **error)
+{
+  g_autofree char *input = input_at (folder, ids);
+  if (input)
+    return refuse_input (folder, input, error);
+  GDir *dir = depth < 3 ? g_dir_open (folder, 0, NULL) : NULL;
+  if (!dir)
+    return TRUE;
+  gboolean ok = TRUE;
+  const char *name;
+  while (ok && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+      ok = check_folder (path, depth + 1, ids, error);
+    }
+  g_dir_close (dir);
+  return ok;
+}
+
+/* Names every output and refuses what cannot end well before any work:
+ * two inputs of the batch with one stem (one output), an output that is
+ * an input or the kernel. */
 static GArray *
-plan_items (GPtrArray *inputs, const char *outdir, FmCliEach each,
-            const FmBank *bank, GError **error)
+plan_items (GPtrArray *all, GPtrArray *inputs, const char *outdir, FmCliEach each,
+            GError **error)
 {
   GArray *items = g_array_new (FALSE, TRUE, sizeof (Item));
   g_array_set_clear_func (items, item_clear);
-  GHashTable *stems = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *stems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gboolean ok = TRUE;
+
+  for (guint i = 0; ok && i < all->len; i++)
+    {
+      const char *input = all->pdata[i];
+      char *stem = stem_of (input);
+      const char *other = g_hash_table_lookup (stems, stem);
+      if (other)
+        {
+          g_autofree char *a = fm_file_display (other);
+          g_autofree char *b = fm_file_display (input);
+          g_autofree char *o = fm_file_display (outdir);
+          g_autofree char *st = fm_file_display (stem);
+          ok = usage (error, "%s and %s would both be written to %s/%s%s: rename "
+                      "one or run them separately", a, b, o, st,
+                      each == FM_CLI_EACH_NPY ? ".npy" : "/");
+          g_free (stem);
+          break;
+        }
+      g_hash_table_insert (stems, stem, (gpointer) input);
+    }
 
   for (guint i = 0; ok && i < inputs->len; i++)
     {
       const char *input = inputs->pdata[i];
       g_autofree char *stem = stem_of (input);
-      const char *other = g_hash_table_lookup (stems, stem);
-      if (other)
-        {
-          ok = usage (error, "%s and %s would both be written to %s/%s%s: rename "
-                      "one or run them separately", other, input, outdir, stem,
-                      each == FM_CLI_EACH_NPY ? ".npy" : "/");
-          break;
-        }
       Item item = { .input = g_strdup (input), .name = item.input };
       item.output = each == FM_CLI_EACH_NPY
         ? g_strdup_printf ("%s/%s.npy", outdir, stem)
         : g_build_filename (outdir, stem, NULL);
       g_array_append_val (items, item);
-      g_hash_table_insert (stems, g_strdup (stem), (gpointer) item.input);
     }
 
-  /* No output may replace an input (a .npy input in OUTDIR, an image
-   * inside OUTDIR/<stem>/ named like a filter). */
+  g_autoptr (GArray) ids = input_ids (all);
   for (guint i = 0; ok && i < items->len; i++)
     {
       const Item *item = &g_array_index (items, Item, i);
-      for (guint j = 0; ok && j < items->len; j++)
+      if (each == FM_CLI_EACH_IMAGES)
+        ok = check_folder (item->output, 0, ids, error);
+      else
         {
-          const char *input = g_array_index (items, Item, j).input;
-          if (each == FM_CLI_EACH_NPY)
-            {
-              if (same_file (item->output, input))
-                ok = usage (error, "%s would replace the input %s", item->output, input);
-              continue;
-            }
-          /* (a network's maps are named by index: no filter names) */
-          for (int k = 0; ok && bank && k < bank->n_filters; k++)
-            for (int raw = 0; ok && raw < 2; raw++)
-              {
-                g_autofree char *file = g_strdup_printf ("%s/%s%s", item->output,
-                                                         bank->filters[k].name ? bank->filters[k].name : "",
-                                                         raw ? ".tif" : ".png");
-                if (same_file (file, input))
-                  ok = usage (error, "%s would replace the input %s", file, input);
-              }
+          g_autofree char *input = input_at (item->output, ids);
+          if (input)
+            ok = refuse_input (item->output, input, error);
         }
     }
 
-  GList *keys = g_hash_table_get_keys (stems);
-  g_list_free_full (keys, g_free);
   g_hash_table_destroy (stems);
   if (!ok)
     {
@@ -319,7 +385,7 @@ fm_cli_batch_run (const FmCliApplyArgs *args, const FmCliKernel *kernel, GError 
     if ((int) (i % n_shards) == shard - 1)
       g_ptr_array_add (inputs, all->pdata[i]);
 
-  g_autoptr (GArray) items = plan_items (inputs, outdir, each, kernel->bank, error);
+  g_autoptr (GArray) items = plan_items (all, inputs, outdir, each, error);
   if (!items)
     return FALSE;
   if (items->len > 0 && g_mkdir_with_parents (outdir, 0777) != 0)

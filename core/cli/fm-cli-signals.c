@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <pthread.h>
 
 /* A run has one output in progress at a time (and a multi-image run commits
  * each before the next): a few slots are plenty. */
@@ -20,7 +21,8 @@ typedef struct {
 } Slot;
 
 static Slot slots[N_SLOTS];
-static GMutex slots_lock;
+/* POSIX, not GMutex: ThreadSanitizer sees it (docs/robustness.md) */
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile sig_atomic_t committing;
 static volatile sig_atomic_t pending;   /* a signal held during a commit */
 
@@ -153,7 +155,7 @@ fm_cli_temp_add (const char *path, gboolean is_dir)
   if (strlen (path) >= PATH_MAX)
     return -1;
   int slot = -1;
-  g_mutex_lock (&slots_lock);
+  pthread_mutex_lock (&slots_lock);
   for (int i = 0; i < N_SLOTS && slot < 0; i++)
     if (!slots[i].used)
       slot = i;
@@ -164,7 +166,7 @@ fm_cli_temp_add (const char *path, gboolean is_dir)
       /* the path is complete before the handler may look at it */
       __atomic_store_n (&slots[slot].used, 1, __ATOMIC_SEQ_CST);
     }
-  g_mutex_unlock (&slots_lock);
+  pthread_mutex_unlock (&slots_lock);
   return slot;
 }
 

@@ -78,6 +78,9 @@ main (int argc, char **argv)
       return FM_CLI_EXIT_OK;
     }
 
+  /* every file any command reads is noted (fm-file.h): no output of the
+   * run may be one of them */
+  fm_file_log_begin ();
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (!strcmp (argv[1], commands[i].name))
       {

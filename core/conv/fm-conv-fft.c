@@ -19,12 +19,14 @@
 #include <fftw3.h>
 #include <math.h>
 #include <string.h>
+#include <pthread.h>
 
 #define ALIGN 64
 #define ROUND_UP(n, m) (((n) + (m) - 1) / (m) * (m))
 
 /* FFTW's planner (and plan destruction) must not run in two threads. */
-static GMutex planner_lock;
+/* POSIX, not GMutex: ThreadSanitizer sees it (docs/robustness.md) */
+static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Tiles come in a few heights, so a worker's chunk of rows (whatever the
  * band and thread count make it) is covered by one or two transforms that
@@ -62,7 +64,7 @@ static void
 fft_plan_free (gpointer data)
 {
   FftPlan *plans = data;
-  g_mutex_lock (&planner_lock);
+  pthread_mutex_lock (&planner_lock);
   for (int i = 0; i < N_SIZES; i++)
     {
       FftSize *fp = &plans->sizes[i];
@@ -72,7 +74,7 @@ fft_plan_free (gpointer data)
         fftwf_destroy_plan (fp->inv);
       fftwf_free (fp->spectra);
     }
-  g_mutex_unlock (&planner_lock);
+  pthread_mutex_unlock (&planner_lock);
   g_free (plans);
 }
 
@@ -155,10 +157,10 @@ prepare_size (FmConvPlan *plan, FftSize *fp, int i, GError **error)
                    fp->ny, fp->nx, K, cg);
       return FALSE;
     }
-  g_mutex_lock (&planner_lock);
+  pthread_mutex_lock (&planner_lock);
   fp->fwd = fftwf_plan_dft_r2c_2d (fp->ny, fp->nx, tile, spec, FFTW_ESTIMATE);
   fp->inv = fftwf_plan_dft_c2r_2d (fp->ny, fp->nx, spec, tile, FFTW_ESTIMATE);
-  g_mutex_unlock (&planner_lock);
+  pthread_mutex_unlock (&planner_lock);
 
   /* Each filter's channel c at (−a·dy, −b·dx) mod N, scaled by 1/N so the
    * inverse transform needs no extra pass. */

@@ -13,10 +13,20 @@
  * (fm_conv_runner_*) from the caller's row pointers, band by band as the
  * caller asks, into planes or interleaved rows.  Every buffer is allocated
  * once per run and sized by the band, never by the image.
+ *
+ * The workers meet through POSIX mutexes and conditions, not GMutex/GCond:
+ * GLib's are futexes on Linux, which ThreadSanitizer cannot see, so a TSan
+ * build reported every band's hand-over as a race (and could not have
+ * found a real one).  GThreadPool hands a chunk over through the same
+ * futexes, so the caller passes handover_lock after it has written the
+ * run and its chunks and before it pushes them, and a worker passes it
+ * before it reads them: the order GLib's queue gives, in a form TSan sees
+ * (one uncontended lock per worker and band).
  */
 #include "fm-conv-private.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,10 +65,10 @@ struct _Run {
   gpointer *scratch;   /* one per worker */
   Chunk *chunks;       /* one per worker */
   GThreadPool *pool;   /* n_workers − 1 threads; the caller is worker 0 */
-  GMutex lock;
-  GCond done;
+  pthread_mutex_t lock;  /* pending and building, once the workers run */
+  pthread_cond_t done;
   int pending;
-  GCond built;         /* the barrier between building and computing */
+  pthread_cond_t built;  /* the barrier between building and computing */
   int building;        /* workers still building this band's rows */
 
   /* Whole-image runs of kernels that read the image (no band to build):
@@ -71,6 +81,16 @@ struct _Run {
   const int *image_row_map;  /* padded row → image row, the whole image */
   float *direct_out;
 };
+
+/* Static, so that its own initialisation needs no ordering. */
+static pthread_mutex_t handover_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+pass_handover (void)
+{
+  pthread_mutex_lock (&handover_lock);
+  pthread_mutex_unlock (&handover_lock);
+}
 
 static int
 default_band_rows (const FmConvPlan *plan)
@@ -144,12 +164,12 @@ build_share (Chunk *chunk)
   Run *run = chunk->run;
 
   build_rows (run, chunk->build_lo, chunk->build_hi);
-  g_mutex_lock (&run->lock);
+  pthread_mutex_lock (&run->lock);
   if (--run->building == 0)
-    g_cond_broadcast (&run->built);
+    pthread_cond_broadcast (&run->built);
   while (run->building > 0)
-    g_cond_wait (&run->built, &run->lock);
-  g_mutex_unlock (&run->lock);
+    pthread_cond_wait (&run->built, &run->lock);
+  pthread_mutex_unlock (&run->lock);
 }
 
 /* Planes of n_rows rows (plane_stride apart) → interleaved rows, in
@@ -255,14 +275,15 @@ pool_func (gpointer data, gpointer user_data)
   Chunk *chunk = data;
   Run *run = user_data;
 
+  pass_handover ();   /* after the caller's: the run and chunk are written */
   if (run->dynamic)
     dynamic_worker (chunk);
   else
     run_chunk (chunk);
-  g_mutex_lock (&run->lock);
+  pthread_mutex_lock (&run->lock);
   if (--run->pending == 0)
-    g_cond_signal (&run->done);
-  g_mutex_unlock (&run->lock);
+    pthread_cond_signal (&run->done);
+  pthread_mutex_unlock (&run->lock);
 }
 
 static gsize
@@ -290,9 +311,9 @@ run_init (Run *run, FmConvPlan *plan, int band_rows, gboolean in_place, gboolean
   run->band_rows = band_rows > 0 ? MIN (band_rows, geo->out_h) : default_band_rows (plan);
   run->max_in_rows = (run->band_rows - 1) * p->stride_y + plan->dkh;
   run->n_workers = MIN (plan->n_threads, run->band_rows);
-  g_mutex_init (&run->lock);
-  g_cond_init (&run->done);
-  g_cond_init (&run->built);
+  pthread_mutex_init (&run->lock, NULL);
+  pthread_cond_init (&run->done, NULL);
+  pthread_cond_init (&run->built, NULL);
 
   gboolean ok = TRUE;
   gboolean need_band = !in_memory || !plan->kernel->reads_image;
@@ -360,9 +381,9 @@ run_clear (Run *run)
   g_free (run->row_map);
   g_free (run->fetched);
   g_free (run->image_rows);
-  g_mutex_clear (&run->lock);
-  g_cond_clear (&run->done);
-  g_cond_clear (&run->built);
+  pthread_mutex_destroy (&run->lock);
+  pthread_cond_destroy (&run->done);
+  pthread_cond_destroy (&run->built);
 }
 
 static int
@@ -514,14 +535,15 @@ compute_band (Run *run, int row0, int n_rows, float *out, gsize stride, gboolean
     }
   run->pending = n_chunks - 1;
   run->building = n_chunks;
+  pass_handover ();
   for (int w = 1; w < n_chunks; w++)
     g_thread_pool_push (run->pool, &run->chunks[w], NULL);
   run_chunk (&run->chunks[0]);
 
-  g_mutex_lock (&run->lock);
+  pthread_mutex_lock (&run->lock);
   while (run->pending > 0)
-    g_cond_wait (&run->done, &run->lock);
-  g_mutex_unlock (&run->lock);
+    pthread_cond_wait (&run->done, &run->lock);
+  pthread_mutex_unlock (&run->lock);
 }
 
 typedef struct {
@@ -552,17 +574,17 @@ run_dynamic (Run *run, float *direct_out)
   run->chunk_rows = MAX (rows, 1);
   run->image_row_map = row_map;
   run->direct_out = direct_out;
-  run->next_chunk = 0;
+  g_atomic_int_set (&run->next_chunk, 0);
   run->dynamic = TRUE;
-
   run->pending = run->n_workers - 1;
+  pass_handover ();
   for (int w = 1; w < run->n_workers; w++)
     g_thread_pool_push (run->pool, &run->chunks[w], NULL);
   dynamic_worker (&run->chunks[0]);
-  g_mutex_lock (&run->lock);
+  pthread_mutex_lock (&run->lock);
   while (run->pending > 0)
-    g_cond_wait (&run->done, &run->lock);
-  g_mutex_unlock (&run->lock);
+    pthread_cond_wait (&run->done, &run->lock);
+  pthread_mutex_unlock (&run->lock);
   run->dynamic = FALSE;
   g_free (row_map);
 }

@@ -9,29 +9,32 @@
 #include <glib/gstdio.h>
 
 #include "fm-model-file.h"
+#include "fm-file.h"
+
+int
+fm_model_open (const char *path, struct stat *st, GError **error)
+{
+  GError *local = NULL;
+  int fd = fm_file_open (path, "model file", st, &local);
+  if (fd >= 0)
+    return fd;
+  g_set_error_literal (error, FM_NET_ERROR,
+                       g_error_matches (local, FM_FILE_ERROR, FM_FILE_ERROR_NOT_FOUND)
+                         ? FM_NET_ERROR_NOT_FOUND : FM_NET_ERROR_PARSE,
+                       local->message);
+  g_error_free (local);
+  return -1;
+}
 
 gboolean
 fm_model_read_file (const char *path, gsize max, guint8 **data, gsize *len,
                     GError **error)
 {
   g_autofree char *display = g_filename_display_name (path);
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
-  if (fd < 0)
-    {
-      int e = errno;
-      g_set_error (error, FM_NET_ERROR,
-                   e == ENOENT ? FM_NET_ERROR_NOT_FOUND : FM_NET_ERROR_PARSE,
-                   "%s: %s", display, g_strerror (e));
-      return FALSE;
-    }
   struct stat st;
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_PARSE,
-                   "%s: not a regular file", display);
-      close (fd);
-      return FALSE;
-    }
+  int fd = fm_model_open (path, &st, error);
+  if (fd < 0)
+    return FALSE;
   if ((guint64) st.st_size > max)
     {
       g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_TOO_LARGE,
@@ -205,9 +208,16 @@ fm_model_open_below (const char *dir, const char *relative, gsize *size,
     {
       close (dfd);
       g_set_error (error, FM_NET_ERROR, FM_NET_ERROR_INVALID,
-                   "path '%s' is not a regular file", label);
+                   "path '%s' %s, not a regular file", label,
+                   S_ISFIFO (st.st_mode) ? "is a FIFO (named pipe)"
+                   : S_ISCHR (st.st_mode) ? "is a character device"
+                   : S_ISBLK (st.st_mode) ? "is a block device"
+                   : S_ISDIR (st.st_mode) ? "is a directory" : "is a socket or special file");
       return -1;
     }
+  /* in the read log, so that no output of the run replaces it */
+  g_autofree char *full = g_build_filename (dir, relative, NULL);
+  fm_file_log_note (full, &st);
   *size = (gsize) st.st_size;
   return dfd;
 }

@@ -4,6 +4,7 @@
  * to the graph's two (float32, int64).  Private to the library. */
 #pragma once
 
+#include <sys/stat.h>
 #include <glib.h>
 #include "fm-net-graph.h"
 #include "fm-json-strict.h"
@@ -14,6 +15,12 @@ G_BEGIN_DECLS
  * byte past len.  Messages start with the file's display name. */
 gboolean fm_model_read_file (const char *path, gsize max, guint8 **data,
                              gsize *len, GError **error);
+
+/* Opens a model file for reading through fm_file_open: a FIFO, device,
+ * folder or loop is named as such and never read or waited for, and the
+ * file joins the run's read log (no output may replace it).  The error is
+ * FM_NET_ERROR (NOT_FOUND when it does not exist). */
+int fm_model_open (const char *path, struct stat *st, GError **error);
 
 /* Opens `relative` below `dir` for reading: refuses an absolute path, a
  * ".." component and any symlink on the way (each component opened with

@@ -24,18 +24,10 @@ fm_net_graph_load (const char *path, GError **error)
   gsize n = 0;
   gboolean torch_zip = FALSE;
   {
-    int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
     struct stat st;
-    if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-      {
-        int e = errno;
-        g_set_error (error, FM_NET_ERROR,
-                     fd < 0 && e == ENOENT ? FM_NET_ERROR_NOT_FOUND : FM_NET_ERROR_PARSE,
-                     "%s: %s", display, fd < 0 ? g_strerror (e) : "not a regular file");
-        if (fd >= 0)
-          close (fd);
-        return NULL;
-      }
+    int fd = fm_model_open (path, &st, error);
+    if (fd < 0)
+      return NULL;
     ssize_t got = read (fd, head, sizeof head);
     n = got > 0 ? (gsize) got : 0;
     torch_zip = n >= 4 && memcmp (head, "PK\x03\x04", 4) == 0

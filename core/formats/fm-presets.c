@@ -7,17 +7,19 @@
 #include "fm-formats-private.h"
 
 #include <string.h>
+#include <pthread.h>
 
-static GMutex installed_lock;
+/* POSIX, not GMutex: ThreadSanitizer sees it (docs/robustness.md) */
+static pthread_mutex_t installed_lock = PTHREAD_MUTEX_INITIALIZER;
 static char **installed_dirs; /* set by the plug-in: beside its binary */
 
 void
 fm_presets_set_installed_dirs (const char *const *dirs)
 {
-  g_mutex_lock (&installed_lock);
+  pthread_mutex_lock (&installed_lock);
   g_strfreev (installed_dirs);
   installed_dirs = g_strdupv ((char **) dirs);
-  g_mutex_unlock (&installed_lock);
+  pthread_mutex_unlock (&installed_lock);
 }
 
 typedef struct {
@@ -62,10 +64,10 @@ folders_new (const char *user_dir)
       for (int i = 0; parts[i]; i++)
         add_folder (folders, parts[i], "shared");
     }
-  g_mutex_lock (&installed_lock);
+  pthread_mutex_lock (&installed_lock);
   for (int i = 0; installed_dirs && installed_dirs[i]; i++)
     add_folder (folders, installed_dirs[i], "installed");
-  g_mutex_unlock (&installed_lock);
+  pthread_mutex_unlock (&installed_lock);
   add_folder (folders, FM_PRESETS_DIR, "installed");
   add_folder (folders, FM_SOURCE_PRESETS_DIR, "installed");
   return folders;

@@ -48,6 +48,21 @@ progress_update (gpointer user_data, double fraction)
   return p->go_on;
 }
 
+/* The maps are grey or RGB layers: an indexed image (a palette) cannot
+ * hold them — GIMP refuses the insertion after the work is done — so it is
+ * refused before anything is read or made, and the image stays as it was.
+ * (The menu entry is not offered for it either: image types RGB*, GRAY*.) */
+gboolean
+fm_apply_check_image (FmItemId image, GError **error)
+{
+  if (!fm_host_image_is_indexed (image))
+    return TRUE;
+  g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
+               "image %d is indexed (a palette), and the maps are grey or RGB layers: "
+               "convert the image to RGB or grayscale first (Image ▸ Mode)", image);
+  return FALSE;
+}
+
 static gboolean
 check_raw_destination (FmItemId image, const FmOptions *o, GError **error)
 {
@@ -134,6 +149,8 @@ fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
                    "drawable %d: not a drawable of image %d", drawable, image);
       return FALSE;
     }
+  if (!fm_apply_check_image (image, error))
+    return FALSE;
   if (!fm_summaries_only (values->kernel)
       && !check_raw_destination (image, &values->options, error))
     return FALSE;

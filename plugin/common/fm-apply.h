@@ -20,5 +20,9 @@ typedef struct {
  * display: show a new image (destination 1) in a display. */
 gboolean fm_apply (FmItemId image, FmItemId drawable, const FmValues *values,
                    gboolean display, FmApplyResult *result, GError **error);
+/* The image can take map layers (it is not indexed); a CALLING error
+ * otherwise.  fm_apply checks it first; the hosts check it before the
+ * dialog too. */
+gboolean fm_apply_check_image (FmItemId image, GError **error);
 
 G_END_DECLS

@@ -24,6 +24,8 @@ typedef gint32 FmItemId;    /* an image, layer, channel or group */
  * 0..1 survive; FALSE for u8/u16/u32. */
 gboolean fm_host_image_is_float (FmItemId image);
 gboolean fm_host_image_is_rgb (FmItemId image);
+/* An indexed image (a palette), which map layers cannot go into. */
+gboolean fm_host_image_is_indexed (FmItemId image);
 /* A new float-linear image (grey, or RGB when colour) with undo disabled. */
 FmItemId fm_host_image_new_float (int width, int height, gboolean colour);
 void fm_host_image_undo_enable (FmItemId image);

@@ -22,6 +22,7 @@ fm_host_image_is_float (FmItemId image)
 }
 
 gboolean fm_host_image_is_rgb (FmItemId image) { return gimp_image_base_type (image) == GIMP_RGB; }
+gboolean fm_host_image_is_indexed (FmItemId image) { return gimp_image_base_type (image) == GIMP_INDEXED; }
 
 FmItemId
 fm_host_image_new_float (int width, int height, gboolean colour)

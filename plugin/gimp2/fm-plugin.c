@@ -144,6 +144,8 @@ run (const gchar *name, gint n_params, const GimpParam *params,
                    FM_PDB_N_PARAMS, n_params);
       status = GIMP_PDB_CALLING_ERROR;
     }
+  else if (!fm_apply_check_image (image, &error))
+    status = GIMP_PDB_CALLING_ERROR;   /* before the dialog: nothing to choose */
   else if (pick_values (mode, image, drawable, n_params, params, &values, &status, &error))
     {
       FmApplyResult result;

@@ -33,6 +33,7 @@ fm_host_image_is_float (FmItemId image)
 }
 
 gboolean fm_host_image_is_rgb (FmItemId image) { return gimp_image_get_base_type (image_of (image)) == GIMP_RGB; }
+gboolean fm_host_image_is_indexed (FmItemId image) { return image > 0 && image_of (image) && gimp_image_get_base_type (image_of (image)) == GIMP_INDEXED; }
 
 FmItemId
 fm_host_image_new_float (int width, int height, gboolean colour)

@@ -93,6 +93,9 @@ run (GimpProcedure *procedure, GimpRunMode mode, GimpImage *image,
 
   FmItemId image_id = gimp_image_get_id (image);
   FmItemId drawable_id = gimp_item_get_id (GIMP_ITEM (drawables[0]));
+  /* before the dialog: an image the maps cannot go into has nothing to choose */
+  if (!fm_apply_check_image (image_id, &error))
+    return fail (procedure, mode, error);
   if (mode == GIMP_RUN_INTERACTIVE)
     {
       if (!fm_dialog_run (image_id, drawable_id, &values))

@@ -93,3 +93,26 @@
       (fm-assert= "source not dirty" 0 (car (gimp-image-is-dirty img)))
       (gimp-image-delete (car r))
       (gimp-image-delete img))))
+
+; An indexed image (a palette) cannot hold map layers: a calling error
+; before anything is made, also with destination 1, and the image exactly
+; as it was — same layers, not dirty.
+(define (fm-indexed-case name opts)
+  (fm-case name
+    (lambda ()
+      (let* ((img (fm-make-image 9 7 RGB PRECISION-U8-GAMMA FALSE 1)))
+        (fm-convert-indexed img)
+        (fm-assert= "the image is indexed" INDEXED (car (gimp-image-base-type img)))
+        (gimp-image-clean-all img)
+        (let ((before (fm-item-tree img))
+              (n-layers (fm-n-layers img))
+              (images (car (gimp-image-list))))
+          (fm-expect-error '("invalid input arguments" "indexed" "convert the image")
+                           (lambda () (fm-run img (fm-layer-of img) "sobel" opts)))
+          (fm-assert= "layers after the error" n-layers (fm-n-layers img))
+          (fm-assert= "items after the error" before (fm-item-tree img))
+          (fm-assert= "dirty after the error" 0 (car (gimp-image-is-dirty img)))
+          (fm-assert= "number of images" images (car (gimp-image-list))))
+        (gimp-image-delete img)))))
+(fm-indexed-case "indexed image" fm-default-opts)
+(fm-indexed-case "indexed image, new image as destination" (fm-opts 'destination 1))

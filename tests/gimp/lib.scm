@@ -126,6 +126,10 @@
     (gimp-image-clean-all img)
     img))
 
+; To indexed mode: 16 colours made from the image, no dithering.
+(define (fm-convert-indexed img)
+  (gimp-image-convert-indexed img CONVERT-DITHER-NONE CONVERT-PALETTE-GENERATE 16 FALSE FALSE ""))
+
 (define (fm-layer-of img) (vector-ref (cadr (gimp-image-get-layers img)) 0))
 
 (define (fm-n-layers img) (car (gimp-image-get-layers img)))

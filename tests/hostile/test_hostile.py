@@ -26,8 +26,8 @@ def deep(prefix, opener="[", closer="]", n=NEST, suffix=""):
 
 
 # ---- the classes: name → (setup(D), [(label, argv, expect, rss_mb)]) --------
-# In argv, "K:" marks a kernel case (run as apply -k and as info); "D/" is
-# the case folder.
+# In argv, "K:" marks a kernel case (run as apply -k and as info), "M:" a
+# model (apply -k MODEL#conv1, and info); "D/" is the case folder.
 
 def json_depth(d):
     w = crafted.write
@@ -159,6 +159,121 @@ def same_file(d):
     ]
 
 
+def batch_same_file(d):
+    """Folder mode (apply -o OUTDIR IN…): an output that is any input of the
+    batch (a later one, one of another shard) or the kernel, and two inputs
+    that would write one output, are refused before anything is written."""
+    os.mkdir(os.path.join(d, "in"))
+    for name in ("a.png", "b.png", "c.png", "kz.png"):
+        crafted.png_good(os.path.join(d, "in", name))
+    np.save(os.path.join(d, "z.npy"), np.ones((8, 8), np.float32))
+    # a later input (z.npy, sorted after a.png) under the name a.png's output takes
+    os.link(os.path.join(d, "z.npy"), os.path.join(d, "a.npy"))
+    np.save(os.path.join(d, "kz.npy"), np.ones((3, 3), np.float32))
+    # --each images: a later input inside the first input's output folder
+    os.makedirs(os.path.join(d, "out", "b"))
+    os.link(os.path.join(d, "in", "c.png"), os.path.join(d, "out", "b", "sobel-x.png"))
+    same = "is the input"
+    return [
+        ("output is a later input", "apply -k sobel -o D/. D/in/a.png D/z.npy", ["a.npy", same]),
+        ("output is an input of another shard",
+         "apply -k sobel --shard 1/2 -o D/. D/in/a.png D/z.npy", ["a.npy", same]),
+        ("output is the kernel, after other inputs",
+         "apply -k D/kz.npy -o D/. D/in/b.png D/in/kz.png",
+         ["kz.npy", same]),
+        ("output folder holds a later input", "apply -k sobel --each images -o D/out D/in/b.png D/in/c.png",
+         ["c.png", same]),
+        ("two inputs, one stem, in two shards",
+         "apply -k sobel --shard 2/2 -o D/o D/in/a.png D/in/b.png D/in/c.png D/z.npy D/a.npy",
+         ["would both be written"]),
+    ]
+
+
+def outputs_of_reads(d):
+    """summary -o, info --sheet and learn -o: no output may be any file the
+    run reads, the model's weights beside its description included."""
+    model = os.path.join(os.path.dirname(os.path.dirname(HERE)), "models", "tiny-cnn")
+    for name in ("tiny-cnn.stack.json", "tiny-cnn.safetensors"):
+        shutil.copy(os.path.join(model, name), os.path.join(d, name))
+    os.symlink("tiny-cnn.safetensors", os.path.join(d, "weights.png"))
+    os.link(os.path.join(d, "tiny-cnn.safetensors"), os.path.join(d, "hard.png"))
+    crafted.png_good(os.path.join(d, "a.png"))
+    crafted.png_good(os.path.join(d, "b.png"))
+    os.symlink("b.png", os.path.join(d, "bank.json"))
+    same = "is the input"
+    return [
+        ("summary -o is the weights (symlink)",
+         "summary D/tiny-cnn.stack.json#relu1 -i D/a.png -o D/weights.png", ["weights.png", same]),
+        ("summary -o is the weights (hard link)",
+         "summary D/tiny-cnn.stack.json#relu1 -i D/a.png -o D/hard.png", ["hard.png", same]),
+        ("info --sheet is the weights",
+         "info D/tiny-cnn.stack.json#conv1 --sheet D/weights.png", ["weights.png", same]),
+        ("learn -o is an input", "learn --size 3x3 --method pca --filters 2 --patches D/a.png D/b.png -o D/bank.json",
+         ["bank.json", "is an input"]),
+    ]
+
+
+def model_readers(d):
+    """The classes above on the network readers (ONNX, safetensors, stack
+    descriptions and the weights they name, .npz state dicts, Keras .keras
+    and .h5): FIFOs, devices, loops, lying lengths, zip bombs, nesting."""
+    import json
+    import struct
+    model = os.path.join(os.path.dirname(os.path.dirname(HERE)), "models", "tiny-cnn")
+    with open(os.path.join(model, "tiny-cnn.stack.json")) as f:
+        stack = json.load(f)
+    exts = ("onnx", "safetensors", "keras", "h5")
+    for e in exts:
+        os.mkfifo(os.path.join(d, "fifo." + e))
+        os.symlink("/dev/zero", os.path.join(d, "zero." + e))
+    os.symlink("loop-b.onnx", os.path.join(d, "loop-a.onnx"))
+    os.symlink("loop-a.onnx", os.path.join(d, "loop-b.onnx"))
+    for name, weights in (("w-fifo", "fifo.safetensors"), ("w-zero", "zero.safetensors"),
+                          ("w-bomb", "bomb.npz"), ("w-huge", "huge-header.safetensors"),
+                          ("w-self", "w-self.stack.json")):
+        crafted.write(d, name + ".stack.json", json.dumps(dict(stack, weights=weights)))
+    crafted.npz_overlap_bomb(d, "bomb.npz", entries=1000, member_mb=2)
+    crafted.npz_overlap_bomb(d, "bomb.keras", entries=1000, member_mb=2)
+    # safetensors: a header length of 2^62, and a tensor far past the end
+    crafted.write(d, "huge-header.safetensors", struct.pack("<Q", 1 << 62) + b"{}")
+    head = json.dumps({"conv1.weight": {"dtype": "F32", "shape": [1 << 20, 1 << 20],
+                                        "data_offsets": [0, 1 << 42]}}).encode()
+    crafted.write(d, "huge-tensor.safetensors", struct.pack("<Q", len(head)) + head)
+    # ONNX: ModelProto.graph (field 7) claiming 2^40 bytes
+    def varint(n):
+        out = b""
+        while True:
+            out += bytes([(n & 0x7f) | (0x80 if n > 0x7f else 0)])
+            n >>= 7
+            if not n:
+                return out
+    crafted.write(d, "huge-graph.onnx", b"\x08\x07" + b"\x3a" + varint(1 << 40) + b"\x0a\x01")
+    crafted.write(d, "deep.stack.json", '{"format": "featuremaps-stack", "version": 1, "layers": '
+                  + deep("") + "}")
+    crafted.write(d, "sq.stack.json", deep("['\"', ", suffix="]"))
+    fifo = ("FIFO", "named pipe")
+    big = ("too large", "more than", "at most", "larger", "past", "beyond", "end", "limit")
+    cases = []
+    for e in exts:
+        cases += [("FIFO ." + e, "M:D/fifo." + e, ["fifo." + e, fifo]),
+                  ("/dev/zero as ." + e, "M:D/zero." + e, ["zero." + e, "character device"])]
+    cases += [
+        ("symlink loop .onnx", "M:D/loop-a.onnx", ["loop-a.onnx", "symbolic links"]),
+        ("stack naming a FIFO", "M:D/w-fifo.stack.json", ["fifo.safetensors", fifo]),
+        ("stack naming /dev/zero", "M:D/w-zero.stack.json", ["zero.safetensors", ("character device", "symlink")]),
+        ("stack naming a zip bomb", "M:D/w-bomb.stack.json", ["bomb.npz", ("share bytes", "twice")], 256),
+        ("stack naming a 2^62 header", "M:D/w-huge.stack.json", ["huge-header.safetensors", big], 256),
+        ("stack naming itself", "M:D/w-self.stack.json", ["w-self.stack.json"]),
+        ("safetensors header of 2^62", "M:D/huge-header.safetensors", ["huge-header.safetensors", big + ("without layers",)], 256),
+        ("safetensors tensor of 2^40 floats", "M:D/huge-tensor.safetensors", ["huge-tensor.safetensors"], 256),
+        ("ONNX graph of 2^40 bytes", "M:D/huge-graph.onnx", ["huge-graph.onnx"], 256),
+        (".keras zip bomb", "M:D/bomb.keras", ["bomb.keras", ("share bytes", "twice")], 256),
+        ("stack nesting", "M:D/deep.stack.json", ["deep.stack.json", ("nest", "deep")]),
+        ("stack behind a single quote", "M:D/sq.stack.json", ["sq.stack.json", ("not valid JSON", "picks a layer")]),
+    ]
+    return cases
+
+
 def duplicate_keys(d):
     w = crafted.write
     w(d, "dup-weights.json", '{"filters": [{"weights": [[1]], "weights": [[2]]}]}')
@@ -239,6 +354,9 @@ CLASSES = {
     "npz-amplification": npz_amplification,
     "json-size": json_size,
     "same-file": same_file,
+    "batch-same-file": batch_same_file,
+    "outputs-of-reads": outputs_of_reads,
+    "model-readers": model_readers,
     "duplicate-keys": duplicate_keys,
     "messages": messages,
     "images": images,
@@ -249,6 +367,9 @@ def expand(argv, d):
     """The argument vectors of one case (two for a kernel case)."""
     if isinstance(argv, list):
         vectors = [argv]
+    elif argv.startswith("M:"):
+        m = argv[2:]
+        vectors = [["apply", "-k", m + "#conv1", "-i", "D/x.npy", "-o", "D/maps.npy"], ["info", m]]
     elif argv.startswith("K:"):
         k = argv[2:]
         vectors = [["apply", "-k", k, "-i", "D/x.npy", "-o", "D/maps.npy"], ["info", k]]

@@ -524,9 +524,9 @@ test_external (void)
   expect_fail (model_with (NULL, external_tensor ("missing", 4, "nothere.bin", NULL, NULL)), dir,
                FM_NET_ERROR_NOT_FOUND, "tensor 'missing': external data path 'nothere.bin': No such file");
   expect_fail (model_with (NULL, external_tensor ("fifo", 4, "fifo.bin", NULL, NULL)), dir,
-               FM_NET_ERROR_INVALID, "tensor 'fifo': external data path 'fifo.bin' is not a regular file");
+               FM_NET_ERROR_INVALID, "tensor 'fifo': external data path 'fifo.bin' is a FIFO (named pipe), not a regular file");
   expect_fail (model_with (NULL, external_tensor ("folder", 4, "sub", NULL, NULL)), dir,
-               FM_NET_ERROR_INVALID, "tensor 'folder': external data path 'sub' is not a regular file");
+               FM_NET_ERROR_INVALID, "tensor 'folder': external data path 'sub' is a directory, not a regular file");
   expect_fail (model_with (NULL, external_tensor ("nan", 4, "w.bin", "12x", NULL)), dir,
                FM_NET_ERROR_PARSE, "tensor 'nan': external data offset '12x' is not a number");
   expect_fail (model_with (NULL, external_tensor ("noloc", 4, NULL, "0", NULL)), dir,

@@ -189,10 +189,23 @@ fm_cli_png_out_begin (FmCliPngOut *png, const char *path, int width, int height,
   for (int i = 0; inputs && inputs[i]; i++)
     if (same_file (path, inputs[i]))
       {
+        g_autofree char *shown = fm_file_display (path);
         g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
-                     "%s: is an input; inputs are never overwritten", path);
+                     "%s: is an input; inputs are never overwritten", shown);
         return FALSE;
       }
+  /* and no file the run has read: the model and its side files (weights,
+   * external data), whatever name leads to them */
+  g_autofree char *read = fm_file_log_find (path);
+  if (read)
+    {
+      g_autofree char *shown = fm_file_display (path);
+      g_autofree char *rshown = fm_file_display (read);
+      g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT,
+                   "%s: is the input %s (the same file); inputs are never overwritten",
+                   shown, rshown);
+      return FALSE;
+    }
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, FM_CLI_ERROR, FM_CLI_ERROR_OUTPUT, "%s: is a folder", path);

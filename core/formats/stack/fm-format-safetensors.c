@@ -469,18 +469,10 @@ FmNetGraph *
 fm_net_load_safetensors_weights (const char *path, GError **error)
 {
   g_autofree char *display = g_filename_display_name (path);
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
   struct stat st;
-  if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      int e = errno;
-      g_set_error (error, FM_NET_ERROR,
-                   fd < 0 && e == ENOENT ? FM_NET_ERROR_NOT_FOUND : FM_NET_ERROR_PARSE,
-                   "%s: %s", display, fd < 0 ? g_strerror (e) : "not a regular file");
-      if (fd >= 0)
-        close (fd);
-      return NULL;
-    }
+  int fd = fm_model_open (path, &st, error);
+  if (fd < 0)
+    return NULL;
   Source src = { .buf = NULL, .fd = fd, .size = (guint64) st.st_size };
   GError *local = NULL;
   FmNetGraph *graph = read_safetensors (&src, path, &local);

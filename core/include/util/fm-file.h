@@ -117,5 +117,7 @@ void fm_file_log_end (void);
 char *fm_file_log_find (const char *path);
 /* The same for an already known device and inode. */
 char *fm_file_log_find_id (dev_t dev, ino_t ino);
+/* Notes a file opened another way (openat below a model's folder). */
+void fm_file_log_note (const char *path, const struct stat *st);
 
 G_END_DECLS
