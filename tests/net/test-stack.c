@@ -322,6 +322,7 @@ test_files (void)
     write_file (dir, "link.json", sidecar_text, -1);
     g_autoptr (FmNetGraph) g = fm_net_graph_load (link, &error);
     g_assert_no_error (error);
+    g_assert_nonnull (g);
     g_remove (link_json);
   }
   struct { const char *weights, *want; } cases[] = {
