@@ -4,6 +4,7 @@
 #include "fm-learn-patches-proc.h"
 
 #include "fm-gegl.h"
+#include "fm-pdb-params.h"
 #include "fm-plugin-errors.h"
 #include "fm-plugin-info.h"
 
@@ -54,20 +55,19 @@ fm_learn_patches_proc_run (gint n_params, const GimpParam *params, gint *n_retur
 {
   static GimpParam out[4];
   static FmLearnRunResult result;
-  static char *message;
   GError *error = NULL;
 
   fm_learn_run_result_clear (&result);
-  g_clear_pointer (&message, g_free);
   *return_vals = out;
   *n_return = 1;
   out[0].type = GIMP_PDB_STATUS;
 
-  if (n_params != G_N_ELEMENTS (args))
-    g_set_error (&error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
-                 "%s takes %d arguments, got %d", FM_LEARN_PATCHES_PROC,
-                 (int) G_N_ELEMENTS (args), n_params);
-  else if (params[6].data.d_int32 < 0 || params[6].data.d_int32 >= FM_LEARN_N_METHODS)
+  if (!fm_pdb_check_count (FM_LEARN_PATCHES_PROC, n_params, G_N_ELEMENTS (args), &error))
+    {
+      fm_pdb_reply_error (out, n_return, error);
+      return;
+    }
+  if (params[6].data.d_int32 < 0 || params[6].data.d_int32 >= FM_LEARN_N_METHODS)
     g_set_error (&error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
                  "method %d: must be 0 pca, 1 kmeans or 2 ica", params[6].data.d_int32);
   else if (params[7].data.d_int32 < 0)
@@ -91,14 +91,7 @@ fm_learn_patches_proc_run (gint n_params, const GimpParam *params, gint *n_retur
 
   if (error)
     {
-      /* The message must outlive run(): libgimp sends it after we return. */
-      message = g_strdup (error->message);
-      out[0].data.d_status = error->code == FM_PLUGIN_ERROR_CALLING ? GIMP_PDB_CALLING_ERROR
-                                                                    : GIMP_PDB_EXECUTION_ERROR;
-      out[1].type = GIMP_PDB_STRING;
-      out[1].data.d_string = message;
-      *n_return = 2;
-      g_error_free (error);
+      fm_pdb_reply_error (out, n_return, error);
       return;
     }
   out[0].data.d_status = GIMP_PDB_SUCCESS;

@@ -75,3 +75,28 @@ fm_pdb_params_parse (const GimpParam *params, int n_params,
     }
   return TRUE;
 }
+
+void
+fm_pdb_reply_error (GimpParam *out, gint *n_return, GError *error)
+{
+  static char *message;
+  g_free (message);
+  message = g_strdup (error->message);
+  out[0].type = GIMP_PDB_STATUS;
+  out[0].data.d_status = error->code == FM_PLUGIN_ERROR_CALLING ? GIMP_PDB_CALLING_ERROR
+                                                                : GIMP_PDB_EXECUTION_ERROR;
+  out[1].type = GIMP_PDB_STRING;
+  out[1].data.d_string = message;
+  *n_return = 2;
+  g_error_free (error);
+}
+
+gboolean
+fm_pdb_check_count (const char *proc, int n_params, int want, GError **error)
+{
+  if (n_params == want)
+    return TRUE;
+  g_set_error (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
+               "%s takes %d arguments, got %d", proc, want, n_params);
+  return FALSE;
+}

@@ -24,4 +24,13 @@ const GimpParamDef *fm_pdb_return_values (int *n);
 gboolean fm_pdb_params_parse (const GimpParam *params, int n_params,
                               FmValues *values, GError **error);
 
+/* A procedure's reply when error is set: the status (calling or execution
+ * error, from the FM_PLUGIN_ERROR code) and the message as the second value,
+ * kept in a static buffer since libgimp sends it after run() returns.
+ * Frees error.  out needs room for two values. */
+void fm_pdb_reply_error (GimpParam *out, gint *n_return, GError *error);
+
+/* Sets a calling error unless n_params is want. */
+gboolean fm_pdb_check_count (const char *proc, int n_params, int want, GError **error);
+
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include "fm-rank-proc.h"
 
 #include "fm-gegl.h"
+#include "fm-pdb-params.h"
 #include "fm-plugin-errors.h"
 #include "fm-plugin-info.h"
 
@@ -52,36 +53,22 @@ fm_rank_proc_run (gint n_params, const GimpParam *params, gint *n_return,
 {
   static GimpParam out[8];
   static FmRankRunResult result;
-  static char *message;
   GError *error = NULL;
 
   fm_rank_run_result_clear (&result);
-  g_clear_pointer (&message, g_free);
   *return_vals = out;
   *n_return = 1;
   out[0].type = GIMP_PDB_STATUS;
 
-  if (n_params != G_N_ELEMENTS (args))
-    g_set_error (&error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING,
-                 "%s takes %d arguments, got %d", FM_RANK_PROC,
-                 (int) G_N_ELEMENTS (args), n_params);
-  else
+  if (fm_pdb_check_count (FM_RANK_PROC, n_params, G_N_ELEMENTS (args), &error))
     {
       fm_gegl_init ();
       fm_rank_run (params[1].data.d_image, params[2].data.d_drawable,
                    params[3].data.d_string, params[4].data.d_string, &result, &error);
     }
-
   if (error)
     {
-      /* The message must outlive run(): libgimp sends it after we return. */
-      message = g_strdup (error->message);
-      out[0].data.d_status = error->code == FM_PLUGIN_ERROR_CALLING ? GIMP_PDB_CALLING_ERROR
-                                                                    : GIMP_PDB_EXECUTION_ERROR;
-      out[1].type = GIMP_PDB_STRING;
-      out[1].data.d_string = message;
-      *n_return = 2;
-      g_error_free (error);
+      fm_pdb_reply_error (out, n_return, error);
       return;
     }
   out[0].data.d_status = GIMP_PDB_SUCCESS;
