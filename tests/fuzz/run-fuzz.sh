@@ -14,6 +14,9 @@ build=$1
 secs=$2
 shift 2
 list="$build/tests/fuzz-targets.txt"
+# The libraries' own process-lifetime allocations (babl's tables, libhdf5's
+# file-image callbacks) are not ours: the same suppressions as the ASan pass.
+supp="$(cd "$(dirname "$0")/.." && pwd)/lsan.supp"
 [ -f "$list" ] || { echo "run-fuzz: no $list (configure $build first)"; exit 2; }
 
 run_one () {
@@ -25,6 +28,7 @@ run_one () {
   # finding (runaway memory); -timeout: 10 s for one input is a hang
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+  LSAN_OPTIONS=suppressions="$supp":print_suppressions=0 \
     "$prog" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
       -print_final_stats=1 -artifact_prefix="$dir/findings/" \
       "$dir/corpus" "$@" > "$dir/log" 2>&1 || true
