@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdarg.h>
 
 G_BEGIN_DECLS
 
@@ -14,5 +15,21 @@ typedef enum {
   FM_PLUGIN_ERROR_CALLING,
   FM_PLUGIN_ERROR_EXECUTION
 } FmPluginError;
+
+/* Sets a CALLING error from a format; returns FALSE, so a check reads
+ * `return fm_plugin_calling (error, "…", …);`. */
+static inline gboolean fm_plugin_calling (GError **error, const char *format, ...)
+  G_GNUC_PRINTF (2, 3);
+static inline gboolean
+fm_plugin_calling (GError **error, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  char *message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING, message);
+  g_free (message);
+  return FALSE;
+}
 
 G_END_DECLS

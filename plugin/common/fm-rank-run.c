@@ -10,20 +10,6 @@
 #include "fm-plugin-errors.h"
 #include "fm-values.h"
 
-static gboolean
-calling (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-calling (GError **error, const char *format, ...)
-{
-  va_list args;
-  va_start (args, format);
-  g_autofree char *message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING, message);
-  return FALSE;
-}
-
 typedef struct {
   FmDeepJob *deep;
   FmChannelStats *stats;
@@ -47,11 +33,11 @@ fm_rank_run (FmItemId image, FmItemId drawable, const char *spec, const char *by
   memset (result, 0, sizeof *result);
   FmRankBy by;
   if (!by_name || !fm_rank_by_parse (by_name, &by))
-    return calling (error, "by '%s': must be mean or max", by_name ? by_name : "");
+    return fm_plugin_calling (error, "by '%s': must be mean or max", by_name ? by_name : "");
   if (!spec || !*spec)
-    return calling (error, "kernel: give MODEL#LAYER (one layer of a network) or a bank");
+    return fm_plugin_calling (error, "kernel: give MODEL#LAYER (one layer of a network) or a bank");
   if (!fm_host_item_is_drawable (drawable) || fm_host_item_get_image (drawable) != image)
-    return calling (error, "drawable %d: not a drawable of image %d", drawable, image);
+    return fm_plugin_calling (error, "drawable %d: not a drawable of image %d", drawable, image);
 
   g_autofree char *model = NULL;
   g_auto (GStrv) layers = NULL;
@@ -63,23 +49,23 @@ fm_rank_run (FmItemId image, FmItemId drawable, const char *spec, const char *by
     {
       g_autofree char *display = g_filename_display_name (model);
       if (!layers[0] || layers[1])
-        return calling (error, "kernel: rank one layer, %s#LAYER (featuremaps info %s "
+        return fm_plugin_calling (error, "kernel: rank one layer, %s#LAYER (featuremaps info %s "
                         "lists them)", display, display);
       g_autofree char *name = NULL;
       g_autofree int *channels = NULL;
       int n_channels = 0;
       if (!fm_net_layer_pick_parse (layers[0], &name, &channels, &n_channels, &e))
         {
-          calling (error, "kernel: %s", e->message);
+          fm_plugin_calling (error, "kernel: %s", e->message);
           g_error_free (e);
           return FALSE;
         }
       if (n_channels > 0)
-        return calling (error, "kernel: '%s': rank takes the layer without a channel "
+        return fm_plugin_calling (error, "kernel: '%s': rank takes the layer without a channel "
                         "pick (it ranks all its channels): %s#%s", layers[0], display, name);
       if (!(graph = fm_net_graph_load (model, &e)))
         {
-          calling (error, "kernel: %s", e->message);
+          fm_plugin_calling (error, "kernel: %s", e->message);
           g_error_free (e);
           return FALSE;
         }
@@ -92,7 +78,7 @@ fm_rank_run (FmItemId image, FmItemId drawable, const char *spec, const char *by
       g_autofree char *user_dir = fm_values_user_dir ();
       if (!(bank = fm_bank_load (spec, user_dir, &e)))
         {
-          calling (error, "kernel: %s", e->message);
+          fm_plugin_calling (error, "kernel: %s", e->message);
           g_error_free (e);
           return FALSE;
         }
@@ -104,7 +90,7 @@ fm_rank_run (FmItemId image, FmItemId drawable, const char *spec, const char *by
   g_autoptr (FmChannelStats) stats = NULL;
   if (ok && !(stats = fm_channel_stats_new (deep.out->n_layers, &e)))
     {
-      ok = calling (error, "kernel: %s", e->message);
+      ok = fm_plugin_calling (error, "kernel: %s", e->message);
       g_error_free (e);
     }
   if (ok)

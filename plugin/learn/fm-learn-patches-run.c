@@ -10,37 +10,23 @@
 
 #include <string.h>
 
-static gboolean
-calling (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-calling (GError **error, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error_literal (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING, msg);
-  return FALSE;
-}
-
 gboolean
 fm_learn_patches_run (const FmLearnPatchesRunArgs *args, FmLearnRunResult *result,
                       GError **error)
 {
   memset (result, 0, sizeof *result);
   if (!fm_host_item_is_drawable (args->drawable))
-    return calling (error, "drawable: give the layer to learn filters from");
+    return fm_plugin_calling (error, "drawable: give the layer to learn filters from");
   if (fm_host_drawable_is_indexed (args->drawable))
-    return calling (error, "drawable: an indexed layer holds palette positions, not "
+    return fm_plugin_calling (error, "drawable: an indexed layer holds palette positions, not "
                            "light; convert the image to RGB or grey first");
   if ((int) args->method < 0 || args->method >= FM_LEARN_N_METHODS)
-    return calling (error, "method %d: must be 0 pca, 1 kmeans or 2 ica", args->method);
+    return fm_plugin_calling (error, "method %d: must be 0 pca, 1 kmeans or 2 ica", args->method);
 
   FmLearnImage img;
   g_autofree float *pixels = fm_learn_read_drawable (args->drawable, TRUE, &img);
   if (!pixels && img.width == 0)
-    return calling (error, "drawable: the selection does not touch the layer; select "
+    return fm_plugin_calling (error, "drawable: the selection does not touch the layer; select "
                            "part of it, or nothing to learn from all of it");
   if (!pixels)
     {
@@ -51,7 +37,7 @@ fm_learn_patches_run (const FmLearnPatchesRunArgs *args, FmLearnRunResult *resul
     }
   if (fm_host_image_selection (args->image) > 0
       && (args->kh > img.height || args->kw > img.width))
-    return calling (error, "the selection (%d × %d) is smaller than one %d × %d patch: "
+    return fm_plugin_calling (error, "the selection (%d × %d) is smaller than one %d × %d patch: "
                            "select a larger region or use a smaller kernel",
                     img.width, img.height, args->kh, args->kw);
 

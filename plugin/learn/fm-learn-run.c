@@ -22,20 +22,6 @@ fm_learn_run_mode (int index)
   return index >= 0 && index < FM_LEARN_RUN_N_MODES ? run_modes[index] : FM_LEARN_MODE_AUTO;
 }
 
-static gboolean
-calling (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-calling (GError **error, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error_literal (error, FM_PLUGIN_ERROR, FM_PLUGIN_ERROR_CALLING, msg);
-  return FALSE;
-}
-
 /* The whole drawable as perceptual floats in its own model and space, the
  * way fm-layers-read hands pixels to plug-in-feature-maps. */
 float *
@@ -107,16 +93,16 @@ static gboolean
 check_args (const FmLearnRunArgs *args, GError **error)
 {
   if (!fm_host_item_is_drawable (args->before))
-    return calling (error, "drawable: the before layer is not a drawable");
+    return fm_plugin_calling (error, "drawable: the before layer is not a drawable");
   if (!fm_host_item_is_drawable (args->after))
-    return calling (error, "after-drawable: give the layer after the effect");
+    return fm_plugin_calling (error, "after-drawable: give the layer after the effect");
   if (args->before == args->after)
-    return calling (error, "after-drawable: the after layer is the before layer itself; "
+    return fm_plugin_calling (error, "after-drawable: the after layer is the before layer itself; "
                            "give the layer after the effect");
   if (args->mode == FM_LEARN_MODE_AUTO)
-    return calling (error, "mode: must be 0 luminance, 1 per-channel or 2 full");
+    return fm_plugin_calling (error, "mode: must be 0 luminance, 1 per-channel or 2 full");
   if (!(args->ridge >= 0) || !isfinite (args->ridge))
-    return calling (error, "ridge %g: must be ≥ 0", args->ridge);
+    return fm_plugin_calling (error, "ridge %g: must be ≥ 0", args->ridge);
   return TRUE;
 }
 
